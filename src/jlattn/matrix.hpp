@@ -1,0 +1,13 @@
+/// \file matrix.hpp
+/// \brief Dense matrix type shared by every step: row-major float64, the same
+/// layout as a C-order NumPy array, so rows stream and files map one to one.
+#pragma once
+
+#include <Eigen/Dense>
+
+namespace jlattn {
+
+/// Dense row-major double matrix (rows are tokens).
+using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+}  // namespace jlattn
