@@ -12,7 +12,8 @@ namespace jlattn {
 /// Upper bound on the off-support share of a row of a row-stochastic M that
 /// (eps, gamma)-approximates A:
 /// \f[ \text{share}_i \le \frac{x}{1+x}, \qquad x = \frac{(L-k_i)\,\gamma}{k_i}. \f]
-/// \pre L has to be \f$\ge 2\f$; k_i in [1, L]; gamma in [0, 1).
+/// \pre L has to be \f$\ge 2\f$; k_i in [1, L]; gamma finite and \f$\ge 0\f$ (the bound
+///      holds for any such gamma; it is informative for gamma < 1).
 /// Guarantee: evaluation (double precision).
 /// Proof page: proofs/corollary0-leakage.md
 double leakage_share_upper(std::size_t L, std::size_t k_i, double gamma);

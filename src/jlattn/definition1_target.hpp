@@ -13,6 +13,13 @@
 
 namespace jlattn {
 
+/// \f$\ln(\mathrm{num}/\mathrm{den})\f$ for positive finite doubles, without
+/// overflow: the logarithm of the rounded quotient when that is a normal
+/// double, else \f$\ln \mathrm{num} - \ln \mathrm{den}\f$.
+/// \pre num, den have to be finite and \f$> 0\f$.
+/// Guarantee: evaluation (double precision, std::log).
+double log_ratio(double num, double den);
+
 /// One stored entry of a target, 0-based.
 struct TargetEntry {
   std::size_t row;
@@ -59,6 +66,10 @@ class Target {
   double value(std::size_t i, std::size_t j) const;
   /// \f$j \in \mathrm{supp}_i\f$.
   bool in_support(std::size_t i, std::size_t j) const;
+  /// Position of row i's first entry in the row-by-row (CSR) order of the
+  /// support, so per-entry data of another matrix with A's pattern (B of
+  /// Lemma 1) can be stored aligned with A.
+  std::size_t row_offset(std::size_t i) const { return row_start_[i]; }
   /// \f$k_i = |\mathrm{supp}_i|\f$.
   std::size_t k_i(std::size_t i) const { return row_start_[i + 1] - row_start_[i]; }
   /// Row sparsity \f$k = \max_i k_i\f$.

@@ -39,12 +39,12 @@ Matrix key_weights(std::size_t d);
 
 /// \f$Q = X W_Q\f$ and \f$K = X W_K\f$ for Lemma 4's selectors: the left and right
 /// d-column blocks of X (selecting columns is exact: each dot product has one
-/// nonzero term \f$x \cdot 1\f$).
+/// nonzero term \f$x \cdot 1\f$). The views alias X, which must outlive them.
 /// \pre X.cols() has to be 2d.
 /// Guarantee: exact.
-Matrix lemma4_queries(const Matrix& X);
+MatrixView lemma4_queries(const Matrix& X);
 /// See lemma4_queries.
-Matrix lemma4_keys(const Matrix& X);
+MatrixView lemma4_keys(const Matrix& X);
 
 /// Scores \f$S = (X W_Q)(X W_K)^\top\f$ for arbitrary dense parameters, times
 /// `scale` (1, or \f$1/\sqrt d\f$ for the scaled convention).
@@ -57,7 +57,7 @@ Matrix scores(const Matrix& X, const Matrix& W_Q, const Matrix& W_K, double scal
 /// in blocks of `block_rows` rows: memory O(block_rows * L), never L x L.
 /// \pre Q.rows() == K.rows(); Q.cols() == K.cols(); block_rows \f$\ge 1\f$.
 /// Guarantee: evaluation (double precision).
-void for_each_score_row(const Matrix& Q, const Matrix& K, double scale, std::size_t block_rows,
+void for_each_score_row(const MatrixView& Q, const MatrixView& K, double scale, std::size_t block_rows,
                         const std::function<void(std::size_t, std::span<const double>)>& visit);
 
 /// Definition 2 evaluated for \f$\mathrm{softmax}(\text{scale}\cdot QK^\top)\f$ against A,
@@ -65,18 +65,18 @@ void for_each_score_row(const Matrix& Q, const Matrix& K, double scale, std::siz
 /// \pre Q, K have to be A.L() x d.
 /// Guarantee: evaluation (double precision), not a certificate.
 /// Proof page: proofs/definition2-approximation.md
-ApproximationEvaluation evaluate_attention(const Matrix& Q, const Matrix& K, const Target& A, double eps,
+ApproximationEvaluation evaluate_attention(const MatrixView& Q, const MatrixView& K, const Target& A, double eps,
                                            double gamma, double scale = 1.0);
 
 /// Euclidean norms of the rows of X (Lemma 4 reports them: the construction's
 /// norms stay bounded independently of L).
 /// Guarantee: evaluation (double precision).
-std::vector<double> input_row_norms(const Matrix& X);
+std::vector<double> input_row_norms(const MatrixView& X);
 
 /// \f$\max_{i,j} |S_{ij} - B_{ij}|\f$ for \f$S = QK^\top\f$, the quantity Lemma 2 needs
 /// below \f$\eta\f$ (streamed, never L x L).
 /// Guarantee: evaluation (double precision).
 /// Proof page: proofs/lemma2-score-error.md
-double max_score_error(const Matrix& Q, const Matrix& K, const LogTransform& B);
+double max_score_error(const MatrixView& Q, const MatrixView& K, const LogTransform& B);
 
 }  // namespace jlattn

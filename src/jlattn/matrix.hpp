@@ -10,4 +10,8 @@ namespace jlattn {
 /// Dense row-major double matrix (rows are tokens).
 using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
+/// A read-only view of a Matrix or of a block of whole-row slices of one
+/// (e.g. the left d columns of X), without copying.
+using MatrixView = Eigen::Ref<const Matrix, 0, Eigen::OuterStride<>>;
+
 }  // namespace jlattn

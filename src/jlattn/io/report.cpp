@@ -1,0 +1,82 @@
+#include "jlattn/io/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "jlattn/definition2_approximation.hpp"
+
+namespace jlattn::io {
+
+namespace {
+
+nlohmann::json finite_or_null(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
+
+const char* rule_name(DimensionRule rule) {
+  switch (rule) {
+    case DimensionRule::theorem1: return "auto";
+    case DimensionRule::given: return "given";
+    case DimensionRule::trivial: return "trivial";
+  }
+  return "?";
+}
+
+}  // namespace
+
+nlohmann::json construction_report(const Construction& c) {
+  const ConstructionRequest& r = c.request;
+  const ApproximationEvaluation& e = c.evaluation;
+  nlohmann::json j;
+  j["program"] = {{"name", "jlattn"}, {"version", JLATTN_VERSION}};
+  j["parameters"] = {{"eps", r.eps},
+                     {"gamma", r.gamma},
+                     {"delta", r.delta},
+                     {"seed", r.seed},
+                     {"projection", c.trivial ? "identity (trivial baseline)" : to_string(r.projection)},
+                     {"d_rule", rule_name(r.rule)}};
+  j["target"] = {{"L", c.L}, {"k", c.k}, {"rho", c.rho}, {"max_column_count", c.max_column_count}};
+  j["derived"] = {{"eta", c.budget.eta},
+                  {"Delta", c.budget.gap_Delta},
+                  {"beta_sharp", c.beta_sharp_class},
+                  {"beta_instance", c.beta_instance},
+                  {"l1_upper", c.l1_upper_class},
+                  {"tau", c.tau},
+                  {"tau_u", c.tau_u}};
+  j["dimensions"] = {{"d", c.d},
+                     {"d_star_theorem1", c.d_star},
+                     {"d_star_u_theorem2", c.d_star_u},
+                     {"trivial_L", c.L},
+                     {"note", "d* and d*_u evaluated in double precision (a ceil may be off by one at an integer)"}};
+  nlohmann::json evaluation = {
+      {"kind", "evaluation in double precision, not a certificate"},
+      {"eps_hat", e.eps_hat},
+      {"gamma_hat", e.gamma_hat},
+      {"log_gamma_hat", finite_or_null(e.log_gamma_hat)},
+      {"worst_row_eps", e.worst_row_eps},
+      {"worst_row_gamma", e.worst_row_gamma},
+      {"R1_holds", e.r1_holds},
+      {"R2_holds", e.r2_holds},
+      {"approximates", e.approximates()},
+      {"max_score_error", c.max_score_error},
+      {"lemma2_hypothesis_max_score_error_le_eta", c.max_score_error <= c.budget.eta},
+      {"leakage_share_upper", c.leakage_share_upper}};
+  if (!std::isfinite(e.log_gamma_hat)) evaluation["log_gamma_hat_note"] = "every row's support is the whole row";
+  if (e.witness) {
+    evaluation["witness"] = {{"i", e.witness->i},
+                             {"j", e.witness->j},
+                             {"j_prime", e.witness->j_prime},
+                             {"condition", to_string(e.witness->condition)},
+                             {"excess", e.witness->excess}};
+  } else {
+    evaluation["witness"] = nullptr;
+  }
+  j["evaluation"] = evaluation;
+  j["input_row_norms"] = {{"max", *std::max_element(c.input_row_norms.begin(), c.input_row_norms.end())},
+                          {"rows", c.input_row_norms}};
+  j["files"] = {{"X", "X.npy (L x 2d, float64, C order)"},
+                {"W_Q", "W_Q.npy ([I_d; 0], 2d x d)"},
+                {"W_K", "W_K.npy ([0; I_d], 2d x d)"},
+                {"scores", "S = (X W_Q)(X W_K)^T; attention softmax(S) row-wise, unscaled"}};
+  return j;
+}
+
+}  // namespace jlattn::io
