@@ -6,6 +6,7 @@
 #include <string>
 
 #include "jlattn/errors.hpp"
+#include "jlattn/reproducible_random.hpp"
 
 namespace jlattn {
 
@@ -22,8 +23,10 @@ double log_ratio(double num, double den) {
   const double q = num / den;
   // The quotient is rounded once and then logged; when it leaves the normal
   // range (weights near 1e+-300) the difference of logarithms is used instead.
-  if (q >= std::numeric_limits<double>::min() && q <= std::numeric_limits<double>::max()) return std::log(q);
-  return std::log(num) - std::log(den);
+  // portable_log, not std::log: B, and hence the emitted X, must be the same
+  // bits whatever the C library (docs/reproducibility.md).
+  if (q >= std::numeric_limits<double>::min() && q <= std::numeric_limits<double>::max()) return portable_log(q);
+  return portable_log(num) - portable_log(den);
 }
 
 Target Target::from_entries(std::size_t L, std::vector<TargetEntry> entries) {

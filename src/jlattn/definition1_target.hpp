@@ -17,7 +17,8 @@ namespace jlattn {
 /// overflow: the logarithm of the rounded quotient when that is a normal
 /// double, else \f$\ln \mathrm{num} - \ln \mathrm{den}\f$.
 /// \pre num, den have to be finite and \f$> 0\f$.
-/// Guarantee: evaluation (double precision, std::log).
+/// Guarantee: evaluation (double precision, portable_log: the same bits on
+/// every platform in scope of docs/reproducibility.md).
 double log_ratio(double num, double den);
 
 /// One stored entry of a target, 0-based.

@@ -37,7 +37,7 @@ struct LogTransform {
 /// Computes B of Lemma 1.
 /// \pre gap_Delta has to be finite and \f$> 0\f$; A outlives the result.
 /// Guarantee: each \f$B_{ij}\f$ is \f$\Delta + \ln(A_{ij}/a_i)\f$ with the quotient,
-///   logarithm and sum each rounded once (std::log); the row minimum is
+///   logarithm (portable_log, within 4 ulp) and sum each rounded; the row minimum is
 ///   exactly \f$\Delta\f$ (evaluation; see proofs for the identities it keeps).
 /// Proof page: proofs/lemma1-log-transform.md
 LogTransform log_transform(const Target& A, double gap_Delta);

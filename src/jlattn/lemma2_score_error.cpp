@@ -4,6 +4,7 @@
 #include <string>
 
 #include "jlattn/errors.hpp"
+#include "jlattn/reproducible_random.hpp"
 
 namespace jlattn {
 
@@ -16,7 +17,8 @@ ScoreErrorBudget score_error_budget(double eps, double gamma) {
   // Two entries of a row each move by at most eta, so their difference by 2 eta = eps.
   budget.eta = eps / 2;
   // Off-support differences start at -Delta and may rise by 2 eta = eps to ln gamma.
-  budget.gap_Delta = -std::log(gamma) + eps;
+  // portable_log keeps Delta, and so B and X, identical across C libraries.
+  budget.gap_Delta = -portable_log(gamma) + eps;
   return budget;
 }
 

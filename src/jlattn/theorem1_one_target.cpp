@@ -4,6 +4,7 @@
 #include <string>
 
 #include "jlattn/errors.hpp"
+#include "jlattn/reproducible_random.hpp"
 
 namespace jlattn {
 
@@ -26,7 +27,7 @@ std::uint64_t d_star_theorem1(std::size_t L, double tau, double delta) {
   const double Ld = static_cast<double>(L);
   // Union bound over the L^2 pairs (b_i, e_j), each failing with probability
   // at most 4 exp(-d c(tau)) by Lemma 3b: need 4 L^2 exp(-d c) <= delta.
-  const double numerator = 2 * std::log(4 * Ld * Ld / delta);
+  const double numerator = 2 * portable_log(4 * Ld * Ld / delta);
   const double denominator = tau * tau / 2 - tau * tau * tau / 3;
   const double d = std::ceil(numerator / denominator);
   if (!(d <= kLargestExactInteger))

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "jlattn/errors.hpp"
+#include "jlattn/reproducible_random.hpp"
 
 namespace jlattn {
 
@@ -22,7 +23,7 @@ std::uint64_t d_star_u_theorem2(std::size_t L, double tau_u, double delta) {
   const double Ld = static_cast<double>(L);
   // L(L-1)/2 off-diagonal entries of R R^T (Lemma 3b, 4 exp(-d c) each) and L
   // diagonal ones (Lemma 3a, 2 exp(-d c) each) add up to 2 L^2 exp(-d c).
-  const double numerator = 2 * std::log(2 * Ld * Ld / delta);
+  const double numerator = 2 * portable_log(2 * Ld * Ld / delta);
   const double denominator = tau_u * tau_u / 2 - tau_u * tau_u * tau_u / 3;
   const double d = std::ceil(numerator / denominator);
   if (!(d <= 9007199254740992.0))
