@@ -12,27 +12,49 @@ namespace jlattn::io {
 
 /// Reads a target from Matrix Market text.
 ///
-/// Accepted: header `%%MatrixMarket matrix coordinate <field> general`
-/// (case-insensitive words) with field real, integer or pattern (pattern
-/// entries are 1); `%` comment lines; a size line `L L nnz` with L >= 2
-/// (square); exactly nnz entry lines `i j [value]` with 1-based indices;
-/// blank lines. Values: finite, >= 0 (explicit zeros are kept out of the
-/// support); integer fields hold integers.
+/// Accepted: on line 1 the banner `%%MatrixMarket matrix coordinate <field>
+/// general` (case-insensitive words) with field real, integer or pattern
+/// (pattern entries are 1); then a size line `L L nnz` with L in [2, 2^31)
+/// (square) and nnz <= L*L; then exactly nnz entry lines `i j [value]` with
+/// 1-based indices, in any order. Blank lines and `%` comment lines may appear
+/// anywhere after the banner (before the size line, among and after the
+/// entries). Fields are separated by spaces or tabs; CRLF line ends are fine.
+///
+/// Numbers are parsed with std::from_chars (locale independent). Sizes and
+/// indices are plain decimal digits (no sign). Real values take the forms
+/// `1`, `1.5`, `.5`, `1.`, `1e-3`, `1E+2`, with an optional leading `+` or
+/// `-` (the `+` because the reference Matrix Market code reads values with
+/// scanf, which accepts it); hexadecimal floats, `,` decimals and `nan`/`inf`
+/// are refused. Integer fields hold `[+-]digits` only (no `.` or exponent).
+/// Values: finite, >= 0 (explicit zeros, also `-0`, are kept out of the
+/// support), not overflowing double and not underflowing to zero (a value
+/// that would silently leave the support is refused). Subnormals are kept.
+///
+/// Memory is proportional to the entries actually present, whatever the size
+/// line claims: a huge L with few entries fails with "row r has no positive
+/// entry" before any O(L) allocation.
 ///
 /// \param source_name used in messages ("A.mtx:12: ...").
-/// \throws InputError with a one-line message naming the file, the line and
-///   the problem: bad header, non-square or too-small size, wrong field
-///   count, index out of range, duplicate position, negative/NaN/Inf or
-///   unparsable value, too few or too many entries, a row with no positive
-///   entry, or trailing text.
+/// \throws InputError with a one-line message "<source>:<line>: <problem>"
+///   (or "<source>: <problem>" for whole-file problems): empty file, missing
+///   or malformed banner (object other than matrix, array format, complex or
+///   unknown field, symmetry other than general), missing or malformed size
+///   line, non-square, L < 2 or L >= 2^31, nnz > L*L, wrong field count,
+///   non-numeric token, non-integer value in an integer field, index out of
+///   range (the message gives the range), duplicate position (both line
+///   numbers), negative/NaN/Inf/overflowing/underflowing value, too few
+///   entries (truncated), more entries than declared or trailing text, or a
+///   row with no positive entry (1-based row number).
 Target read_matrix_market(std::istream& in, const std::string& source_name);
 
-/// Opens and reads a file with read_matrix_market.
+/// Opens and reads a file with read_matrix_market; messages name `path`.
 /// \throws InputError if the file cannot be opened, or as above.
 Target read_matrix_market_file(const std::string& path);
 
-/// Writes a target as `%%MatrixMarket matrix coordinate real general`, with
-/// values printed to round-trip exactly (17 significant digits).
+/// Writes a target as `%%MatrixMarket matrix coordinate real general`, one
+/// line per support entry in row-major order, with values printed like
+/// printf's `%.17g` (round-trips every double) whatever the stream's or the C
+/// locale. Stream errors are left in `out`'s state for the caller to check.
 void write_matrix_market(std::ostream& out, const Target& A);
 
 }  // namespace jlattn::io
