@@ -1,0 +1,36 @@
+// The subcommands of `jlattn`, one file each. A subcommand registers its
+// options on the root app and returns how to run it once parsed; main.cpp
+// owns parsing, error reporting and exit codes.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <string>
+
+namespace jlattn::cli {
+
+/// Exit codes shared by every subcommand (also printed by --help).
+enum ExitCode : int {
+  kExitOk = 0,           ///< done; for a verdict: certified / approximates
+  kExitInternal = 1,     ///< a bug: please report it
+  kExitBadInput = 2,     ///< bad input or usage: one line names the problem
+  kExitNegative = 3,     ///< done, and the verdict is negative (fails / refuted)
+  kExitUndecided = 4,    ///< done, but a stated resource limit left it undecided
+};
+
+/// The --help footer that lists the exit codes.
+extern const char* const kExitCodesHelp;
+
+/// A registered subcommand: its CLI11 app and the action to run when parsed.
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+/// Formats a double with `digits` significant digits.
+std::string num(double x, int digits = 6);
+
+Command add_demo_command(CLI::App& root);
+Command add_construct_command(CLI::App& root);
+
+}  // namespace jlattn::cli
