@@ -34,9 +34,10 @@ namespace jlattn::io {
 /// line claims: a huge L with few entries fails with "row r has no positive
 /// entry" before any O(L) allocation.
 ///
+/// \param in the Matrix Market text.
 /// \param source_name used in messages ("A.mtx:12: ...").
-/// \throws InputError with a one-line message "<source>:<line>: <problem>"
-///   (or "<source>: <problem>" for whole-file problems): empty file, missing
+/// \throws InputError with a one-line message `"<source>:<line>: <problem>"`
+///   (or `"<source>: <problem>"` for whole-file problems): empty file, missing
 ///   or malformed banner (object other than matrix, array format, complex or
 ///   unknown field, symmetry other than general), missing or malformed size
 ///   line, non-square, L < 2 or L >= 2^31, nnz > L*L, wrong field count,

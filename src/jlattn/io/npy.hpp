@@ -44,10 +44,10 @@ void write_npy_rows(std::ostream& out, std::size_t rows, std::size_t cols,
 /// huge shape in a short file (seekable or not) fails as truncated before the
 /// array is allocated.
 ///
-/// \throws InputError "<source>: <problem>" naming the problem: empty file,
+/// \throws InputError "\<source\>: \<problem\>" naming the problem: empty file,
 ///   bad magic, unsupported version, truncated or oversized or malformed
-///   header, dtype other than little-endian float64 (named, e.g. '<f4';
-///   '>f8' gets its own message), structured dtype, Fortran order, not 2-D,
+///   header, dtype other than little-endian float64 (named, e.g. `'<f4'`;
+///   `'>f8'` gets its own message), structured dtype, Fortran order, not 2-D,
 ///   rows*cols*8 overflowing, truncated data, or trailing bytes.
 Matrix read_npy(std::istream& in, const std::string& source_name);
 
