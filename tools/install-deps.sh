@@ -8,7 +8,7 @@ packages=(
   libeigen3-dev libboost-dev libmpfr-dev libmpfi-dev libgmp-dev
   librapidcheck-dev googletest libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev
-  doxygen graphviz libjs-mathjax
+  doxygen graphviz libjs-mathjax texlive-binaries
 )
 
 missing=()
