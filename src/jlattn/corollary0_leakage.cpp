@@ -24,6 +24,9 @@ double leakage_share_upper(std::size_t L, std::size_t k_i, double gamma) {
   // Each of the L - k_i off-support entries is at most gamma times the
   // smallest support entry, which is at most the support mass over k_i.
   const double x = static_cast<double>(L - k_i) * gamma / static_cast<double>(k_i);
+  // x overflows only for gamma near the top of the double range; then
+  // x / (1 + x) rounds to 1 (inf / inf would be NaN).
+  if (std::isinf(x)) return 1.0;
   return x / (1.0 + x);
 }
 

@@ -54,6 +54,10 @@ LogTransform log_transform(const Target& A, double gap_Delta) {
 double beta_sharp(std::size_t k_i, double gap_Delta, double rho) {
   if (k_i < 1 || !(gap_Delta > 0) || !(rho >= 0))
     throw InputError("beta_sharp needs k_i >= 1, Delta > 0, rho >= 0");
+  // k_i = 1: b_i = (Delta), rho drops out. Returned directly: the formula would
+  // give 0 * inf = NaN for rho >= ~1e154, and sqrt(Delta^2) != Delta when
+  // Delta^2 under- or overflows.
+  if (k_i == 1) return gap_Delta;
   // The smallest entry of b_i is Delta, the other k_i - 1 are at most Delta + rho.
   const double top = gap_Delta + rho;
   return std::sqrt(gap_Delta * gap_Delta + static_cast<double>(k_i - 1) * top * top);
@@ -62,6 +66,7 @@ double beta_sharp(std::size_t k_i, double gap_Delta, double rho) {
 double l1_norm_upper(std::size_t k_i, double gap_Delta, double rho) {
   if (k_i < 1 || !(gap_Delta > 0) || !(rho >= 0))
     throw InputError("l1_norm_upper needs k_i >= 1, Delta > 0, rho >= 0");
+  if (k_i == 1) return gap_Delta;  // rho drops out (0 * inf would be NaN for rho = inf)
   return static_cast<double>(k_i) * gap_Delta + static_cast<double>(k_i - 1) * rho;
 }
 
