@@ -32,5 +32,6 @@ std::string num(double x, int digits = 6);
 
 Command add_demo_command(CLI::App& root);
 Command add_construct_command(CLI::App& root);
+Command add_explain_command(CLI::App& root);
 
 }  // namespace jlattn::cli
