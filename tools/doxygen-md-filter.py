@@ -169,6 +169,37 @@ def _split(line: str, state: InlineState) -> list[tuple[str, str]]:
     return segments
 
 
+def _code_back(protected: list[str], match: re.Match[str]) -> str:
+    """The protected span behind a marker; \\x02 marks a code span inside an
+    @ref's text, which comes back without its backticks."""
+    raw = protected[int(match.group(2))]
+    if match.group(1) == "\x02":
+        return raw.strip("`").strip()
+    return raw
+
+
+def _unprotect_code(label: str) -> str:
+    """A link label with its code spans as plain text (the markers of
+    PageFilter.inline stay, so the span's text comes back without backticks)."""
+    return re.sub("\x01(\\d+)\x01", "\x02\\1\x02", label)
+
+
+_GREEK = {
+    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "varepsilon": "ε", "epsilon": "ε", "eta": "η",
+    "tau": "τ", "mu": "μ", "rho": "ρ", "lambda": "λ", "sigma": "σ", "chi": "χ", "Delta": "Δ", "Gamma": "Γ",
+    "ast": "*", "le": "≤", "ge": "≥", "cdot": "·", "infty": "∞", "sharp": "♯", "ell": "ℓ",
+}
+
+
+def tex_to_text(tex: str) -> str:
+    """A formula as plain text, for headings (Doxygen shows no formulas there):
+    d^\\ast_{\\mathrm{exact}} -> d*_exact, \\mu -> μ."""
+    text = re.sub(r"\\(?:mathrm|text|operatorname|mathbf|mathit)\{([^{}]*)\}", r"\1", tex)
+    text = re.sub(r"\\([A-Za-z]+)", lambda m: _GREEK.get(m.group(1), m.group(1)), text)
+    text = text.replace("^*", "*").replace("{", "").replace("}", "")
+    return text
+
+
 def _math_end(line: str, start: int) -> int | None:
     """Index of the unescaped $ that closes a formula starting at `start`."""
     i = start
@@ -224,7 +255,8 @@ class PageFilter:
                 return match.group(0)
             ref = self.link_target(target)
             if ref is not None and not bang:
-                return f"[{label}]({ref})"
+                # Doxygen prints an @ref's text verbatim: no `code` inside.
+                return f"[{_unprotect_code(label)}]({ref})"
             # a file the HTML has no copy of: keep the words, show the path
             shown = target if not target.startswith("../") else os.path.normpath(
                 os.path.relpath(os.path.normpath(self.path.parent / target), self.root))
@@ -250,10 +282,15 @@ class PageFilter:
             if kind == "text":
                 joined += raw
             else:
-                joined += f"\x00{len(protected)}\x00"
+                marker = "\x01" if kind == "code" else "\x00"
+                joined += f"{marker}{len(protected)}{marker}"
                 protected.append(raw)
         joined = self.rewrite_links(joined)
-        return re.sub("\x00(\\d+)\x00", lambda m: protected[int(m.group(1))], joined)
+        # Doxygen leaves everything between straight double quotes unparsed
+        # ("...\f$x\f$..." would show raw TeX): write them as entities,
+        # except inside HTML tags.
+        joined = re.sub(r'(<[^<>]*>)|"', lambda m: m.group(1) or "&quot;", joined)
+        return re.sub("([\x00\x01\x02])(\\d+)\\1", lambda m: _code_back(protected, m), joined)
 
     # -- the page ----------------------------------------------------------
 
@@ -297,7 +334,9 @@ class PageFilter:
             heading = _HEADING.match(line)
             if heading and not state.in_math:
                 hashes, title = heading.groups()
-                title = self.inline(title, InlineState())
+                # Doxygen shows section titles as plain text: no formulas.
+                title = self.inline(re.sub(r"(?<!\\)\$([^$]+)\$", lambda m: tex_to_text(m.group(1)), title),
+                                    InlineState())
                 if not titled and len(hashes) == 1:
                     label = self.label
                     titled = True
@@ -351,13 +390,15 @@ def _self_test() -> int:
             "[web](https://example.org/a.md) and [@achlioptas2003; @dasgupta2003].\n"
             "*(R1).* and *plain* and **bold** and *x.* and *.x*, $a*b*c$\n"
             "* a bullet with *(R2)*\n"
+            "Say \"$x$ holds\" in [`the map`](README.md) <a id=\"here\"></a>.\n"
+            "## Checking $\\mu$ and $d^\\ast_{\\mathrm{exact}}$\n"
             "\n"
             "## Statement\n"
             "## Statement\n"
         )
         got = filter_file(page, root).splitlines()
         expected = [
-            "# Title \\f$x\\f$ {#page_proofs_page}",
+            "# Title x {#page_proofs_page}",
             "",
             "Inline \\f$a_{ij} < b\\f$ and `$not math$` and \\$5.",
             "A formula \\f$\\sum_i",
@@ -377,6 +418,8 @@ def _self_test() -> int:
             "[web](https://example.org/a.md) and \\cite achlioptas2003 \\cite dasgupta2003.",
             "<em>(R1).</em> and *plain* and **bold** and <em>x.</em> and <em>.x</em>, \\f$a*b*c\\f$",
             "* a bullet with <em>(R2)</em>",
+            "Say &quot;\\f$x\\f$ holds&quot; in [the map](@ref page_proofs_README) <a id=\"here\"></a>.",
+            "## Checking μ and d*_exact {#page_proofs_page_checking_mu_and_dast_mathrmexact}",
             "",
             "## Statement {#page_proofs_page_statement}",
             "## Statement {#page_proofs_page_statement_1}",
