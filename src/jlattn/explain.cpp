@@ -500,8 +500,8 @@ Document build(const Walkthrough& w, const WalkthroughOptions& o) {
   // ---- 5. Lemma 4: X and S ---------------------------------------------------------------
   doc.heading(2, "5. The input X and the scores S (Lemma 4)");
   doc.paragraph(link(o, "Lemma 4", "lemma4-adaptive-input.md") + " fixes the parameters once, "
-                "$W_Q = \\begin{bmatrix} I_d \\\\ 0 \\end{bmatrix}$ and $W_K = \\begin{bmatrix} 0 \\\\ I_d "
-                "\\end{bmatrix}$ ($2d \\times d$ each, depending on $d$ alone), and puts the target into the input "
+                "$W_Q = [I_d; 0]$ and $W_K = [0; I_d]$ (stacked: $2d \\times d$ each, depending on $d$ alone), and "
+                "puts the target into the input "
                 "$X = [\\,BR \\mid R\\,]$ ($" + integer(L) + " \\times " + integer(2 * c.d) + "$). Then $XW_Q = BR$, "
                 "$XW_K = R$ and");
   doc.math("S = (XW_Q)(XW_K)^\\top = B R R^\\top, \\qquad S_{ij} = \\langle R^\\top b_i, R^\\top e_j \\rangle, "
