@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "jlattn/construction.hpp"
 #include "jlattn/errors.hpp"
 #include "jlattn/lemma3_jl_projection.hpp"
 #include "jlattn/rigorous_bounds.hpp"
@@ -749,6 +750,43 @@ TEST(BoundCommand, BadInputGetsOneLineAndExitTwo) {
     EXPECT_NE(r.err.find("error"), std::string::npos) << args;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
   }
+}
+
+// construct --d auto --bound: the default is the smallest bound valid for the
+// projection; a bound not proved for the projection is refused.
+TEST(ConstructBound, DefaultIsTheSmallestValidBoundForTheProjection) {
+  const Target A = window_global_target(24, 3);
+  ConstructionRequest request;
+  request.delta = 0.05;
+  for (Projection p : {Projection::gaussian, Projection::rademacher}) {
+    request.projection = p;
+    const Construction c = construct(A, request);
+    BoundQuery q = query(A.L(), A.k(), request.eps, request.gamma, target_range_upper(A), request.delta);
+    q.crossovers = false;
+    const DimensionBound& best = smallest_valid_bound(rigorous_bounds(q), p);
+    EXPECT_EQ(c.d, best.d) << to_string(p);
+    EXPECT_EQ(c.bound_name, to_string(best.name)) << to_string(p);
+    EXPECT_TRUE(c.evaluation.approximates()) << to_string(p);
+  }
+  request.projection = Projection::rademacher;
+  for (BoundChoice choice : {BoundChoice::d_pair, BoundChoice::d_star_exact}) {
+    request.bound = choice;
+    EXPECT_THROW(construct(A, request), InputError) << to_string(choice);
+  }
+  request.projection = Projection::gaussian;
+  request.bound = BoundChoice::d_star;
+  EXPECT_EQ(construct(A, request).d, construct(A, request).d_star);
+  EXPECT_EQ(parse_bound_choice("pair"), BoundChoice::d_pair);
+  EXPECT_THROW(parse_bound_choice("dpair"), InputError);
+}
+
+TEST(ConstructBound, CommandLineOptionAndItsRefusal) {
+  const CliRun ok = jlattn_cli("demo --L 16 --bound exact");
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("bound         d = d*_exact = "), std::string::npos) << ok.out;
+  const CliRun refused = jlattn_cli("demo --L 16 --bound pair --projection achlioptas");
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_NE(refused.err.find("Gaussian R only"), std::string::npos) << refused.err;
 }
 
 }  // namespace

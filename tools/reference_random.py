@@ -6,9 +6,18 @@ and Achlioptas word rules. It shares no code with the C++ library, so when it
 reproduces the frozen values of the C++ tests bit for bit, both are checked.
 
     reference_random.py            check the frozen values of R and the normals
-    reference_random.py --demo     also rebuild the demo's X (L = 64, d = 16236)
-                                   from scratch and check its checksum (about
-                                   15 s; ctest runs this form)
+    reference_random.py --demo     also rebuild the demo's X at its default
+                                   dimension (L = 64, d = d_pair = 6387) from
+                                   scratch and check its checksum (about 6 s;
+                                   ctest runs this form)
+    reference_random.py --demo-dstar   the same at Theorem 1's d* = 16236
+                                   (`jlattn demo --bound dstar`, about 15 s)
+
+The demo's d is computed here from the formula (Theorem 1' d_pair, or
+Theorem 1's d*, in double precision) and compared with the value that
+tools/crosscheck_bounds.py computes independently with mpmath at 40 digits
+(d_pair = ceil(6386.6045815...) = 6387, d* = ceil(16235.7693531...) = 16236;
+both far from an integer, so double precision cannot move the ceiling).
 """
 import math
 import struct
@@ -105,10 +114,12 @@ FROZEN_NORMALS = [
     ((2106037642, 0, 4, 0), 0xBFF0469FD3FFF2A6),
 ]
 FROZEN_PROJECTIONS = {"gaussian": 0x679688359E7400EE, "rademacher": 0x55B31A7B2A3F4BA5, "achlioptas": 0xD4B8D99F8C637BD9}
-FROZEN_DEMO_X = 0x645EC205A1F0B200  # tests/theorem1_one_target_test.cpp, FrozenDemoInputChecksum
+# tests/theorem1_one_target_test.cpp, FrozenDemoInputChecksum: (d, checksum of X)
+# for the demo's default bound (d_pair, Gaussian) and for --bound dstar.
+FROZEN_DEMO = {"pair": (6387, 0xF0C2C6C2F12F7596), "dstar": (16236, 0x645EC205A1F0B200)}
 
 
-def demo_input_checksum(L=64, seed=2106037642, eps=1.0, gamma=0.1, delta=0.05):
+def demo_input_checksum(bound="pair", L=64, seed=2106037642, eps=1.0, gamma=0.1, delta=0.05):
     """Rebuild jlattn demo's X = [B R | R] with the recipe of the C++ code."""
     rows = []
     for i in range(L):
@@ -120,8 +131,12 @@ def demo_input_checksum(L=64, seed=2106037642, eps=1.0, gamma=0.1, delta=0.05):
     k = max(len(r) for r in rows)
     top = delta_gap + rho
     beta = math.sqrt(delta_gap * delta_gap + float(k - 1) * top * top)
-    tau = (eps / 2) / beta
-    d = int(math.ceil(2 * portable_log(4 * float(L) * float(L) / delta) / (tau * tau / 2 - tau * tau * tau / 3)))
+    if bound == "dstar":  # Theorem 1: ceil(2 ln(4 L^2/delta) / (tau^2/2 - tau^3/3)), tau = eta/beta
+        tau = (eps / 2) / beta
+        d = int(math.ceil(2 * math.log(4 * float(L) * float(L) / delta) / (tau * tau / 2 - tau * tau * tau / 3)))
+    else:  # Theorem 1': ceil(ln(k L (L-1)/delta) (6 beta^2/eps^2 + (2 + 2 sqrt 2) beta/eps))
+        d = int(math.ceil(math.log(k * L * (L - 1) / delta) *
+                          (6 * beta * beta / (eps * eps) + (2 + 2 * math.sqrt(2)) * beta / eps)))
     R = [[projection_entry("gaussian", d, seed, i, c) for c in range(d)] for i in range(L)]
     values = []
     for i, row in enumerate(rows):
@@ -155,14 +170,16 @@ def main(argv):
         got = fnv1a(projection_entry(kind, 256, 2106037642, i, j) for i in range(64) for j in range(256))
         if got != expected:
             problems.append(f"{kind} R(64 x 256) checksum {got:#x}, C++ tests froze {expected:#x}")
-    if "--demo" in argv:
-        d, got = demo_input_checksum()
-        print(f"demo: d = {d}, checksum of X = {got:#x}")
-        if d != 16236 or got != FROZEN_DEMO_X:
-            problems.append(f"demo X: d = {d}, checksum {got:#x}; C++ tests froze d = 16236, {FROZEN_DEMO_X:#x}")
+    demos = [b for flag, b in (("--demo", "pair"), ("--demo-dstar", "dstar")) if flag in argv]
+    for bound in demos:
+        d, got = demo_input_checksum(bound)
+        want_d, want_x = FROZEN_DEMO[bound]
+        print(f"demo ({bound}): d = {d}, checksum of X = {got:#x}")
+        if d != want_d or got != want_x:
+            problems.append(f"demo X ({bound}): d = {d}, checksum {got:#x}; C++ tests froze d = {want_d}, {want_x:#x}")
     for p in problems:
         print(p)
-    checked = len(known) + len(FROZEN_NORMALS) + len(FROZEN_PROJECTIONS) + ("--demo" in argv)
+    checked = len(known) + len(FROZEN_NORMALS) + len(FROZEN_PROJECTIONS) + len(demos)
     print(f"{checked - len(problems)} passed, {len(problems)} failed")
     return 1 if problems else 0
 

@@ -53,6 +53,10 @@ void print_summary(const jlattn::Construction& c, std::ostream& out) {
       << (c.d_star > c.L ? " (above the trivial d = L = " + std::to_string(c.L) + ", as expected at small L)" : "")
       << "\n";
   out << "  Theorem 2     tau_u = " << num(c.tau_u) << ", d*_u = " << c.d_star_u << "\n";
+  if (!c.bound_name.empty())
+    out << "  bound         d = " << c.bound_label << " = " << c.d << " (" << c.bound_theorem << ", --bound "
+        << jlattn::to_string(r.bound) << ", valid for " << jlattn::to_string(r.projection)
+        << "; proved with MPFR/MPFI enclosures, `jlattn bound` lists every bound)\n";
   out << "  Lemma 4       d = " << c.d << ", X is " << c.X.rows() << " x " << c.X.cols()
       << ", largest input row norm = "
       << num(*std::max_element(c.input_row_norms.begin(), c.input_row_norms.end())) << "\n";
@@ -101,13 +105,17 @@ void write_outputs(const jlattn::Construction& c, const std::string& out_dir, bo
 }
 
 void add_construction_options(CLI::App& app, jlattn::ConstructionRequest& request, std::string& projection,
-                              std::string& dimension, bool eps_gamma_required) {
+                              std::string& dimension, std::string& bound, bool eps_gamma_required) {
   auto* eps = app.add_option("--eps", request.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
   auto* gamma = app.add_option("--gamma", request.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
   if (eps_gamma_required) { eps->required(); gamma->required(); }
   else { eps->capture_default_str(); gamma->capture_default_str(); }
   app.add_option("--delta", request.delta, "failure probability delta in (0, 1) of Theorem 1")->capture_default_str();
-  app.add_option("--d", dimension, "query/key dimension: auto (d* of Theorem 1), trivial (d = L, X = [B | I]) or N")
+  app.add_option("--d", dimension, "query/key dimension: auto (the proved bound of --bound), trivial (d = L, X = [B | I]) or N")
+      ->capture_default_str();
+  app.add_option("--bound", bound,
+                 "which proved bound --d auto uses: auto (the smallest valid for the projection), dstar (Theorem 1), "
+                 "exact (d*_exact, Gaussian), pair (d_pair, Gaussian) or polar (d_polar)")
       ->capture_default_str();
   app.add_option("--projection", projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
       ->capture_default_str();
@@ -118,9 +126,10 @@ void add_construction_options(CLI::App& app, jlattn::ConstructionRequest& reques
 }
 
 int run_demo(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
-             std::size_t L) {
+             const std::string& bound, std::size_t L) {
   const auto start = std::chrono::steady_clock::now();
   request.projection = jlattn::parse_projection(projection);
+  request.bound = jlattn::parse_bound_choice(bound);
   parse_dimension(dimension, request);
   const jlattn::Target A = jlattn::window_global_target(L, request.seed);
   std::cout << "jlattn demo: the constructive proof of Theorem 1 on a built-in target\n"
@@ -136,8 +145,10 @@ int run_demo(jlattn::ConstructionRequest request, const std::string& projection,
 }
 
 int run_construct(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
-                  const std::string& target_path, const std::string& out_dir, bool write_weights) {
+                  const std::string& bound, const std::string& target_path, const std::string& out_dir,
+                  bool write_weights) {
   request.projection = jlattn::parse_projection(projection);
+  request.bound = jlattn::parse_bound_choice(bound);
   parse_dimension(dimension, request);
   const jlattn::Target A = jlattn::io::read_matrix_market_file(target_path);
   const jlattn::Construction c = jlattn::construct(A, request);
@@ -155,33 +166,34 @@ int run_construct(jlattn::ConstructionRequest request, const std::string& projec
 Command add_demo_command(CLI::App& root) {
   struct Options {
     ConstructionRequest request;
-    std::string projection = "gaussian", dimension = "auto";
+    std::string projection = "gaussian", dimension = "auto", bound = "auto";
     std::size_t L = 64;
   };
   auto o = std::make_shared<Options>();
   CLI::App* demo = root.add_subcommand("demo", "run the construction of Theorem 1 on a built-in target and evaluate it");
-  add_construction_options(*demo, o->request, o->projection, o->dimension, false);
+  add_construction_options(*demo, o->request, o->projection, o->dimension, o->bound, false);
   demo->add_option("--L", o->L, "number of tokens of the built-in target (>= 3)")->capture_default_str();
   demo->footer(kExitCodesHelp);
-  return {demo, [o] { return run_demo(o->request, o->projection, o->dimension, o->L); }};
+  return {demo, [o] { return run_demo(o->request, o->projection, o->dimension, o->bound, o->L); }};
 }
 
 Command add_construct_command(CLI::App& root) {
   struct Options {
     ConstructionRequest request;
-    std::string projection = "gaussian", dimension = "auto", target_path, out_dir;
+    std::string projection = "gaussian", dimension = "auto", bound = "auto", target_path, out_dir;
     bool no_weights = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* construct = root.add_subcommand("construct", "build X = [B R | R], W_Q, W_K for a target and evaluate them");
   construct->add_option("--target", o->target_path, "target A as a Matrix Market coordinate file (real, integer or pattern)")
       ->required();
-  add_construction_options(*construct, o->request, o->projection, o->dimension, true);
+  add_construction_options(*construct, o->request, o->projection, o->dimension, o->bound, true);
   construct->add_option("--out", o->out_dir, "output directory for X.npy, W_Q.npy, W_K.npy, report.json")->required();
   construct->add_flag("--no-weights", o->no_weights, "do not write W_Q.npy, W_K.npy (fixed selectors, 16 d^2 bytes)");
   construct->footer(kExitCodesHelp);
   return {construct, [o] {
-            return run_construct(o->request, o->projection, o->dimension, o->target_path, o->out_dir, !o->no_weights);
+            return run_construct(o->request, o->projection, o->dimension, o->bound, o->target_path, o->out_dir,
+                                 !o->no_weights);
           }};
 }
 

@@ -11,6 +11,7 @@
 #include "jlattn/lemma1_log_transform.hpp"
 #include "jlattn/lemma4_adaptive_input.hpp"
 #include "jlattn/reproducible_random.hpp"
+#include "jlattn/rigorous_bounds.hpp"
 #include "jlattn/theorem1_one_target.hpp"
 #include "jlattn/theorem2_all_targets.hpp"
 
@@ -26,7 +27,43 @@ Matrix identity_projection(std::size_t L) {
   return Matrix::Identity(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(L));
 }
 
+/// The bound of rule theorem1: rigorous_bounds for the target's class, then
+/// the requested bound (or the smallest valid one) for the projection.
+const DimensionBound& chosen_bound(const BoundReport& report, BoundChoice choice, Projection projection) {
+  if (choice == BoundChoice::smallest) return smallest_valid_bound(report, projection);
+  const BoundName name = choice == BoundChoice::d_star         ? BoundName::d_star
+                         : choice == BoundChoice::d_star_exact ? BoundName::d_star_exact
+                         : choice == BoundChoice::d_pair       ? BoundName::d_pair
+                                                               : BoundName::d_polar;
+  const DimensionBound& b = find_bound(report, name);
+  if (!is_valid_for(b, projection))
+    throw InputError("--bound " + to_string(choice) + " (" + b.label + ") is proved for Gaussian R only, not for " +
+                     to_string(projection) + "; use dstar, polar or auto");
+  if (!b.computed || b.exceeds_2_64)
+    throw InputError("--bound " + to_string(choice) + " (" + b.label + ") is not available here: " +
+                     (b.note.empty() ? std::string("it exceeds 2^64") : b.note));
+  return b;
+}
+
 }  // namespace
+
+std::string to_string(BoundChoice choice) {
+  switch (choice) {
+    case BoundChoice::smallest: return "auto";
+    case BoundChoice::d_star: return "dstar";
+    case BoundChoice::d_star_exact: return "exact";
+    case BoundChoice::d_pair: return "pair";
+    case BoundChoice::d_polar: return "polar";
+  }
+  return "?";
+}
+
+BoundChoice parse_bound_choice(const std::string& name) {
+  for (BoundChoice c : {BoundChoice::smallest, BoundChoice::d_star, BoundChoice::d_star_exact, BoundChoice::d_pair,
+                        BoundChoice::d_polar})
+    if (to_string(c) == name) return c;
+  throw InputError("unknown bound '" + name + "': use auto, dstar, exact, pair or polar");
+}
 
 std::size_t construction_memory_bytes(std::size_t L, std::size_t d) {
   // X (L x 2d) and R (L x d) live together while X is filled; one block of
@@ -78,7 +115,30 @@ Construction construct(const Target& A, const ConstructionRequest& request) {
   c.d_star_u = d_star_u_theorem2(c.L, c.tau_u, request.delta);
 
   switch (request.rule) {
-    case DimensionRule::theorem1: c.d = static_cast<std::size_t>(c.d_star); break;
+    case DimensionRule::theorem1: {
+      // The proved dimension: the class (L, k, rho) with a rigorous upper
+      // bound on rho, every integer from enclosures (proofs/rigorous-bounds.md).
+      c.rho_upper = target_range_upper(A);
+      BoundQuery query;
+      query.L = c.L;
+      query.k = c.k;
+      query.eps = request.eps;
+      query.gamma = request.gamma;
+      query.rho = c.rho_upper;
+      query.delta = request.delta;
+      query.crossovers = false;
+      query.exact_tails = request.bound == BoundChoice::smallest || request.bound == BoundChoice::d_star_exact;
+      const BoundReport report = rigorous_bounds(query);
+      const DimensionBound& b = chosen_bound(report, request.bound, request.projection);
+      if (b.exceeds_2_64 || b.d >= (std::uint64_t{1} << 32))
+        throw InputError(b.label + " = " + (b.exceeds_2_64 ? std::string(">= 2^64") : std::to_string(b.d)) +
+                         " is beyond the largest supported d (2^32 - 1)");
+      c.d = static_cast<std::size_t>(b.d);
+      c.bound_name = to_string(b.name);
+      c.bound_label = b.label;
+      c.bound_theorem = b.theorem;
+      break;
+    }
     case DimensionRule::given: c.d = request.d; break;
     case DimensionRule::trivial: c.d = c.L; c.trivial = true; break;
   }

@@ -22,10 +22,25 @@ namespace jlattn {
 
 /// How d is chosen.
 enum class DimensionRule {
-  theorem1,  ///< d = d* of Theorem 1 for the target's class (k, rho)
+  theorem1,  ///< d = a proved bound for the target's class (k, rho), chosen by BoundChoice
   given,     ///< d given by the caller
   trivial    ///< the baseline d = L with R = I_L, X = [B | I], S = B exactly
 };
+
+/// Which proved dimension DimensionRule::theorem1 uses (`construct --bound`),
+/// each evaluated rigorously by rigorous_bounds (proofs/rigorous-bounds.md).
+enum class BoundChoice {
+  smallest,      ///< the smallest bound of Theorems 1, 1' and 2 valid for the projection (default)
+  d_star,        ///< Theorem 1's d* (all three projections)
+  d_star_exact,  ///< Theorem 1's exact-tail d*_exact (Gaussian only)
+  d_pair,        ///< Theorem 1' d_pair (Gaussian only)
+  d_polar        ///< Theorem 1' d_polar (all three projections)
+};
+
+/// "auto", "dstar", "exact", "pair" or "polar".
+std::string to_string(BoundChoice choice);
+/// Inverse of to_string. \throws InputError naming the unknown value and the allowed ones.
+BoundChoice parse_bound_choice(const std::string& name);
 
 /// The inputs of one construction.
 struct ConstructionRequest {
@@ -35,6 +50,7 @@ struct ConstructionRequest {
   std::uint64_t seed = 2106037642;
   Projection projection = Projection::gaussian;
   DimensionRule rule = DimensionRule::theorem1;
+  BoundChoice bound = BoundChoice::smallest;  ///< used when rule == theorem1
   std::size_t d = 0;         ///< used when rule == given; has to be in [1, 2^32)
   unsigned threads = 0;      ///< 0: OpenMP default; the output does not depend on it
   std::size_t max_memory_bytes = 0;  ///< 0: what /proc/meminfo reports available
@@ -57,6 +73,11 @@ struct Construction {
   double tau_u = 0.0;               ///< eta / (k Delta + (k-1) rho)
   std::uint64_t d_star = 0;         ///< Theorem 1 (double-precision evaluation)
   std::uint64_t d_star_u = 0;       ///< Theorem 2 (double-precision evaluation)
+  // The proved dimension of rule theorem1 (empty name otherwise)
+  std::string bound_name;           ///< to_string(BoundName) of the bound that gave d, e.g. "d_pair"
+  std::string bound_label;          ///< its printed label, e.g. "d_pair"
+  std::string bound_theorem;        ///< "Theorem 1", "Theorem 1'" or "Theorem 2"
+  double rho_upper = 0.0;           ///< the rigorous upper bound on rho the bound used (target_range_upper)
   // Lemma 3 / Lemma 4
   std::size_t d = 0;                ///< the dimension used
   bool trivial = false;             ///< the d = L baseline (R = I)
@@ -76,9 +97,14 @@ std::size_t construction_memory_bytes(std::size_t L, std::size_t d);
 std::size_t available_memory_bytes();
 
 /// Runs the construction of Lemmas 1-4 on A and evaluates Definition 2.
+/// Under DimensionRule::theorem1, d is the bound request.bound of
+/// rigorous_bounds for the class (L, k, target_range_upper(A)) and
+/// (eps, gamma, delta): a proved integer (by default the smallest valid for
+/// the projection).
 /// \pre A a Definition 1 target; request's ranges as documented on its fields.
-/// \throws InputError naming a bad parameter, or when the matrices for the
-///   chosen d would not fit in memory (the message gives the figure).
+/// \throws InputError naming a bad parameter, when the chosen bound is not
+///   proved for the projection (d*_exact and d_pair need Gaussian R), or when
+///   the matrices for the chosen d would not fit in memory (the message gives the figure).
 /// Guarantee: X is the same bits for the same (A, request) on every platform
 ///   in scope; `evaluation` is a double-precision evaluation, not a certificate.
 /// Proof page: proofs/theorem1-one-target.md

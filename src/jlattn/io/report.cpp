@@ -32,7 +32,8 @@ nlohmann::json construction_report(const Construction& c) {
                      {"delta", r.delta},
                      {"seed", r.seed},
                      {"projection", c.trivial ? "identity (trivial baseline)" : to_string(r.projection)},
-                     {"d_rule", rule_name(r.rule)}};
+                     {"d_rule", rule_name(r.rule)},
+                     {"bound", r.rule == DimensionRule::theorem1 ? to_string(r.bound) : "-"}};
   j["target"] = {{"L", c.L}, {"k", c.k}, {"rho", c.rho}, {"max_column_count", c.max_column_count}};
   j["derived"] = {{"eta", c.budget.eta},
                   {"Delta", c.budget.gap_Delta},
@@ -46,6 +47,11 @@ nlohmann::json construction_report(const Construction& c) {
                      {"d_star_u_theorem2", c.d_star_u},
                      {"trivial_L", c.L},
                      {"note", "d* and d*_u evaluated in double precision (a ceil may be off by one at an integer)"}};
+  if (!c.bound_name.empty())
+    j["dimensions"]["d_from_bound"] = {{"name", c.bound_name},
+                                       {"theorem", c.bound_theorem},
+                                       {"rho_upper", c.rho_upper},
+                                       {"kind", "proved integer from MPFR/MPFI enclosures (jlattn bound)"}};
   nlohmann::json evaluation = {
       {"kind", "evaluation in double precision, not a certificate"},
       {"eps_hat", e.eps_hat},
