@@ -1,0 +1,40 @@
+/// \file directed_rounding.hpp
+/// \brief Rigorous bounds from round-to-nearest arithmetic: each operation is
+/// evaluated to nearest and then moved one unit in the last place outward,
+/// which encloses the exact result (the rounding error of one operation is
+/// at most half an ulp, and at most 2^-1075 in the subnormal range). Valid
+/// only in the environment that floating_point_environment_problem() accepts.
+#pragma once
+
+#include <cmath>
+#include <limits>
+
+namespace jlattn::detail {
+
+inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
+/// Unit roundoff u = 2^-53 of binary64.
+inline constexpr double kUnitRoundoff = 0x1p-53;
+/// Smallest positive subnormal, 2^-1074: bounds one product's underflow error.
+inline constexpr double kUnderflowUnit = 0x1p-1074;
+
+inline double up(double x) { return std::nextafter(x, kInfinity); }
+inline double down(double x) { return std::nextafter(x, -kInfinity); }
+inline double add_up(double a, double b) { return up(a + b); }
+inline double add_down(double a, double b) { return down(a + b); }
+inline double sub_up(double a, double b) { return up(a - b); }
+inline double sub_down(double a, double b) { return down(a - b); }
+inline double mul_up(double a, double b) { return up(a * b); }
+inline double mul_down(double a, double b) { return down(a * b); }
+inline double div_up(double a, double b) { return up(a / b); }
+inline double sqrt_up(double a) { return up(std::sqrt(a)); }
+
+/// An upper bound on \f$\gamma_n = n u / (1 - n u)\f$, the relative error
+/// constant of a length-n dot product in any order, with or without FMA
+/// (Higham, Accuracy and Stability of Numerical Algorithms, section 3.1).
+/// \pre n u < 1/2.
+inline double gamma_n_upper(double n) {
+  const double nu = mul_up(n, kUnitRoundoff);
+  return div_up(nu, down(1.0 - nu));
+}
+
+}  // namespace jlattn::detail
