@@ -148,8 +148,11 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
   out << "\n  smallest theorem bound valid for each projection (the trivial d = L = " << q.L << " aside):\n";
   for (jlattn::Projection p : laws) {
     const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p);
-    out << "    " << std::left << std::setw(12) << jlattn::to_string(p) << b.label << " = " << dimension_text(b)
-        << (b.computed && !b.exceeds_2_64 && b.d < q.L ? " (below L)" : "") << "\n";
+    out << "    " << std::left << std::setw(12) << jlattn::to_string(p);
+    if (b.name == jlattn::BoundName::trivial)
+      out << "none below 2^64 (only the trivial d = L)\n";
+    else
+      out << b.label << " = " << dimension_text(b) << (b.d < q.L ? " (below L)" : "") << "\n";
   }
   out << "\n  how each number is established\n"
       << "    d*, d* (paper beta), d_pair, d_polar, d*_u: the ceiling of an enclosure of the real value, proved;\n"
