@@ -58,7 +58,10 @@ enum class BoundName {
 };
 
 /// "d_star", "d_star_paper", "d_star_exact", "d_pair", "d_polar", "d_star_u",
-/// "d_star_u_exact" or "trivial".
+/// "d_star_u_exact" or "trivial" (the names of `jlattn bound --json`).
+/// \pre name has to be one of the enumerators.
+/// Guarantee: exact.
+/// Proof page: proofs/rigorous-bounds.md
 std::string to_string(BoundName name);
 
 /// Where a bound first falls below L (other parameters fixed).
