@@ -32,6 +32,7 @@ std::string num(double x, int digits = 6);
 
 Command add_demo_command(CLI::App& root);
 Command add_construct_command(CLI::App& root);
+Command add_certify_command(CLI::App& root);
 Command add_bound_command(CLI::App& root);
 Command add_explain_command(CLI::App& root);
 

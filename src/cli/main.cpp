@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("jlattn ") + JLATTN_VERSION);
   app.footer(kExitCodesHelp);
   app.require_subcommand(1);
-  const std::vector<Command> commands = {add_demo_command(app), add_construct_command(app), add_bound_command(app),
+  const std::vector<Command> commands = {add_demo_command(app), add_construct_command(app), add_certify_command(app),
+                                         add_bound_command(app),
                                          add_explain_command(app)};
 
   try {

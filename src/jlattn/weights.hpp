@@ -3,6 +3,8 @@
 /// them: a dense matrix, or a 0/1 column selector stored as one row index per
 /// column. Lemma 4's parameters are selectors of size 2d x d; stored densely
 /// they take 16 d^2 bytes (4 GB at d = 16000), so they are never materialised.
+///
+/// Proof page: proofs/lemma4-adaptive-input.md
 #pragma once
 
 #include <cstddef>

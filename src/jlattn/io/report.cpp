@@ -22,7 +22,41 @@ const char* rule_name(DimensionRule rule) {
 
 }  // namespace
 
-nlohmann::json construction_report(const Construction& c) {
+nlohmann::json certificate_report(const Certificate& cert) {
+  const auto enclosure = [](Enclosure e) {
+    return nlohmann::json{{"lower", finite_or_null(e.lower)}, {"upper", finite_or_null(e.upper)}};
+  };
+  nlohmann::json j = {
+      {"verdict", to_string(cert.verdict)},
+      {"kind", "certificate: a proof about the stored doubles and the real-number semantics of Definition 2"},
+      {"eps", cert.eps},
+      {"gamma", cert.gamma},
+      {"scaled", cert.scaled},
+      {"eps_hat", enclosure(cert.eps_hat)},
+      {"gamma_hat", enclosure(cert.gamma_hat)},
+      {"log_gamma_hat", enclosure(cert.log_gamma_hat)},
+      {"rows", cert.rows},
+      {"rows_decided_by_filter", cert.rows_fast},
+      {"rows_decided_by_exact_pass", cert.rows_exact},
+      {"rows_undecided", cert.rows_undecided},
+      {"max_precision_bits", cert.max_precision_used},
+      {"exact_multiply_adds", cert.exact_multiply_adds},
+      {"filter_used", cert.fast_pass_used},
+      {"filter_note", cert.fast_pass_note},
+      {"undecided_reason", cert.undecided_reason}};
+  if (cert.witness) {
+    j["witness"] = {{"i", cert.witness->i},
+                    {"j", cert.witness->j},
+                    {"j_prime", cert.witness->j_prime},
+                    {"condition", to_string(cert.witness->condition)},
+                    {"margin", enclosure(cert.witness->margin)}};
+  } else {
+    j["witness"] = nullptr;
+  }
+  return j;
+}
+
+nlohmann::json construction_report(const Construction& c, const Certificate* certificate) {
   const ConstructionRequest& r = c.request;
   const ApproximationEvaluation& e = c.evaluation;
   nlohmann::json j;
@@ -76,6 +110,7 @@ nlohmann::json construction_report(const Construction& c) {
     evaluation["witness"] = nullptr;
   }
   j["evaluation"] = evaluation;
+  if (certificate) j["certificate"] = certificate_report(*certificate);
   j["input_row_norms"] = {{"max", *std::max_element(c.input_row_norms.begin(), c.input_row_norms.end())},
                           {"rows", c.input_row_norms}};
   j["files"] = {{"X", "X.npy (L x 2d, float64, C order)"},

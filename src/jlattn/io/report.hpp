@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jlattn/certificate.hpp"
 #include "jlattn/construction.hpp"
 
 namespace jlattn::io {
@@ -13,6 +14,12 @@ namespace jlattn::io {
 /// The report of one construction. Numbers are JSON numbers printed to
 /// round-trip exactly; infinities (e.g. ln gamma_hat of a row with full
 /// support) are written as null with the reason in a sibling field.
-nlohmann::json construction_report(const Construction& c);
+/// With a certificate of the emitted matrices, report.json carries its
+/// verdict under "certificate" next to the double-precision "evaluation".
+nlohmann::json construction_report(const Construction& c, const Certificate* certificate = nullptr);
+
+/// A certificate as JSON: verdict, enclosures of eps_hat and gamma_hat, the
+/// witness when refuted, and how the verdict was reached.
+nlohmann::json certificate_report(const Certificate& cert);
 
 }  // namespace jlattn::io

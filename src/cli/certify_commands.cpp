@@ -1,0 +1,110 @@
+// `jlattn certify`: the rigorous verdict of Definition 2 for any matrices
+// (ours, or a trained model's inputs against a pattern), following THEOREM.md
+// section 5 (proofs/certificate.md).
+
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "cli/commands.hpp"
+#include "jlattn/certificate.hpp"
+#include "jlattn/errors.hpp"
+#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/io/npy.hpp"
+#include "jlattn/io/report.hpp"
+#include "jlattn/weights.hpp"
+
+namespace jlattn::cli {
+
+namespace {
+
+struct CertifyOptions {
+  std::string target, x, wq, wk;
+  bool lemma4 = false, scaled = false, json = false, exact_only = false;
+  double eps = 0.0, gamma = 0.0;
+  unsigned max_precision = 1u << 14;
+  std::uint64_t max_exact_work = 500'000'000;
+  unsigned threads = 0;
+};
+
+std::string bounds(Enclosure e) { return "[" + num(e.lower, 17) + ", " + num(e.upper, 17) + "]"; }
+
+int run_certify(const CertifyOptions& o) {
+  if (o.lemma4 == (!o.wq.empty() || !o.wk.empty()))
+    throw InputError(o.lemma4 ? "--lemma4 replaces --wq and --wk; give one or the other"
+                              : "give --wq and --wk (W_Q.npy, W_K.npy), or --lemma4 for Lemma 4's selectors");
+  if (!o.lemma4 && (o.wq.empty() || o.wk.empty())) throw InputError("give both --wq and --wk");
+  const Target A = io::read_matrix_market_file(o.target);
+  const Matrix X = io::read_npy_file(o.x);
+  Weights W_Q, W_K;
+  if (o.lemma4) {
+    if (X.cols() < 2 || X.cols() % 2 != 0)
+      throw InputError("--lemma4 needs X with 2d columns, got " + std::to_string(X.cols()));
+    const auto d = static_cast<std::size_t>(X.cols() / 2);
+    W_Q = Weights::lemma4_query(d);
+    W_K = Weights::lemma4_key(d);
+  } else {
+    W_Q = Weights::from_matrix(io::read_npy_file(o.wq));
+    W_K = Weights::from_matrix(io::read_npy_file(o.wk));
+  }
+  CertificationLimits limits;
+  limits.max_precision_bits = o.max_precision;
+  limits.max_exact_multiply_adds = o.max_exact_work;
+  limits.exact_only = o.exact_only;
+  limits.threads = o.threads;
+  const Certificate cert = certify(A, X, W_Q, W_K, o.eps, o.gamma, o.scaled, limits);
+
+  if (o.json) {
+    std::cout << io::certificate_report(cert).dump(2) << "\n";
+  } else {
+    std::cout << "jlattn certify: softmax(" << (o.scaled ? "S / sqrt(d)" : "S") << "), S = (X W_Q)(X W_K)^T, against "
+              << o.target << " with eps = " << num(o.eps, 17) << ", gamma = " << num(o.gamma, 17) << "\n"
+              << "  verdict       " << to_string(cert.verdict) << "\n"
+              << "  eps_hat       in " << bounds(cert.eps_hat) << "\n"
+              << "  gamma_hat     in " << bounds(cert.gamma_hat) << "\n"
+              << "  rows          " << cert.rows << ": " << cert.rows_fast << " decided by the filter, "
+              << cert.rows_exact << " by the exact pass (up to " << cert.max_precision_used << " bits), "
+              << cert.rows_undecided << " undecided\n";
+    if (!cert.fast_pass_note.empty()) std::cout << "  filter        " << cert.fast_pass_note << "\n";
+    if (cert.witness)
+      std::cout << "  witness       (i, j, j') = (" << cert.witness->i << ", " << cert.witness->j << ", "
+                << cert.witness->j_prime << "), 0-based: " << to_string(cert.witness->condition)
+                << " fails, margin in " << bounds(cert.witness->margin) << "\n";
+    if (cert.verdict == Verdict::undecided) std::cout << "  undecided     " << cert.undecided_reason << "\n";
+  }
+  switch (cert.verdict) {
+    case Verdict::certified: return kExitOk;
+    case Verdict::refuted: return kExitNegative;
+    case Verdict::undecided: return kExitUndecided;
+  }
+  return kExitInternal;
+}
+
+}  // namespace
+
+Command add_certify_command(CLI::App& root) {
+  auto o = std::make_shared<CertifyOptions>();
+  CLI::App* app = root.add_subcommand(
+      "certify", "prove or refute that softmax((X W_Q)(X W_K)^T) (eps, gamma)-approximates a target (exact arithmetic)");
+  app->add_option("--target", o->target, "target A (Matrix Market coordinate file)")->required();
+  app->add_option("--x", o->x, "input X (.npy, float64, L x m)")->required();
+  app->add_option("--wq", o->wq, "W_Q (.npy, m x d)");
+  app->add_option("--wk", o->wk, "W_K (.npy, m x d)");
+  app->add_flag("--lemma4", o->lemma4, "W_Q = [I_d; 0], W_K = [0; I_d] with d = columns(X)/2 (no files needed)");
+  app->add_option("--eps", o->eps, "ratio tolerance eps > 0 (Definition 2, R1)")->required();
+  app->add_option("--gamma", o->gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)")->required();
+  app->add_flag("--scaled", o->scaled, "certify softmax(S / sqrt(d)) instead of softmax(S)");
+  app->add_flag("--json", o->json, "print the certificate as JSON");
+  app->add_option("--max-precision", o->max_precision, "largest interval precision of the exact pass, in bits")
+      ->capture_default_str();
+  app->add_option("--max-exact-work", o->max_exact_work, "largest number of exact multiply-adds of the exact pass")
+      ->capture_default_str();
+  app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter (every row exactly; slow)");
+  app->add_option("--threads", o->threads, "worker threads of the filter (0: all cores); the verdict does not depend on it")
+      ->capture_default_str();
+  app->footer(kExitCodesHelp);
+  return {app, [o] { return run_certify(*o); }};
+}
+
+}  // namespace jlattn::cli
