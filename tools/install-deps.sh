@@ -9,6 +9,7 @@ packages=(
   librapidcheck-dev googletest libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev
   doxygen graphviz libjs-mathjax texlive-binaries
+  clang libclang-rt-14-dev
 )
 
 missing=()
