@@ -63,7 +63,10 @@ double norm_upper(const double* x, Eigen::Index n) {
 // One factor of the score product, Q = X W_Q or K = X W_K, as computed in
 // double precision, with per-row bounds on its norm and on its error.
 struct Factor {
-  Matrix value;
+  Matrix owned;                     // the computed product, unless it is a block of X
+  const Matrix* X = nullptr;        // set when the product is X's columns offset.. offset+d-1
+  Eigen::Index offset = 0, d = 0;
+  MatrixView view() const { return X ? MatrixView(X->middleCols(offset, d)) : MatrixView(owned); }
   std::vector<double> norm_upper;   // >= ||computed row||
   std::vector<double> error_upper;  // >= ||computed row - exact row||
 };
@@ -74,8 +77,15 @@ Factor compute_factor(const Matrix& X, const Weights& weights) {
   f.norm_upper.resize(static_cast<std::size_t>(L));
   f.error_upper.assign(static_cast<std::size_t>(L), 0.0);
   // A selector's product is a choice of columns of X: exact, so the first
-  // stage of the product contributes no error.
-  f.value = weights.apply(X);
+  // stage of the product contributes no error. Consecutive columns (Lemma
+  // 4's selectors) are read in place: memory stays O(L m) for X alone.
+  f.d = d;
+  if (const Eigen::Index offset = weights.contiguous_offset(); offset >= 0) {
+    f.X = &X;
+    f.offset = offset;
+  } else {
+    f.owned = weights.apply(X);
+  }
   if (!weights.is_selector()) {
     const Matrix& W = weights.dense();
     // Stage one of THEOREM.md section 5's bound: entry (i, c) errs by at most
@@ -96,7 +106,7 @@ Factor compute_factor(const Matrix& X, const Weights& weights) {
           add_up(mul_up(mul_up(g_m, norm_upper(X.row(i).data(), m)), frobenius), underflow);
   }
   for (Eigen::Index i = 0; i < L; ++i)
-    f.norm_upper[static_cast<std::size_t>(i)] = norm_upper(f.value.row(i).data(), d);
+    f.norm_upper[static_cast<std::size_t>(i)] = norm_upper(f.view().row(i).data(), d);
   return f;
 }
 
@@ -269,13 +279,14 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
   if (cert.fast_pass_used) {
     const Factor Q = compute_factor(X, W_Q);
     const Factor K = compute_factor(X, W_K);
+    const MatrixView Q_hat = Q.view(), K_hat = K.view();
     const double K_norm = *std::max_element(K.norm_upper.begin(), K.norm_upper.end());
     const double K_error = *std::max_element(K.error_upper.begin(), K.error_upper.end());
     const double g_d = detail::gamma_n_upper(static_cast<double>(d));
     const double underflow = mul_up(static_cast<double>(d), detail::kUnderflowUnit);
     const std::vector<Enclosure> log_A = detail::log_target_enclosures(A);
     const Enclosure scale = scaled ? inverse_sqrt_enclosure(static_cast<double>(d)) : Enclosure{1.0, 1.0};
-    bool finite = Q.value.allFinite() && K.value.allFinite() && std::isfinite(K_norm) && std::isfinite(K_error);
+    bool finite = Q_hat.allFinite() && K_hat.allFinite() && std::isfinite(K_norm) && std::isfinite(K_error);
 
     // Blocks of a fixed number of rows, so the computed scores (hence every
     // count and bound reported) do not depend on the thread count.
@@ -290,7 +301,7 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index i0 = 0; i0 < Li; i0 += block) {
           const Eigen::Index n = std::min(block, Li - i0);
-          S_block.noalias() = Q.value.middleRows(i0, n) * K.value.transpose();
+          S_block.noalias() = Q_hat.middleRows(i0, n) * K_hat.transpose();
           for (Eigen::Index r = 0; r < n; ++r) {
             const auto i = static_cast<std::size_t>(i0 + r);
             const double* S_hat = S_block.data() + r * Li;

@@ -164,8 +164,7 @@ Construction construct(const Target& A, const ConstructionRequest& request) {
   // both evaluated in double precision on the emitted X.
   const MatrixView Q = lemma4_queries(c.X);
   const MatrixView K = lemma4_keys(c.X);
-  c.max_score_error = max_score_error(Q, K, B);
-  c.evaluation = evaluate_attention(Q, K, A, request.eps, request.gamma);
+  c.evaluation = evaluate_attention_and_score_error(Q, K, B, request.eps, request.gamma, &c.max_score_error);
 
   // Corollary 0 at the achieved gamma: the worst row's off-support share.
   for (std::size_t i = 0; i < c.L; ++i)

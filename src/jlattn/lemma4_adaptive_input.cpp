@@ -122,21 +122,42 @@ std::vector<double> input_row_norms(const MatrixView& X) {
   return norms;
 }
 
-double max_score_error(const MatrixView& Q, const MatrixView& K, const LogTransform& B) {
-  const Target& A = *B.A;
+double row_score_error(std::span<const double> row, const LogTransform& B, std::size_t i) {
+  // |S_ij - B_ij|: B_ij = 0 off the support, B's value on it.
+  const auto supp = B.A->support(i);
+  const auto b = B.row(i);
   double worst = 0.0;
-  for_each_score_row(Q, K, 1.0, score_block_rows(A.L()), [&](std::size_t i, std::span<const double> row) {
-    // |S_ij - B_ij|: B_ij = 0 off the support, B's value on it.
-    const auto supp = A.support(i);
-    const auto b = B.row(i);
-    std::size_t next = 0;
-    for (std::size_t j = 0; j < row.size(); ++j) {
-      double B_ij = 0.0;
-      if (next < supp.size() && supp[next] == j) B_ij = b[next++];
-      worst = std::max(worst, std::abs(row[j] - B_ij));
-    }
+  std::size_t next = 0;
+  for (std::size_t j = 0; j < row.size(); ++j) {
+    double B_ij = 0.0;
+    if (next < supp.size() && supp[next] == j) B_ij = b[next++];
+    worst = std::max(worst, std::abs(row[j] - B_ij));
+  }
+  return worst;
+}
+
+double max_score_error(const MatrixView& Q, const MatrixView& K, const LogTransform& B) {
+  double worst = 0.0;
+  for_each_score_row(Q, K, 1.0, score_block_rows(B.A->L()), [&](std::size_t i, std::span<const double> row) {
+    worst = std::max(worst, row_score_error(row, B, i));
   });
   return worst;
+}
+
+ApproximationEvaluation evaluate_attention_and_score_error(const MatrixView& Q, const MatrixView& K,
+                                                          const LogTransform& B, double eps, double gamma,
+                                                          double* max_score_error) {
+  const Target& A = *B.A;
+  if (Q.rows() != static_cast<Eigen::Index>(A.L()))
+    throw InputError("queries have " + std::to_string(Q.rows()) + " rows, target has L = " + std::to_string(A.L()));
+  ApproximationAccumulator acc(eps, gamma);
+  double worst = 0.0;
+  for_each_score_row(Q, K, 1.0, score_block_rows(A.L()), [&](std::size_t i, std::span<const double> row) {
+    acc.add(i, evaluate_row(row, A, i));
+    worst = std::max(worst, row_score_error(row, B, i));
+  });
+  *max_score_error = worst;
+  return acc.result();
 }
 
 }  // namespace jlattn

@@ -79,4 +79,18 @@ std::vector<double> input_row_norms(const MatrixView& X);
 /// Proof page: proofs/lemma2-score-error.md
 double max_score_error(const MatrixView& Q, const MatrixView& K, const LogTransform& B);
 
+/// \f$\max_j |S_{ij} - B_{ij}|\f$ for one score row (the per-row part of max_score_error).
+/// \pre row.size() has to be B.A->L(); i in [0, L).
+/// Guarantee: evaluation (double precision).
+/// Proof page: proofs/lemma2-score-error.md
+double row_score_error(std::span<const double> row, const LogTransform& B, std::size_t i);
+
+/// Definition 2's evaluation and Lemma 2's max |S - B| in one streamed pass
+/// over the score rows (one product instead of two).
+/// Guarantee: evaluation (double precision), not a certificate.
+/// Proof page: proofs/definition2-approximation.md
+ApproximationEvaluation evaluate_attention_and_score_error(const MatrixView& Q, const MatrixView& K,
+                                                          const LogTransform& B, double eps, double gamma,
+                                                          double* max_score_error);
+
 }  // namespace jlattn

@@ -51,6 +51,13 @@ Weights Weights::lemma4_key(std::size_t d) {
   return selector(2 * d, std::move(rows));
 }
 
+Eigen::Index Weights::contiguous_offset() const {
+  if (!is_selector()) return -1;
+  for (std::size_t c = 0; c < selected_.size(); ++c)
+    if (selected_[c] != selected_[0] + c) return -1;
+  return static_cast<Eigen::Index>(selected_[0]);
+}
+
 Matrix Weights::to_dense() const {
   if (!is_selector()) return dense_;
   Matrix W = Matrix::Zero(rows_, cols_);

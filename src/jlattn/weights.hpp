@@ -37,6 +37,10 @@ class Weights {
   bool is_selector() const { return dense_.size() == 0 && cols_ > 0; }
   /// For a selector: the row chosen by each column.
   const std::vector<std::size_t>& selected_rows() const { return selected_; }
+  /// For a selector whose columns pick consecutive rows offset, offset+1, ...
+  /// (Lemma 4's W_Q and W_K): that offset, so X W is a block of X's columns
+  /// and needs no copy. -1 otherwise.
+  Eigen::Index contiguous_offset() const;
   /// For a dense matrix: the matrix.
   const Matrix& dense() const { return dense_; }
   /// The matrix, materialised (use for small d only).
