@@ -1,12 +1,17 @@
 // Checks `jlattn explain` (src/jlattn/explain.hpp): the walkthrough has every
 // section of the proof, each linking to its proof page, and the numbers it
 // prints are the instance's, recomputed here independently in long double
-// from A, (eps, gamma, delta) and the entries of R; it refuses L > 32; the
-// HTML loads only the local MathJax; and the walkthrough checked in under
+// from A, (eps, gamma, delta) and the entries of R; its certificate section
+// is checked against a 256-bit MPFR recomputation from the stored X (the
+// verdict, the enclosures, the witness's margin) and against the
+// double-precision evaluation away from the thresholds; it refuses L > 32;
+// the HTML loads only the local MathJax; and the walkthrough checked in under
 // docs/ is what its printed command regenerates.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <boost/multiprecision/mpfr.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -19,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "jlattn/certificate.hpp"
 #include "jlattn/construction.hpp"
 #include "jlattn/errors.hpp"
 #include "jlattn/explain.hpp"
@@ -30,6 +36,7 @@ namespace {
 namespace fs = std::filesystem;
 using Real = long double;
 using Table = std::vector<std::vector<std::string>>;
+using Big = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<256>>;
 
 // ---------------------------------------------------------------------------
 // Reading the Markdown back.
@@ -205,6 +212,80 @@ Matrix projection(const ConstructionRequest& request, std::size_t L, std::size_t
   return R;
 }
 
+// ---------------------------------------------------------------------------
+// The certificate's oracle: Definition 2 on the stored X with Lemma 4's
+// selectors, S = X_left X_right^T, in 256-bit MPFR. Each product of two
+// doubles is exact at 106 bits and each sum rounds at 2^-256 relative, so at
+// these sizes the values are right to far below any double's resolution.
+
+struct CertificateOracle {
+  std::size_t L = 0;
+  std::vector<std::vector<Big>> S;
+  Big eps_hat = 0, log_gamma_hat = 0;
+  bool any_off_support = false;
+  Big log_gamma;
+  // ln(M_ij / M_ij') - ln(A_ij / A_ij') - eps (R1) or - ln gamma (R2).
+  Big margin(const Matrix& A, double eps, std::size_t i, std::size_t j, std::size_t jp, Condition c) const {
+    const Big ratio = S[i][j] - S[i][jp];
+    if (c == Condition::R1) return ratio - boost::multiprecision::log(Big(A(i, j)) / Big(A(i, jp))) - Big(eps);
+    return ratio - log_gamma;
+  }
+};
+
+CertificateOracle certificate_oracle(const Matrix& A, const Matrix& X, double gamma) {
+  CertificateOracle o;
+  const std::size_t L = o.L = static_cast<std::size_t>(A.rows());
+  const Eigen::Index d = X.cols() / 2;
+  o.S.assign(L, std::vector<Big>(L));
+  for (std::size_t i = 0; i < L; ++i)
+    for (std::size_t j = 0; j < L; ++j) {
+      Big s = 0;
+      for (Eigen::Index c = 0; c < d; ++c)
+        s += Big(X(static_cast<Eigen::Index>(i), c)) * Big(X(static_cast<Eigen::Index>(j), d + c));
+      o.S[i][j] = s;
+    }
+  o.log_gamma = boost::multiprecision::log(Big(gamma));
+  bool first_gamma = true;
+  for (std::size_t i = 0; i < L; ++i) {
+    Big hi = 0, lo = 0, off = 0, on_min = 0;
+    bool any_on = false, any_off = false;
+    for (std::size_t j = 0; j < L; ++j) {
+      if (A(i, j) > 0) {
+        const Big t = o.S[i][j] - boost::multiprecision::log(Big(A(i, j)));
+        if (!any_on || t > hi) hi = t;
+        if (!any_on || t < lo) lo = t;
+        if (!any_on || o.S[i][j] < on_min) on_min = o.S[i][j];
+        any_on = true;
+      } else {
+        if (!any_off || o.S[i][j] > off) off = o.S[i][j];
+        any_off = true;
+      }
+    }
+    if (hi - lo > o.eps_hat) o.eps_hat = hi - lo;
+    if (any_off && (first_gamma || off - on_min > o.log_gamma_hat)) {
+      o.log_gamma_hat = off - on_min;
+      first_gamma = false;
+    }
+    o.any_off_support = o.any_off_support || any_off;
+  }
+  return o;
+}
+
+// lower <= x <= upper, with x compared exactly.
+bool contains(Enclosure e, const Big& x) { return Big(e.lower) <= x && x <= Big(e.upper); }
+
+// The printed enclosure "$[lower, upper]$" of a table cell (upper may be \infty).
+Enclosure printed_enclosure(const std::string& cell) {
+  Enclosure e{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
+  if (cell.rfind("$[", 0) != 0) return e;
+  std::size_t used = 0;
+  e.lower = parse_number(cell.substr(2), &used);
+  const std::string rest = cell.substr(2 + used);
+  if (rest.rfind(", ", 0) != 0) return e;
+  e.upper = rest.rfind(", \\infty", 0) == 0 ? std::numeric_limits<double>::infinity() : parse_number(rest.substr(2));
+  return e;
+}
+
 Target readme_target() {
   return Target::from_entries(4, {{0, 0, 1}, {0, 1, 2}, {1, 1, 1}, {2, 0, 1}, {2, 2, 3}, {3, 0, 1}, {3, 3, 1}});
 }
@@ -317,22 +398,94 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
   EXPECT_TRUE(printed_as(number_after(s6, "\\hat\\gamma = \\exp(\\max_i \\ell\\gamma_i) = "), std::exp(r.lgam_hat), 6,
                          "gamma_hat"));
 
-  // The verdict: an evaluation, labelled as such, with the same pair.
+  // The certificate, against the oracle from the stored X; the evaluation
+  // beside it, labelled as such and agreeing away from the thresholds.
   const std::string s7 = section(doc, "7. ");
   ASSERT_FALSE(s7.empty());
+  const Certificate& cert = w.verdict.certificate;
+  const CertificateOracle o = certificate_oracle(A, w.construction.X, request.gamma);
+  ASSERT_NE(cert.verdict, Verdict::undecided) << cert.undecided_reason;
+  // The oracle decides too: its values are nowhere near a threshold.
+  ASSERT_GT(boost::multiprecision::abs(o.eps_hat - Big(request.eps)), Big(1e-30));
+  ASSERT_TRUE(!o.any_off_support || boost::multiprecision::abs(o.log_gamma_hat - o.log_gamma) > Big(1e-30));
+  const bool oracle_approximates = o.eps_hat <= Big(request.eps) && (!o.any_off_support || o.log_gamma_hat <= o.log_gamma);
+  EXPECT_EQ(cert.verdict == Verdict::certified, oracle_approximates);
+  EXPECT_NE(s7.find(cert.verdict == Verdict::certified ? "**Certified:**" : "**Refuted:**"), std::string::npos) << s7;
+  EXPECT_EQ(s7.find(cert.verdict == Verdict::certified ? "**Refuted:**" : "**Certified:**"), std::string::npos) << s7;
+  EXPECT_TRUE(contains(cert.eps_hat, o.eps_hat)) << cert.eps_hat.lower << " " << cert.eps_hat.upper;
+  if (o.any_off_support) {
+    EXPECT_TRUE(contains(cert.log_gamma_hat, o.log_gamma_hat));
+    EXPECT_TRUE(contains(cert.gamma_hat, boost::multiprecision::exp(o.log_gamma_hat)));
+  }
+  if (cert.verdict == Verdict::certified) {
+    EXPECT_LE(cert.eps_hat.upper, request.eps);
+    EXPECT_LE(cert.gamma_hat.upper, request.gamma);
+  }
+  // The printed enclosures are the certificate's, rounded outward.
+  const auto t7 = tables(s7);
+  ASSERT_EQ(t7.size(), 1u);
+  ASSERT_EQ(t7[0].size(), 2u);
+  const Enclosure eps_printed = printed_enclosure(t7[0][0][1]), gamma_printed = printed_enclosure(t7[0][1][1]);
+  EXPECT_LE(eps_printed.lower, cert.eps_hat.lower) << t7[0][0][1];
+  EXPECT_GE(eps_printed.upper, cert.eps_hat.upper) << t7[0][0][1];
+  EXPECT_LE(gamma_printed.lower, cert.gamma_hat.lower) << t7[0][1][1];
+  EXPECT_GE(gamma_printed.upper, cert.gamma_hat.upper) << t7[0][1][1];
+  // ... and no further than one unit of the 9th significant digit.
+  EXPECT_GE(eps_printed.lower, cert.eps_hat.lower - 1.01e-8 * std::fabs(cert.eps_hat.lower));
+  EXPECT_LE(eps_printed.upper, cert.eps_hat.upper + 1.01e-8 * std::fabs(cert.eps_hat.upper));
+  EXPECT_TRUE(contains(eps_printed, o.eps_hat));
+  // The witness: a proved violation, with the oracle's margin in its enclosure.
+  ASSERT_EQ(cert.witness.has_value(), cert.verdict == Verdict::refuted);
+  if (cert.witness) {
+    const CertifiedWitness& x = *cert.witness;
+    EXPECT_GT(x.margin.lower, 0.0);
+    EXPECT_TRUE(A(x.i, x.j_prime) > 0);
+    EXPECT_EQ(A(x.i, x.j) > 0, x.condition == Condition::R1);
+    EXPECT_TRUE(contains(x.margin, o.margin(A, request.eps, x.i, x.j, x.j_prime, x.condition)));
+    EXPECT_NE(s7.find("**Witness:** condition " + to_string(x.condition) + " fails at $(i, j, j') = (" +
+                      std::to_string(x.i) + ", " + std::to_string(x.j) + ", " + std::to_string(x.j_prime) + ")$"),
+              std::string::npos)
+        << s7;
+  }
+  // How the rows were decided.
+  EXPECT_EQ(cert.rows, L);
+  EXPECT_LE(cert.rows_fast + cert.rows_exact + cert.rows_undecided, L);
+  if (cert.verdict == Verdict::certified) {
+    EXPECT_EQ(cert.rows_fast + cert.rows_exact, L);
+  }
+  EXPECT_NE(s7.find("Of the $L = " + std::to_string(L) + "$ rows, " + std::to_string(cert.rows_fast) +
+                    " were decided by the filter and " + std::to_string(cert.rows_exact) + " by the exact pass"),
+            std::string::npos)
+      << s7;
+  // The evaluation: labelled, the same pair as section 6, and the same verdict
+  // as the certificate wherever it is more than 1e-9 from a threshold; its
+  // achieved eps_hat lies in the enclosure up to its own rounding.
   const bool approximates = r.eps_hat <= request.eps && r.lgam_hat <= std::log(static_cast<Real>(request.gamma));
+  EXPECT_NE(s7.find("**Evaluation (double precision, not a certificate):**"), std::string::npos) << s7;
   EXPECT_NE(s7.find(approximates ? "**approximates**" : "**does not approximate**"), std::string::npos) << s7;
-  EXPECT_NE(s7.find("not a certificate"), std::string::npos);
-  EXPECT_TRUE(printed_as(number_after(s7, "\\hat\\varepsilon = "), r.eps_hat, 6, "eps_hat (verdict)"));
+  const std::string evaluation_text = s7.substr(s7.find("**Evaluation"));
+  EXPECT_TRUE(printed_as(number_after(evaluation_text, "\\hat\\varepsilon = "), r.eps_hat, 6, "eps_hat (evaluation)"));
+  const ApproximationEvaluation& ev = w.verdict.evaluation;
+  const double log_gamma = std::log(request.gamma);
+  if (std::fabs(ev.eps_hat - request.eps) > 1e-9 &&
+      (std::isinf(ev.log_gamma_hat) || std::fabs(ev.log_gamma_hat - log_gamma) > 1e-9)) {
+    EXPECT_EQ(cert.verdict == Verdict::certified, ev.approximates());
+    EXPECT_NE(s7.find("the certificate agrees with it"), std::string::npos) << s7;
+  }
+  const double slack = 1e-9 * std::max(1.0, std::fabs(ev.eps_hat));
+  EXPECT_GE(ev.eps_hat, cert.eps_hat.lower - slack);
+  EXPECT_LE(ev.eps_hat, cert.eps_hat.upper + slack);
 }
 
-// Every section, with the instance's numbers, on a 4-token target at a small
-// d (full R), the demo target at Theorem 1's d*, and a 20-token demo where
-// the walkthrough switches to per-row summaries.
+// Every section, with the instance's numbers, on a 4-token target at two small
+// d (full R; both refuted), the demo target at Theorem 1's d* (certified),
+// and a 20-token demo where the walkthrough switches to per-row summaries.
 TEST(Explain, EverySectionPrintsTheInstanceNumbersRecomputedIndependently) {
   ConstructionRequest small;
   small.rule = DimensionRule::given;
   small.d = 5;
+  check_numbers(readme_target(), small);
+  small.d = 16;  // refuted, with an R2 witness
   check_numbers(readme_target(), small);
 
   ConstructionRequest at_d_star;  // eps 1, gamma 0.1, delta 0.05, d = d*
@@ -360,6 +513,37 @@ TEST(Explain, RefusesMoreThan32Tokens) {
   }
 }
 
+// The certificate section says what it knows and nothing more: an undecided
+// certificate (here set by hand, as explain's instances are always decided
+// within the default limits) is printed as undecided with its reason and the
+// rows it left, never as certified or refuted, and the evaluation stays
+// labelled as a measurement that the certificate does not confirm.
+TEST(Explain, UndecidedCertificateIsShownAsUndecided) {
+  Walkthrough w = explain(readme_target(), ConstructionRequest{});
+  ASSERT_EQ(w.verdict.certificate.verdict, Verdict::certified);
+  Certificate& cert = w.verdict.certificate;
+  cert.verdict = Verdict::undecided;
+  cert.rows_fast = 2;
+  cert.rows_exact = 1;
+  cert.rows_undecided = 1;
+  cert.max_precision_used = 128;
+  cert.eps_hat.upper = std::numeric_limits<double>::infinity();
+  cert.undecided_reason = "row 3: the work budget of the exact pass was reached";
+  const std::string s7 = section(walkthrough_markdown(w, {}), "7. ");
+  EXPECT_NE(s7.find("**Undecided:**"), std::string::npos) << s7;
+  EXPECT_NE(s7.find("row 3: the work budget of the exact pass was reached"), std::string::npos) << s7;
+  EXPECT_NE(s7.find("This is not a verdict either way."), std::string::npos) << s7;
+  EXPECT_EQ(s7.find("**Certified:**"), std::string::npos) << s7;
+  EXPECT_EQ(s7.find("**Refuted:**"), std::string::npos) << s7;
+  EXPECT_NE(s7.find("2 were decided by the filter and 1 by the exact pass (interval precision up to 128 bits); 1 "
+                    "were left undecided"),
+            std::string::npos)
+      << s7;
+  EXPECT_NE(s7.find(", \\infty]$"), std::string::npos) << s7;
+  EXPECT_NE(s7.find("the certificate does not decide it"), std::string::npos) << s7;
+  EXPECT_NE(s7.find("**Evaluation (double precision, not a certificate):**"), std::string::npos) << s7;
+}
+
 // Each section links to its own proof page, and every link resolves.
 TEST(Explain, SectionsLinkToTheirProofPages) {
   WalkthroughOptions options;
@@ -372,7 +556,7 @@ TEST(Explain, SectionsLinkToTheirProofPages) {
       {"4. ", {"lemma3-jl-projection.md", "theorem1-one-target.md", "theorem2-all-targets.md"}},
       {"5. ", {"lemma4-adaptive-input.md"}},
       {"6. ", {"definition2-approximation.md", "corollary0-leakage.md"}},
-      {"7. ", {"docs/contract.md"}},
+      {"7. ", {"certificate.md", "docs/contract.md"}},
   };
   for (const auto& [heading, pages] : expected) {
     const std::string text = section(doc, heading);
@@ -464,7 +648,8 @@ TEST_F(ExplainCli, WritesMarkdownAndHtmlWhoseLinksResolve) {
                                    "1 1 1\n1 2 2\n2 2 1\n3 1 1\n3 3 3\n4 1 1\n4 4 1\n";
   for (const char* out : {"w.md", "w.html"}) {
     const CliRun r = jlattn(std::string("explain --target A.mtx --d 6 --out ") + out, dir_);
-    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;  // 0: written, whatever the verdict in it
+    EXPECT_NE(r.out.find("; certificate: refuted)"), std::string::npos) << r.out;
     const std::string text = slurp(dir_ / out);
     EXPECT_NE(text.find("jlattn explain --target A.mtx --eps 1 --gamma 0.1 --delta 0.05 --seed 2106037642 --d 6 "
                         "--projection gaussian --out "),
@@ -474,6 +659,37 @@ TEST_F(ExplainCli, WritesMarkdownAndHtmlWhoseLinksResolve) {
     for (auto it = std::sregex_iterator(text.begin(), text.end(), link); it != std::sregex_iterator(); ++it, ++links)
       EXPECT_TRUE(fs::is_regular_file(dir_ / (*it)[1].str())) << out << ": " << (*it)[1].str();
     EXPECT_GE(links, 11) << out;
+  }
+}
+
+// The commands printed in the certificate section rebuild the same X and
+// certify it outside the page: `jlattn certify` gives the same verdict, and
+// its 17-digit enclosure of eps_hat lies inside the walkthrough's outward
+// 9-digit one.
+TEST_F(ExplainCli, PrintedCheckCommandsGiveTheSameCertificate) {
+  std::ofstream(dir_ / "A.mtx") << "%%MatrixMarket matrix coordinate real general\n4 4 7\n"
+                                   "1 1 1\n1 2 2\n2 2 1\n3 1 1\n3 3 3\n4 1 1\n4 4 1\n";
+  for (const char* d : {"16", "auto"}) {
+    SCOPED_TRACE(d);
+    const CliRun r = jlattn(std::string("explain --target A.mtx --d ") + d + " --out w.md", dir_);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string s7 = section(slurp(dir_ / "w.md"), "7. ");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(s7, m, std::regex(R"(outside this page:\n\n```sh\n(jlattn construct [^\n]*)\n(jlattn certify [^\n]*)\n```)")))
+        << s7;
+    const CliRun built = jlattn(m[1].str().substr(7), dir_);
+    ASSERT_TRUE(built.exit_code == 0 || built.exit_code == 3) << built.err;
+    const CliRun certified = jlattn(m[2].str().substr(7), dir_);
+    const bool is_certified = s7.find("**Certified:**") != std::string::npos;
+    EXPECT_EQ(certified.exit_code, is_certified ? 0 : 3) << certified.out << certified.err;
+    EXPECT_NE(certified.out.find(std::string("verdict       ") + (is_certified ? "certified" : "refuted")),
+              std::string::npos)
+        << certified.out;
+    std::smatch e;
+    ASSERT_TRUE(std::regex_search(certified.out, e, std::regex(R"(eps_hat +in \[([^,]+), ([^\]]+)\])"))) << certified.out;
+    const Enclosure printed = printed_enclosure(tables(s7).at(0).at(0).at(1));
+    EXPECT_LE(printed.lower, std::strtod(e[1].str().c_str(), nullptr));
+    EXPECT_GE(printed.upper, std::strtod(e[2].str().c_str(), nullptr));
   }
 }
 

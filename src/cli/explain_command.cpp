@@ -118,6 +118,19 @@ std::string regenerate_command(const Options& o) {
   return command + " --out " + shell_word(o.out);
 }
 
+// Rebuilds the walkthrough's X with `construct` (or `demo`) at the d it used
+// and certifies it, so a reader can check the certificate section.
+std::string check_command(const Options& o, const Construction& c) {
+  const std::string d = c.trivial ? "trivial" : std::to_string(c.d);
+  const std::string common = " --eps " + exact(o.request.eps) + " --gamma " + exact(o.request.gamma);
+  const std::string draw = " --delta " + exact(o.request.delta) + " --seed " + std::to_string(o.request.seed) +
+                           " --d " + d + " --projection " + shell_word(o.projection);
+  if (o.target_path.empty()) return "jlattn demo --L " + std::to_string(o.demo_L) + common + draw;
+  const std::string target = shell_word(o.target_path);
+  return "jlattn construct --target " + target + common + draw + " --no-weights --out out/\n"
+         "jlattn certify --target " + target + " --x out/X.npy --lemma4" + common;
+}
+
 int run_explain(Options o) {
   const bool has_target = !o.target_path.empty();
   if (has_target == (o.demo_L != 0)) throw InputError("explain needs exactly one of --target A.mtx and --demo L");
@@ -142,6 +155,7 @@ int run_explain(Options o) {
               << " does not exist, so the formulas will show as TeX; install Debian's libjs-mathjax or pass --mathjax\n";
 
   const Walkthrough w = explain(A, o.request);
+  options.check_command = check_command(o, w.construction);
   const std::string text = html ? walkthrough_html(w, options) : walkthrough_markdown(w, options);
 
   // Write next to the destination, then rename: never a half-written page.
@@ -163,8 +177,7 @@ int run_explain(Options o) {
   const Construction& c = w.construction;
   std::cout << "jlattn explain: " << (has_target ? o.target_path : "demo target") << " -> " << o.out << " (L = " << c.L
             << ", d = " << c.d << (c.d == c.d_star && !c.trivial ? " = d*" : "") << "; "
-            << (w.verdict.is_certificate ? "certificate: " : "double-precision evaluation: ") << w.verdict.verdict
-            << ")\n";
+            << "certificate: " << to_string(w.verdict.certificate.verdict) << ")\n";
   return kExitOk;
 }
 

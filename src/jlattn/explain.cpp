@@ -10,6 +10,9 @@
 #include <utility>
 #include <vector>
 
+#include <mpfr.h>
+
+#include "jlattn/certificate.hpp"
 #include "jlattn/corollary0_leakage.hpp"
 #include "jlattn/errors.hpp"
 #include "jlattn/lemma1_log_transform.hpp"
@@ -18,32 +21,24 @@
 #include "jlattn/lemma4_adaptive_input.hpp"
 #include "jlattn/theorem1_one_target.hpp"
 #include "jlattn/theorem2_all_targets.hpp"
+#include "jlattn/weights.hpp"
 
 namespace jlattn {
 
 namespace {
 
 // ---------------------------------------------------------------------------
-// The verdict of the last section. This is the one place where the
-// certifier's verdict is to be dropped in (docs/contract.md: certified /
-// refuted / undecided, with enclosures of eps_hat and gamma_hat).
-//
-// TODO(certifier): when jlattn::certify exists, certify (A, X, W_Q, W_K) here
-// and fill is_certificate = true, the verdict word and the enclosures; keep
-// the evaluation as a second line. W_Q and W_K are 2d x d selectors, so pass
-// them without materialising 4 d^2 doubles at d = d*.
-WalkthroughVerdict walkthrough_verdict(const Target& /*A*/, const Construction& c) {
+// The verdict of the last section: the certificate of the emitted matrices
+// (proofs/certificate.md), with the double-precision evaluation beside it.
+// W_Q and W_K are Lemma 4's 2d x d selectors, passed as selectors: at d = d*
+// they would be 4 d^2 doubles.
+WalkthroughVerdict walkthrough_verdict(const Target& A, const Construction& c) {
+  CertificationLimits limits;  // the defaults of `jlattn certify`, so both say the same
+  limits.threads = c.request.threads;
   WalkthroughVerdict v;
-  const ApproximationEvaluation& e = c.evaluation;
-  v.is_certificate = false;
-  v.verdict = e.approximates() ? "approximates" : "does not approximate";
-  v.eps_hat = e.eps_hat;
-  v.gamma_hat = e.gamma_hat;
-  v.witness = e.witness;
-  v.note =
-      "This is a double-precision evaluation of Definition 2 on the emitted matrices, not a certificate: "
-      "it is a measurement that a rounding error next to a threshold could flip. A certificate (certified, "
-      "refuted with a witness, or undecided) is a proof about the exact stored doubles.";
+  v.certificate = certify(A, c.X, Weights::lemma4_query(c.d), Weights::lemma4_key(c.d), c.request.eps,
+                          c.request.gamma, /*scaled=*/false, limits);
+  v.evaluation = c.evaluation;
   return v;
 }
 
@@ -59,14 +54,39 @@ std::string num(double x, int digits = 6) {
   return buffer;
 }
 
-/// The same number in TeX (exponents as \cdot 10^{n}, infinities as \infty).
-std::string tex(double x, int digits = 6) {
-  if (std::isinf(x)) return x < 0 ? "-\\infty" : "\\infty";
-  std::string s = num(x, digits);
+/// A printed number in TeX: exponents as \cdot 10^{n}.
+std::string tex_of(const std::string& s) {
   const auto e = s.find('e');
   if (e == std::string::npos) return s;
   const int exponent = std::stoi(s.substr(e + 1));
   return s.substr(0, e) + " \\cdot 10^{" + std::to_string(exponent) + "}";
+}
+
+/// The same number in TeX (exponents as \cdot 10^{n}, infinities as \infty).
+std::string tex(double x, int digits = 6) {
+  if (std::isinf(x)) return x < 0 ? "-\\infty" : "\\infty";
+  return tex_of(num(x, digits));
+}
+
+/// x to `digits` significant digits rounded toward -inf (up = false) or +inf
+/// (up = true), in TeX: the printed decimal is on the safe side of x, so a
+/// printed enclosure still contains what x's enclosure contains. MPFR's
+/// formatted output rounds in the requested direction.
+std::string tex_directed(double x, bool up, int digits = 9) {
+  if (std::isinf(x)) return x < 0 ? "-\\infty" : "\\infty";
+  if (x == 0) return "0";
+  mpfr_t m;
+  mpfr_init2(m, 53);
+  mpfr_set_d(m, x, MPFR_RNDN);  // exact: 53 bits hold any double
+  char buffer[64];
+  mpfr_snprintf(buffer, sizeof buffer, up ? "%.*RUg" : "%.*RDg", digits, m);
+  mpfr_clear(m);
+  return tex_of(buffer);
+}
+
+/// An enclosure printed outward: $[\ell, u]$.
+std::string tex_enclosure(Enclosure e) {
+  return "[" + tex_directed(e.lower, false) + ", " + tex_directed(e.upper, true) + "]";
 }
 
 /// A table cell for a number (infinities as the TeX symbol).
@@ -311,9 +331,11 @@ Document build(const Walkthrough& w, const WalkthroughOptions& o) {
                 ". Regenerate it with:");
   doc.code(o.command.empty() ? "jlattn explain --help" : o.command);
   doc.paragraph("**Proved, evaluated, certified.** The theorems are statements about an ideal random $R$ and real "
-                "arithmetic; this page shows one emitted draw (a pseudo-random $R$, rounded doubles). Every number "
-                "below is computed in double precision by the program, so it is an evaluation in the sense of " +
-                contract + ", not a proof. Numbers are printed to 6 significant digits (matrices to 4).");
+                "arithmetic; this page shows one emitted draw (a pseudo-random $R$, rounded doubles). The numbers "
+                "of sections 1 to 6 are computed in double precision by the program, so they are evaluations in the "
+                "sense of " + contract + ", not proofs. Section 7 is the certificate of the emitted matrices: a "
+                "proof about this instance (or an honest undecided), with rigorous enclosures. Numbers are printed "
+                "to 6 significant digits (matrices to 4); enclosures to 9, rounded outward.");
   doc.table({"parameter", "value"},
             {{"tokens $L$", integer(L)},
              {"ratio tolerance $\\varepsilon$ (R1)", num(eps)},
@@ -576,21 +598,98 @@ Document build(const Walkthrough& w, const WalkthroughOptions& o) {
                 "here at most $" + tex(c.leakage_share_upper) + "$ in the worst row. A fixed $\\gamma$ bounds ratios, "
                 "not total leakage.");
 
-  // ---- 7. Verdict -----------------------------------------------------------------------------
-  const WalkthroughVerdict& v = w.verdict;
-  doc.heading(2, v.is_certificate ? "7. The certificate" : "7. The verdict (an evaluation, not yet a certificate)");
-  std::string verdict = "**" + std::string(v.is_certificate ? "Certificate" : "Evaluation") +
-                        ":** $\\mathrm{softmax}_{\\rm rows}(S)$ **" + v.verdict + "** $A$ in the sense of "
-                        "$(" + tex(eps) + ", " + tex(gamma) + ")$-approximation, with $\\hat\\varepsilon = " +
-                        tex(v.eps_hat) + "$ and $\\hat\\gamma = " + tex(v.gamma_hat) + "$.";
-  if (v.witness) {
-    verdict += " Witness: condition " + to_string(v.witness->condition) + " fails at $(i, j, j') = (" +
-               std::to_string(v.witness->i) + ", " + std::to_string(v.witness->j) + ", " +
-               std::to_string(v.witness->j_prime) + ")$ by " + num(v.witness->excess) + ".";
+  // ---- 7. The certificate ----------------------------------------------------------------------
+  const Certificate& cert = w.verdict.certificate;
+  const ApproximationEvaluation& ev = w.verdict.evaluation;
+  const std::string pair = "$(" + tex(eps) + ", " + tex(gamma) + ")$";
+  doc.heading(2, "7. The certificate of the emitted matrices (certification)");
+  doc.paragraph("The theorems say nothing about one emitted draw, and section 6 only measured it. The " +
+                link(o, "certifier", "certificate.md") + " decides Definition 2 for the stored doubles as a proof: "
+                "does $\\mathrm{softmax}_{\\rm rows}(S)$, with $S = (XW_Q)(XW_K)^\\top$ computed in real arithmetic "
+                "from the emitted $X$ and the selectors $W_Q = [I_d; 0]$, $W_K = [0; I_d]$ (exact binary "
+                "rationals), " + pair + "-approximate $A$? A filter computes $S$ in double precision with a rigorous "
+                "error bound for every score and decides each row it can from those enclosures; the rows it cannot "
+                "decide get exact rational scores and interval logarithms at rising precision (the exact pass).");
+  std::string verdict;
+  switch (cert.verdict) {
+    case Verdict::certified:
+      verdict = "**Certified:** $\\mathrm{softmax}_{\\rm rows}(S)$ of the emitted matrices " + pair +
+                "-approximates $A$. This is a proof about this one instance, relying only on the correctness of the "
+                "certifier; it says nothing about other draws of $R$.";
+      break;
+    case Verdict::refuted:
+      verdict = "**Refuted:** $\\mathrm{softmax}_{\\rm rows}(S)$ of the emitted matrices does not " + pair +
+                "-approximate $A$. This is a proof about this one instance; it says nothing about other draws of "
+                "$R$ or a larger $d$.";
+      break;
+    case Verdict::undecided:
+      verdict = "**Undecided:** the certifier could neither prove nor refute that $\\mathrm{softmax}_{\\rm rows}(S)$ " +
+                pair + "-approximates $A$ within its limits (" + cert.undecided_reason +
+                "). This is not a verdict either way.";
+      break;
   }
   doc.paragraph(verdict);
-  doc.paragraph(v.note + " The words evaluated, certified, refuted and undecided are defined once in " +
-                contract + ".");
+  if (cert.witness) {
+    const CertifiedWitness& x = *cert.witness;
+    const std::string at = "$(i, j, j') = (" + std::to_string(x.i) + ", " + std::to_string(x.j) + ", " +
+                           std::to_string(x.j_prime) + ")$";
+    doc.paragraph("**Witness:** condition " + to_string(x.condition) + " fails at " + at + ": " +
+                  (x.condition == Condition::R1
+                       ? "$\\ln(M_{ij}/M_{ij'}) - \\ln(A_{ij}/A_{ij'}) - \\varepsilon"
+                       : "$\\ln(M_{ij}/M_{ij'}) - \\ln\\gamma") +
+                  " \\in " + tex_enclosure(x.margin) + "$, an interval of positive numbers (the margin by which "
+                  "the condition is violated). The certificate names the smallest row with a violation; the "
+                  "evaluation below names the worst one.");
+  }
+  doc.table({"", "certificate: rigorous enclosure", "evaluation (double precision)"},
+            {{"$\\hat\\varepsilon = \\max_i \\varepsilon_i$", "$" + tex_enclosure(cert.eps_hat) + "$",
+              "$" + tex(ev.eps_hat) + "$"},
+             {"$\\hat\\gamma = \\exp(\\max_i \\ell\\gamma_i)$", "$" + tex_enclosure(cert.gamma_hat) + "$",
+              "$" + tex(ev.gamma_hat) + "$"}});
+  if (std::isinf(cert.eps_hat.upper) || std::isinf(cert.gamma_hat.upper))
+    doc.paragraph("An upper end $\\infty$ is true but uninformative: the certifier stops working on a row once the row "
+                  "is refuted (or a limit is hit), so some row's value was never bounded from above; the verdict does "
+                  "not need it.");
+  {
+    std::string rows = "Of the $L = " + integer(cert.rows) + "$ rows, " + integer(cert.rows_fast) +
+                       " were decided by the filter and " + integer(cert.rows_exact) + " by the exact pass";
+    if (cert.rows_exact > 0) rows += " (interval precision up to " + std::to_string(cert.max_precision_used) + " bits)";
+    if (cert.rows_undecided > 0) rows += "; " + integer(cert.rows_undecided) + " were left undecided";
+    const std::size_t open = cert.rows - cert.rows_fast - cert.rows_exact - cert.rows_undecided;
+    if (open > 0) rows += "; the other " + integer(open) + " were not needed once a row was refuted";
+    rows += ".";
+    if (!cert.fast_pass_used) rows += " The filter was not used";
+    if (!cert.fast_pass_note.empty()) rows += (cert.fast_pass_used ? " Filter: " : ": ") + cert.fast_pass_note + ".";
+    else if (!cert.fast_pass_used) rows += ".";
+    doc.paragraph(rows);
+    if (!o.check_command.empty()) {
+      doc.paragraph("The same $X$ (the same bits) and the same certificate, outside this page:");
+      doc.code(o.check_command);
+    }
+  }
+  {
+    std::string e = "**Evaluation (double precision, not a certificate):** section 6 found that "
+                    "$\\mathrm{softmax}_{\\rm rows}(S)$ **" + std::string(ev.approximates() ? "approximates" :
+                    "does not approximate") + "** $A$, with $\\hat\\varepsilon = " + tex(ev.eps_hat) +
+                    "$ and $\\hat\\gamma = " + tex(ev.gamma_hat) + "$";
+    if (ev.witness)
+      e += " (condition " + to_string(ev.witness->condition) + " fails at $(i, j, j') = (" +
+           std::to_string(ev.witness->i) + ", " + std::to_string(ev.witness->j) + ", " +
+           std::to_string(ev.witness->j_prime) + ")$ by " + num(ev.witness->excess) + ")";
+    e += ". That is a measurement, which a rounding error next to a threshold could flip. ";
+    const bool decided = cert.verdict != Verdict::undecided;
+    const bool agree = (cert.verdict == Verdict::certified) == ev.approximates();
+    if (!decided)
+      e += "Here the certificate does not decide it, so the evaluation stays what it is: not known to be right.";
+    else if (agree)
+      e += "Here the certificate agrees with it, and the certificate is the proof.";
+    else
+      e += "Here the certificate **disagrees** with it: the evaluation sat within rounding error of a threshold, "
+           "and the certificate is the one that is proved.";
+    doc.paragraph(e);
+  }
+  doc.paragraph("The words proved, evaluated, certified, refuted and undecided are defined once in " + contract +
+                "; the certifier's proof is on " + link(o, "its page", "certificate.md") + ".");
   return doc;
 }
 

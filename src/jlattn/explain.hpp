@@ -8,17 +8,19 @@
 /// (Lemma 2), \f$B\f$ (Lemma 1), \f$R\f$ and the dimension (Lemma 3, Theorems
 /// 1 and 2), \f$X\f$ and the scores \f$S\f$ with the error \f$|S - B|\f$
 /// against \f$\eta\f$ (Lemma 4, Lemma 2), the ratio checks row by row
-/// (Definition 2, Corollary 0) and the verdict. Every section links to its
-/// page in proofs/.
+/// (Definition 2, Corollary 0) and the certificate of the emitted matrices
+/// (certified / refuted / undecided, proofs/certificate.md), with the
+/// double-precision evaluation beside it. Every section links to its page in
+/// proofs/.
 ///
 /// Proof page: proofs/README.md
 #pragma once
 
 #include <cstddef>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "jlattn/certificate.hpp"
 #include "jlattn/construction.hpp"
 #include "jlattn/definition1_target.hpp"
 #include "jlattn/definition2_approximation.hpp"
@@ -38,16 +40,15 @@ inline constexpr std::size_t kExplainFullMatrixTokens = 12;
 inline constexpr std::size_t kExplainProjectionColumns = 6;
 
 /// The last section: what is known about the emitted instance as a whole.
-/// Today this is the double-precision evaluation of Definition 2; the
-/// certifier's verdict (docs/contract.md) replaces it in one function,
-/// `walkthrough_verdict` in explain.cpp.
+/// The certificate is certify() on the stored X with Lemma 4's selectors
+/// (Weights::lemma4_query / lemma4_key, never materialised), unscaled scores
+/// and the default CertificationLimits, so it is what `jlattn certify
+/// --lemma4` says about the same X. The double-precision evaluation of
+/// Definition 2 (Construction::evaluation) is shown next to it and labelled
+/// as an evaluation.
 struct WalkthroughVerdict {
-  bool is_certificate = false;  ///< false: an evaluation, not a certificate
-  std::string verdict;          ///< "approximates" / "does not approximate" (evaluation)
-  double eps_hat = 0.0;         ///< achieved \f$\hat\varepsilon\f$
-  double gamma_hat = 0.0;       ///< achieved \f$\hat\gamma\f$
-  std::optional<Witness> witness;
-  std::string note;             ///< what the verdict is and is not
+  Certificate certificate;              ///< the verdict with rigorous enclosures (proofs/certificate.md)
+  ApproximationEvaluation evaluation;   ///< the double-precision evaluation (a measurement, not a proof)
 };
 
 /// Everything the walkthrough prints, computed once from the instance.
@@ -75,6 +76,10 @@ struct WalkthroughOptions {
   std::string target_name = "A";
   /// The command that regenerates the document, shown verbatim.
   std::string command;
+  /// A command that rebuilds the same X and certifies it outside the page
+  /// (`jlattn construct ... && jlattn certify --lemma4 ...`, or `jlattn
+  /// demo`), shown verbatim in the certificate section; empty: none.
+  std::string check_command;
   /// Prefix of links to the proof pages (a relative path ending in '/', or a URL).
   std::string proofs_prefix = "../proofs/";
   /// The MathJax 2 script the HTML loads (Debian: libjs-mathjax).
@@ -90,7 +95,9 @@ struct WalkthroughOptions {
 /// \throws InputError when L is above kExplainMaxTokens (the message says
 ///   which command to use instead) or a parameter is out of range.
 /// Guarantee: the numbers are construct()'s (X the same bits; everything
-///   else a double-precision evaluation, not a certificate).
+///   else a double-precision evaluation, not a certificate), except
+///   `verdict.certificate`, which is certify()'s: a proof about the stored X
+///   (certified or refuted) or an honest undecided, with enclosures.
 Walkthrough explain(const Target& A, const ConstructionRequest& request);
 
 /// The walkthrough as Markdown with GitHub-style `$...$` / `$$...$$` math.
