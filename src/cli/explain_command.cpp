@@ -127,8 +127,8 @@ std::string check_command(const Options& o, const Construction& c) {
                            " --d " + d + " --projection " + shell_word(o.projection);
   if (o.target_path.empty()) return "jlattn demo --L " + std::to_string(o.demo_L) + common + draw;
   const std::string target = shell_word(o.target_path);
-  return "jlattn construct --target " + target + common + draw + " --no-weights --out out/\n"
-         "jlattn certify --target " + target + " --x out/X.npy --lemma4" + common;
+  return "jlattn construct --target " + target + common + draw + " --no-weights --out explain-check/\n"
+         "jlattn certify --target " + target + " --x explain-check/X.npy --lemma4" + common;
 }
 
 int run_explain(Options o) {
