@@ -5,7 +5,10 @@
 #include <boost/multiprecision/mpfr.hpp>
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
+#include "jlattn/certificate.hpp"
 #include "jlattn/definition2_approximation.hpp"
 #include "jlattn/errors.hpp"
 #include "jlattn/lemma1_log_transform.hpp"
@@ -13,6 +16,7 @@
 #include "jlattn/lemma3_jl_projection.hpp"
 #include "jlattn/lemma4_adaptive_input.hpp"
 #include "jlattn/theorem2_all_targets.hpp"
+#include "jlattn/weights.hpp"
 #include "support/exact.hpp"
 #include "support/generators.hpp"
 
@@ -122,6 +126,126 @@ TEST(Theorem2AllTargets, OneProjectionServesEveryTargetOfTheClass) {
     RC_ASSERT(max_score_error(lemma4_queries(X), lemma4_keys(X), B) <= budget.eta);
     RC_ASSERT(evaluate_attention(lemma4_queries(X), lemma4_keys(X), drawn.A, 1.0, 0.1).approximates());
   });
+}
+
+// tau_u = (eps/2) / (k (ln(1/gamma) + eps) + (k-1) rho) at 332 bits.
+Big tau_u_oracle(std::size_t k, double rho, double eps, double gamma) {
+  using Big332 = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<100>>;
+  const Big332 Delta = Big332(-log(Big332(gamma))) + Big332(eps);
+  return Big(Big332(Big332(eps) / 2) / Big332(Big332(k) * Delta + Big332(k - 1) * Big332(rho)));
+}
+
+// The projection certificate (Theorem 2's condition mu <= tau_u) agrees with
+// exact arithmetic: mu as an exact rational, tau_u at 200+ bits; the filter
+// and the exact-only pass give the same verdict, and the enclosures contain
+// the exact values.
+RC_GTEST_PROP(Theorem2AllTargets, ProjectionCertificateMatchesExactMu, ()) {
+  const auto L = *rc::gen::inRange<std::size_t>(1, 7);
+  const auto d = *rc::gen::inRange<std::size_t>(1, 40);
+  const auto k = *rc::gen::inRange<std::size_t>(1, 4);
+  const double rho = (*rc::gen::inRange(0, 3)) * 0.5;
+  const Matrix R = projection_matrix(*rc::gen::elementOf(std::vector<Projection>{Projection::gaussian, Projection::rademacher,
+                                                                                  Projection::achlioptas}),
+                                     L, d, *rc::gen::arbitrary<std::uint64_t>());
+  const RationalMatrix Rq = testing::to_rational(R);
+  const RationalMatrix G = testing::multiply(Rq, testing::transpose(Rq));
+  Rational mu = 0;
+  for (std::size_t l = 0; l < L; ++l)
+    for (std::size_t j = 0; j < L; ++j) {
+      const Rational dev = magnitude(Rational(G(l, j) - Rational(l == j ? 1 : 0)));
+      if (dev > mu) mu = dev;
+    }
+  const Big tau = tau_u_oracle(k, rho, 1.0, 0.1);
+  const Big mu_big(mu);
+  const Verdict expected = mu_big <= tau ? Verdict::certified : Verdict::refuted;
+  CertificationLimits exact;
+  exact.exact_only = true;
+  exact.all_rows = true;
+  const ProjectionCertificate a = certify_projection(R, k, rho, 1.0, 0.1);
+  const ProjectionCertificate b = certify_projection(R, k, rho, 1.0, 0.1, exact);
+  RC_CLASSIFY(expected == Verdict::certified, "certified");
+  RC_ASSERT(a.verdict == expected);
+  RC_ASSERT(b.verdict == expected);
+  RC_ASSERT(Big(a.tau_u.lower) <= tau && tau <= Big(a.tau_u.upper));
+  RC_ASSERT(Big(b.mu.lower) <= mu_big && mu_big <= Big(b.mu.upper));
+  if (expected == Verdict::certified) RC_ASSERT(Big(a.mu.lower) <= mu_big && mu_big <= Big(a.mu.upper));
+  if (a.witness) {
+    const auto [l, j] = *a.witness;
+    RC_ASSERT(Big(Rational(magnitude(Rational(G(l, j) - Rational(l == j ? 1 : 0))))) > tau);
+  }
+}
+
+// At the margin: an off-diagonal entry of R R^T placed within two ulps of
+// tau_u on either side; the verdict is the 332-bit oracle's every time.
+TEST(Theorem2AllTargets, ProjectionCertificateAtTheMargin) {
+  const double tau = static_cast<double>(tau_u_oracle(2, 0.5, 1.0, 0.1));
+  int certified = 0, refuted = 0;
+  for (double t : {std::nextafter(std::nextafter(tau, 0.0), 0.0), std::nextafter(tau, 0.0), tau,
+                   std::nextafter(tau, 1.0), std::nextafter(std::nextafter(tau, 1.0), 1.0)}) {
+    // R = [[1, 0], [t, 0]] has R R^T - I = [[0, t], [t, t^2 - 1]]: make the
+    // second row a unit vector [t, s] so the diagonal deviation is tiny.
+    Matrix R(2, 2);
+    R << 1.0, 0.0, t, std::sqrt(1 - t * t);
+    const RationalMatrix Rq = testing::to_rational(R);
+    const RationalMatrix G = testing::multiply(Rq, testing::transpose(Rq));
+    Rational mu = 0;
+    for (std::size_t l = 0; l < 2; ++l)
+      for (std::size_t j = 0; j < 2; ++j) {
+        const Rational dev = magnitude(Rational(G(l, j) - Rational(l == j ? 1 : 0)));
+        if (dev > mu) mu = dev;
+      }
+    const Verdict expected = Big(mu) <= tau_u_oracle(2, 0.5, 1.0, 0.1) ? Verdict::certified : Verdict::refuted;
+    const ProjectionCertificate cert = certify_projection(R, 2, 0.5, 1.0, 0.1);
+    EXPECT_EQ(cert.verdict, expected) << "t = " << t;
+    EXPECT_GT(cert.entries_exact, 0u) << "a one-ulp margin must reach the exact pass";
+    (expected == Verdict::certified ? certified : refuted)++;
+  }
+  EXPECT_GE(certified, 1);
+  EXPECT_GE(refuted, 1);
+}
+
+// Theorem 2 end to end with certificates: R drawn at d*_u is certified for
+// the class, and then each emitted X = [fl(B R) | R] of a random target of
+// the class is certified on its own (the rounding of B R is covered only by
+// the per-instance certificate).
+TEST(Theorem2AllTargets, CertifiedProjectionThenCertifiedInstances) {
+  constexpr std::size_t L = 10, k = 2;
+  const double rho = std::log(4.0);
+  const ScoreErrorBudget budget = score_error_budget(1.0, 0.1);
+  const std::size_t d = d_star_u_theorem2(L, tau_u_theorem2(budget.eta, k, budget.gap_Delta, rho), 1e-6);
+  const Matrix R = projection_matrix(Projection::rademacher, L, d, 7);
+  const ProjectionCertificate pc = certify_projection(R, k, rho, 1.0, 0.1);
+  ASSERT_EQ(pc.verdict, Verdict::certified) << "mu <= " << pc.mu.upper << ", tau_u >= " << pc.tau_u.lower;
+  // Twenty targets of the class: row i attends to itself (weight 1) and to
+  // one other column (weight e^{rho t}, t in {0, 1/4, ..., 1}).
+  for (std::size_t s = 0; s < 20; ++s) {
+    std::vector<TargetEntry> entries;
+    for (std::size_t i = 0; i < L; ++i) {
+      entries.push_back({i, i, 1.0});
+      const std::size_t j = (i * 7 + s + 1) % L;
+      if (j != i) entries.push_back({i, j, std::exp(rho * static_cast<double>((s + i) % 5) / 4)});
+    }
+    const Target A = Target::from_entries(L, entries);
+    ASSERT_LE(A.k(), k);
+    ASSERT_LE(A.rho(), rho * (1 + 1e-15));
+    const Matrix X = adaptive_input(log_transform(A, budget.gap_Delta), R);
+    const Certificate cert = certify(A, X, Weights::lemma4_query(d), Weights::lemma4_key(d), 1.0, 0.1, false);
+    EXPECT_EQ(cert.verdict, Verdict::certified) << "target " << s;
+  }
+}
+
+TEST(Theorem2AllTargets, ProjectionCertificateRejectsBadInput) {
+  const Matrix R = Matrix::Identity(3, 3);
+  EXPECT_THROW(certify_projection(Matrix(0, 3), 1, 0, 1, 0.1), InputError);
+  EXPECT_THROW(certify_projection(R, 0, 0, 1, 0.1), InputError);
+  EXPECT_THROW(certify_projection(R, 1, -1, 1, 0.1), InputError);
+  EXPECT_THROW(certify_projection(R, 1, 0, 0, 0.1), InputError);
+  EXPECT_THROW(certify_projection(R, 1, 0, 1, 1.0), InputError);
+  Matrix bad = R;
+  bad(1, 1) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(certify_projection(bad, 1, 0, 1, 0.1), InputError);
+  // The identity has mu = 0: certified for any class.
+  EXPECT_EQ(certify_projection(R, 5, 3.0, 0.5, 0.01).verdict, Verdict::certified);
 }
 
 }  // namespace

@@ -30,6 +30,10 @@ struct Command {
 /// Formats a double with `digits` significant digits.
 std::string num(double x, int digits = 6);
 
+/// Registers `--max-memory SIZE` (bytes, optional K/M/G/T suffix;
+/// memory_guard.hpp) on a subcommand; the text is parsed when the command runs.
+void add_max_memory_option(CLI::App& app, std::string& max_memory);
+
 Command add_demo_command(CLI::App& root);
 Command add_construct_command(CLI::App& root);
 Command add_certify_command(CLI::App& root);

@@ -26,6 +26,12 @@ std::string num(double x, int digits) {
   return buffer;
 }
 
+void add_max_memory_option(CLI::App& app, std::string& max_memory) {
+  app.add_option("--max-memory", max_memory,
+                 "refuse, before allocating, a run estimated to need more memory than this (bytes, or with a K, M, G "
+                 "or T suffix, e.g. 2G; default: the memory available now)");
+}
+
 }  // namespace jlattn::cli
 
 int main(int argc, char** argv) {

@@ -216,6 +216,20 @@ RowOutcome filter_row(const Target& A, std::size_t i, const double* S_hat, const
   return out;
 }
 
+// Turns Eigen's internal multithreading off for a scope (restored after):
+// the filter parallelises over blocks of rows itself, and an Eigen product
+// split across threads would sum in a thread-count-dependent order.
+class EigenSingleThreaded {
+ public:
+  EigenSingleThreaded() : saved_(Eigen::nbThreads()) { Eigen::setNbThreads(1); }
+  ~EigenSingleThreaded() { Eigen::setNbThreads(saved_); }
+  EigenSingleThreaded(const EigenSingleThreaded&) = delete;
+  EigenSingleThreaded& operator=(const EigenSingleThreaded&) = delete;
+
+ private:
+  int saved_;
+};
+
 Enclosure inverse_sqrt_enclosure(double d) {
   // sqrt is correctly rounded, so sqrt(d) lies within one ulp of the result.
   const double root = std::sqrt(d);
@@ -295,7 +309,11 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
     const int threads = limits.threads ? static_cast<int>(limits.threads) : 0;
     std::vector<char> row_finite(L, 1);
     if (finite) {
-#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads()) if (Li > block)
+      // Each block's product runs on one thread (Eigen's own threading off
+      // while the filter runs), so a block's scores are the same bits whatever
+      // the number of workers.
+      const EigenSingleThreaded single_threaded;
+#pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
       {
         Matrix S_block;
 #pragma omp for schedule(dynamic, 1)

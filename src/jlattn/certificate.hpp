@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jlattn/definition1_target.hpp"
@@ -69,7 +70,9 @@ struct CertificationLimits {
   /// audits and tests: then Certificate::row_verdicts is filled).
   bool all_rows = false;
   /// Worker threads of the fast pass (0: OpenMP default); the result does
-  /// not depend on it.
+  /// not depend on it. (While certify runs, Eigen's own threading is set to
+  /// one thread and restored afterwards: don't run other Eigen products
+  /// concurrently in the same process expecting them to be multithreaded.)
   unsigned threads = 0;
 };
 
@@ -118,6 +121,39 @@ struct Certificate {
 /// Proof page: proofs/certificate.md
 Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
                     double gamma, bool scaled, const CertificationLimits& limits = {});
+
+/// Theorem 2's checkable condition for one projection R (L x d), certified:
+/// \f$\mu(R) = \max_{l,j} |(RR^\top - I)_{lj}| \le \tau_u = \eta / (k\Delta + (k-1)\rho)\f$.
+/// When it holds, every target with row sparsity \f$\le k\f$ and range \f$\le \rho\f$
+/// satisfies \f$|S_{ij} - B_{ij}| \le \eta\f$ for \f$S = B R R^\top\f$ in real arithmetic, and so
+/// (Lemma 2) \f$(\varepsilon,\gamma)\f$-approximation: one R for all of them. The
+/// emitted \f$X = [\mathrm{fl}(BR) \mid R]\f$ of a particular target is still
+/// certified on its own (certify), because fl(BR) is rounded.
+struct ProjectionCertificate {
+  /// certified: the condition \f$\mu \le \tau_u\f$ is proved; refuted: \f$\mu > \tau_u\f$ is
+  /// proved (which does not show that some target fails: the condition is
+  /// only sufficient); undecided: a limit was hit (precision or work).
+  Verdict verdict = Verdict::undecided;
+  std::size_t L = 0, d = 0, k = 0;
+  double rho = 0.0, eps = 0.0, gamma = 0.0;
+  Enclosure mu;     ///< contains \f$\mu(R)\f$ (upper end valid for every verdict)
+  Enclosure tau_u;  ///< contains \f$\tau_u\f$
+  /// When refuted: an entry \f$(l, j)\f$ with \f$|(RR^\top - I)_{lj}| > \tau_u\f$.
+  std::optional<std::pair<std::size_t, std::size_t>> witness;
+  std::size_t entries_exact = 0;  ///< entries the filter left to exact arithmetic
+  std::string undecided_reason;
+};
+
+/// Certifies Theorem 2's condition for R against the class (k, rho) and (eps, gamma).
+/// \pre R has to be L x d with L, d \f$\ge 1\f$ and finite entries; k \f$\ge 1\f$;
+///      rho finite and \f$\ge 0\f$; eps finite, normal and \f$> 0\f$; gamma in (0, 1).
+/// \throws InputError naming a violated precondition.
+/// Guarantee: certified/refuted are proofs about the stored R in real
+///   arithmetic (filter with rigorous bounds, then exact rationals); the
+///   enclosures contain the exact values.
+/// Proof page: proofs/theorem2-all-targets.md
+ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double rho, double eps, double gamma,
+                                         const CertificationLimits& limits = {});
 
 /// Why the double-precision filter cannot be trusted in this thread's
 /// floating-point environment (flush-to-zero, denormals-are-zero, a

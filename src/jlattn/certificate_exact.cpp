@@ -139,6 +139,38 @@ Enclosure exp_enclosure(Enclosure x) {
   return {exp_rounded(x.lower, MPFR_RNDD), exp_rounded(x.upper, MPFR_RNDU)};
 }
 
+int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, std::size_t k, double rho, double eps,
+                            double gamma, unsigned max_precision_bits, Enclosure* deviation) {
+  const Eigen::Index d = R.cols();
+  std::vector<Dyadic> a(static_cast<std::size_t>(d)), b(static_cast<std::size_t>(d));
+  for (Eigen::Index c = 0; c < d; ++c) {
+    a[static_cast<std::size_t>(c)] = to_dyadic(R(static_cast<Eigen::Index>(l), c));
+    b[static_cast<std::size_t>(c)] = to_dyadic(R(static_cast<Eigen::Index>(j), c));
+  }
+  mpq_rational g = to_rational(exact_dot(a, b));
+  if (l == j) g -= 1;
+  if (g < 0) g = -g;
+  for (unsigned precision = 64; precision <= max_precision_bits; precision *= 2) {
+    Interval G(precision), tau(precision), denominator(precision), rho_k(precision);
+    set_interval(G, g);
+    *deviation = G.to_doubles();
+    // tau_u = (eps / 2) / (k (eps - ln gamma) + (k - 1) rho)
+    mpfi_set_d(denominator.get(), gamma);
+    mpfi_log(denominator.get(), denominator.get());
+    mpfi_d_sub(denominator.get(), eps, denominator.get());
+    mpfi_mul_ui(denominator.get(), denominator.get(), static_cast<unsigned long>(k));
+    mpfi_set_d(rho_k.get(), rho);
+    mpfi_mul_ui(rho_k.get(), rho_k.get(), static_cast<unsigned long>(k - 1));
+    mpfi_add(denominator.get(), denominator.get(), rho_k.get());
+    mpfi_set_d(tau.get(), eps);
+    mpfi_div_2ui(tau.get(), tau.get(), 1);
+    mpfi_div(tau.get(), tau.get(), denominator.get());
+    if (G.upper_at_most(tau)) return -1;
+    if (G.lower_above(tau)) return 1;
+  }
+  return 0;
+}
+
 struct ExactScores::Impl {
   const Matrix& X;
   const Weights& W_Q;

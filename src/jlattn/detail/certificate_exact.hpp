@@ -42,6 +42,14 @@ Enclosure log_enclosure(double x);
 /// Encloses exp(x) for x in [x.lower, x.upper] (exp(-inf) = 0).
 Enclosure exp_enclosure(Enclosure x);
 
+/// Theorem 2's entry test, exactly: with \f$g = |(RR^\top)_{lj} - [l = j]|\f$ as an
+/// exact rational and \f$\tau_u = (\varepsilon/2)/(k(\ln(1/\gamma) + \varepsilon) + (k-1)\rho)\f$
+/// in MPFI at rising precision (it is transcendental, so never equal to g),
+/// returns -1 when \f$g \le \tau_u\f$, +1 when \f$g > \tau_u\f$, 0 if max_precision_bits
+/// did not separate them; *deviation receives g rounded outward.
+int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, std::size_t k, double rho, double eps,
+                            double gamma, unsigned max_precision_bits, Enclosure* deviation);
+
 /// Exact scores for one instance: rows of Q = X W_Q and K = X W_K as exact
 /// dyadic rationals (computed lazily), and their exact dot products.
 class ExactScores {

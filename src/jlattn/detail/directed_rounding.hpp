@@ -26,6 +26,7 @@ inline double sub_down(double a, double b) { return down(a - b); }
 inline double mul_up(double a, double b) { return up(a * b); }
 inline double mul_down(double a, double b) { return down(a * b); }
 inline double div_up(double a, double b) { return up(a / b); }
+inline double div_down(double a, double b) { return down(a / b); }
 inline double sqrt_up(double a) { return up(std::sqrt(a)); }
 
 /// An upper bound on \f$\gamma_n = n u / (1 - n u)\f$, the relative error
