@@ -170,7 +170,7 @@ TEST_F(CommandLine, BadInputGetsOneClearMessage) {
       {"delta > 1", ok, "--eps 1 --gamma 0.1 --delta 2", "delta"},
       {"d not a number", ok, "--eps 1 --gamma 0.1 --d lots", "--d"},
       {"d = 0", ok, "--eps 1 --gamma 0.1 --d 0", "--d"},
-      {"d too large for memory", ok, "--eps 1 --gamma 0.1 --d 4294967295", "MiB"},
+      {"d too large for memory", ok, "--eps 1 --gamma 0.1 --d 4294967295", "needs about"},
       {"unknown projection", ok, "--eps 1 --gamma 0.1 --projection orthogonal", "orthogonal"},
   };
   for (const BadInput& c : cases) {

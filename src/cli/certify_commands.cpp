@@ -13,6 +13,7 @@
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
+#include "jlattn/memory_guard.hpp"
 #include "jlattn/weights.hpp"
 
 namespace jlattn::cli {
@@ -26,6 +27,7 @@ struct CertifyOptions {
   unsigned max_precision = 1u << 14;
   std::uint64_t max_exact_work = 500'000'000;
   unsigned threads = 0;
+  std::string max_memory;
 };
 
 std::string bounds(Enclosure e) { return "[" + num(e.lower, 17) + ", " + num(e.upper, 17) + "]"; }
@@ -35,8 +37,22 @@ int run_certify(const CertifyOptions& o) {
     throw InputError(o.lemma4 ? "--lemma4 replaces --wq and --wk; give one or the other"
                               : "give --wq and --wk (W_Q.npy, W_K.npy), or --lemma4 for Lemma 4's selectors");
   if (!o.lemma4 && (o.wq.empty() || o.wk.empty())) throw InputError("give both --wq and --wk");
+  // The memory guard: the shapes from the .npy headers, the estimate, and a
+  // refusal before anything large is read (memory_guard.hpp).
+  const std::size_t max_memory = o.max_memory.empty() ? 0 : parse_memory_size(o.max_memory);
+  const io::NpyShape x_shape = io::read_npy_file_shape(o.x);
+  const std::size_t d = o.lemma4 ? x_shape.cols / 2 : io::read_npy_file_shape(o.wq).cols;
+  const CertificationMemory memory =
+      certification_memory(x_shape.rows, x_shape.cols, d, o.lemma4, o.threads, o.exact_only);
+  require_memory(memory.total(), max_memory, "certify",
+                 "X " + format_memory_size(memory.input) +
+                     (o.lemma4 ? "" : ", W_Q and W_K " + format_memory_size(memory.weights)) + ", Q and K " +
+                     format_memory_size(memory.products) +
+                     (o.exact_only ? ", exact rows of K " + format_memory_size(memory.exact)
+                                   : ", score blocks " + format_memory_size(memory.score_blocks)));
+  const std::size_t max_npy_bytes = memory_limit_bytes(max_memory);
   const Target A = io::read_matrix_market_file(o.target);
-  const Matrix X = io::read_npy_file(o.x);
+  const Matrix X = io::read_npy_file(o.x, max_npy_bytes);
   Weights W_Q, W_K;
   if (o.lemma4) {
     if (X.cols() < 2 || X.cols() % 2 != 0)
@@ -45,8 +61,8 @@ int run_certify(const CertifyOptions& o) {
     W_Q = Weights::lemma4_query(d);
     W_K = Weights::lemma4_key(d);
   } else {
-    W_Q = Weights::from_matrix(io::read_npy_file(o.wq));
-    W_K = Weights::from_matrix(io::read_npy_file(o.wk));
+    W_Q = Weights::from_matrix(io::read_npy_file(o.wq, max_npy_bytes));
+    W_K = Weights::from_matrix(io::read_npy_file(o.wk, max_npy_bytes));
   }
   CertificationLimits limits;
   limits.max_precision_bits = o.max_precision;
@@ -103,6 +119,7 @@ Command add_certify_command(CLI::App& root) {
   app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter (every row exactly; slow)");
   app->add_option("--threads", o->threads, "worker threads of the filter (0: all cores); the verdict does not depend on it")
       ->capture_default_str();
+  add_max_memory_option(*app, o->max_memory);
   app->footer(kExitCodesHelp);
   return {app, [o] { return run_certify(*o); }};
 }

@@ -19,6 +19,7 @@
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
 #include "jlattn/io/staged_output.hpp"
+#include "jlattn/memory_guard.hpp"
 #include "jlattn/weights.hpp"
 
 namespace jlattn::cli {
@@ -108,7 +109,8 @@ void write_outputs(const jlattn::Construction& c, const jlattn::Certificate& cer
 }
 
 void add_construction_options(CLI::App& app, jlattn::ConstructionRequest& request, std::string& projection,
-                              std::string& dimension, std::string& bound, bool eps_gamma_required) {
+                              std::string& dimension, std::string& bound, std::string& max_memory,
+                              bool eps_gamma_required) {
   auto* eps = app.add_option("--eps", request.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
   auto* gamma = app.add_option("--gamma", request.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
   if (eps_gamma_required) { eps->required(); gamma->required(); }
@@ -126,6 +128,7 @@ void add_construction_options(CLI::App& app, jlattn::ConstructionRequest& reques
       ->capture_default_str();
   app.add_option("--threads", request.threads, "worker threads (0: all cores); the output does not depend on it")
       ->capture_default_str();
+  add_max_memory_option(app, max_memory);
 }
 
 // Section 5: the emitted X with Lemma 4's selectors, certified exactly.
@@ -157,11 +160,18 @@ int exit_code(const jlattn::Certificate& cert) {
 }
 
 int run_demo(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
-             const std::string& bound, std::size_t L) {
+             const std::string& bound, const std::string& max_memory, std::size_t L) {
   const auto start = std::chrono::steady_clock::now();
   request.projection = jlattn::parse_projection(projection);
   request.bound = jlattn::parse_bound_choice(bound);
   parse_dimension(dimension, request);
+  request.max_memory_bytes = max_memory.empty() ? 0 : jlattn::parse_memory_size(max_memory);
+  request.include_certification_memory = true;
+  // The built-in target holds about 4 entries per row (window and global
+  // column) with their logarithms and indices: refuse an absurd --L before
+  // building it; construct() then checks the matrices for the chosen d.
+  jlattn::require_memory(L > SIZE_MAX / 256 ? SIZE_MAX : 256 * L, request.max_memory_bytes,
+                         "the demo target for L = " + std::to_string(L));
   const jlattn::Target A = jlattn::window_global_target(L, request.seed);
   std::cout << "jlattn demo: the constructive proof of Theorem 1 on a built-in target\n"
             << "  (local window of width 3 + one global token, integer weights 1..4)\n";
@@ -180,11 +190,13 @@ int run_demo(jlattn::ConstructionRequest request, const std::string& projection,
 }
 
 int run_construct(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
-                  const std::string& bound, const std::string& target_path, const std::string& out_dir,
-                  bool write_weights) {
+                  const std::string& bound, const std::string& max_memory, const std::string& target_path,
+                  const std::string& out_dir, bool write_weights) {
   request.projection = jlattn::parse_projection(projection);
   request.bound = jlattn::parse_bound_choice(bound);
   parse_dimension(dimension, request);
+  request.max_memory_bytes = max_memory.empty() ? 0 : jlattn::parse_memory_size(max_memory);
+  request.include_certification_memory = true;
   const jlattn::Target A = jlattn::io::read_matrix_market_file(target_path);
   const jlattn::Construction c = jlattn::construct(A, request);
   const jlattn::Certificate cert = certify_construction(A, c);
@@ -202,34 +214,34 @@ int run_construct(jlattn::ConstructionRequest request, const std::string& projec
 Command add_demo_command(CLI::App& root) {
   struct Options {
     ConstructionRequest request;
-    std::string projection = "gaussian", dimension = "auto", bound = "auto";
+    std::string projection = "gaussian", dimension = "auto", bound = "auto", max_memory;
     std::size_t L = 64;
   };
   auto o = std::make_shared<Options>();
   CLI::App* demo = root.add_subcommand("demo", "run the construction of Theorem 1 on a built-in target and certify it");
-  add_construction_options(*demo, o->request, o->projection, o->dimension, o->bound, false);
+  add_construction_options(*demo, o->request, o->projection, o->dimension, o->bound, o->max_memory, false);
   demo->add_option("--L", o->L, "number of tokens of the built-in target (>= 3)")->capture_default_str();
   demo->footer(kExitCodesHelp);
-  return {demo, [o] { return run_demo(o->request, o->projection, o->dimension, o->bound, o->L); }};
+  return {demo, [o] { return run_demo(o->request, o->projection, o->dimension, o->bound, o->max_memory, o->L); }};
 }
 
 Command add_construct_command(CLI::App& root) {
   struct Options {
     ConstructionRequest request;
-    std::string projection = "gaussian", dimension = "auto", bound = "auto", target_path, out_dir;
+    std::string projection = "gaussian", dimension = "auto", bound = "auto", max_memory, target_path, out_dir;
     bool no_weights = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* construct = root.add_subcommand("construct", "build X = [B R | R], W_Q, W_K for a target and certify them");
   construct->add_option("--target", o->target_path, "target A as a Matrix Market coordinate file (real, integer or pattern)")
       ->required();
-  add_construction_options(*construct, o->request, o->projection, o->dimension, o->bound, true);
+  add_construction_options(*construct, o->request, o->projection, o->dimension, o->bound, o->max_memory, true);
   construct->add_option("--out", o->out_dir, "output directory for X.npy, W_Q.npy, W_K.npy, report.json")->required();
   construct->add_flag("--no-weights", o->no_weights, "do not write W_Q.npy, W_K.npy (fixed selectors, 16 d^2 bytes)");
   construct->footer(kExitCodesHelp);
   return {construct, [o] {
-            return run_construct(o->request, o->projection, o->dimension, o->bound, o->target_path, o->out_dir,
-                                 !o->no_weights);
+            return run_construct(o->request, o->projection, o->dimension, o->bound, o->max_memory, o->target_path,
+                                 o->out_dir, !o->no_weights);
           }};
 }
 

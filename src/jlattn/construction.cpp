@@ -10,6 +10,7 @@
 #include "jlattn/errors.hpp"
 #include "jlattn/lemma1_log_transform.hpp"
 #include "jlattn/lemma4_adaptive_input.hpp"
+#include "jlattn/memory_guard.hpp"
 #include "jlattn/reproducible_random.hpp"
 #include "jlattn/rigorous_bounds.hpp"
 #include "jlattn/theorem1_one_target.hpp"
@@ -18,10 +19,6 @@
 namespace jlattn {
 
 namespace {
-
-std::string mebibytes(std::size_t bytes) {
-  return std::to_string((bytes + (std::size_t{1} << 20) - 1) >> 20) + " MiB";
-}
 
 Matrix identity_projection(std::size_t L) {
   return Matrix::Identity(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(L));
@@ -145,11 +142,13 @@ Construction construct(const Target& A, const ConstructionRequest& request) {
   if (c.d < 1 || c.d >= (std::size_t{1} << 32))
     throw InputError("d must be in [1, 2^32), got " + std::to_string(c.d));
 
-  const std::size_t need = construction_memory_bytes(c.L, c.d);
-  const std::size_t have = request.max_memory_bytes ? request.max_memory_bytes : available_memory_bytes();
-  if (have != 0 && need > have)
-    throw InputError("d = " + std::to_string(c.d) + " needs about " + mebibytes(need) + " for L = " +
-                     std::to_string(c.L) + ", more than the " + mebibytes(have) + " available");
+  // Refuse before allocating (memory_guard.hpp): one line with the figure and the limit.
+  const std::size_t need = request.include_certification_memory
+                               ? construct_and_certify_memory_bytes(c.L, c.d, request.threads)
+                               : construction_memory_bytes(c.L, c.d);
+  require_memory(need, request.max_memory_bytes,
+                 "d = " + std::to_string(c.d) + " for L = " + std::to_string(c.L) +
+                     (request.include_certification_memory ? " (construction and certification)" : ""));
 
   // Lemma 3: the projection R (the identity for the trivial baseline), then
   // Lemma 4: the input X = [B R | R]; R itself is X's right block afterwards.

@@ -53,7 +53,11 @@ struct ConstructionRequest {
   BoundChoice bound = BoundChoice::smallest;  ///< used when rule == theorem1
   std::size_t d = 0;         ///< used when rule == given; has to be in [1, 2^32)
   unsigned threads = 0;      ///< 0: OpenMP default; the output does not depend on it
-  std::size_t max_memory_bytes = 0;  ///< 0: what /proc/meminfo reports available
+  std::size_t max_memory_bytes = 0;  ///< the memory limit (`--max-memory`); 0: what /proc/meminfo reports available
+  /// The caller certifies X next (`construct`, `demo`): the memory check
+  /// counts the larger of the construction and the certification
+  /// (construct_and_certify_memory_bytes in memory_guard.hpp).
+  bool include_certification_memory = false;
 };
 
 /// Everything the construction derived, in the order of the proof.

@@ -233,13 +233,25 @@ class NpyReader {
  public:
   NpyReader(std::istream& in, const std::string& source) : in_(in), source_(source) {}
 
-  Matrix read() {
+  Matrix read(std::size_t max_data_bytes) {
+    const NpyShape shape = read_shape();
+    return read_data(shape.rows, shape.cols, max_data_bytes);
+  }
+
+  /// The header, checked; the stream is left at the first data byte.
+  NpyShape read_shape() {
     const HeaderFields fields = read_header();
     check_dtype(fields);
     if (fields.shape.size() != 2)
       fail("expected a 2-D array, but 'shape' has " + std::to_string(fields.shape.size()) + " dimension" +
            (fields.shape.size() == 1 ? "" : "s"));
-    return read_data(fields.shape[0], fields.shape[1]);
+    const std::uint64_t rows = fields.shape[0], cols = fields.shape[1];
+    // Eigen indexes with ptrdiff_t and the stream counts in streamsize: both
+    // signed 64-bit here, so the byte count has to fit in int64.
+    constexpr std::uint64_t kMaxBytes = static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
+    if (cols != 0 && rows > kMaxBytes / 8 / cols)
+      fail("shape " + format_shape(rows, cols) + " is too large: rows*cols*8 bytes overflows");
+    return {static_cast<std::size_t>(rows), static_cast<std::size_t>(cols)};
   }
 
  private:
@@ -292,18 +304,22 @@ class NpyReader {
       fail("Fortran order is not supported; save a C-order array (e.g. numpy.ascontiguousarray)");
   }
 
-  Matrix read_data(std::uint64_t rows, std::uint64_t cols) {
+  static std::string format_shape(std::uint64_t rows, std::uint64_t cols) {
     // Appended piecewise: "(" + std::to_string(...) trips GCC 12's false
     // -Wrestrict positive (GCC bug 105329) under -Werror.
-    std::string shape_text = "(";
-    shape_text.append(std::to_string(rows)).append(", ").append(std::to_string(cols)).append(")");
-    // Eigen indexes with ptrdiff_t and the stream counts in streamsize: both
-    // signed 64-bit here, so the byte count has to fit in int64.
-    constexpr std::uint64_t kMaxBytes = static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
-    if (cols != 0 && rows > kMaxBytes / 8 / cols)
-      fail("shape " + shape_text + " is too large: rows*cols*8 bytes overflows");
+    std::string text = "(";
+    text.append(std::to_string(rows)).append(", ").append(std::to_string(cols)).append(")");
+    return text;
+  }
+
+  /// rows*cols*8 fits in int64 (read_shape checked it).
+  Matrix read_data(std::uint64_t rows, std::uint64_t cols, std::size_t max_data_bytes) {
+    const std::string shape_text = format_shape(rows, cols);
     const std::uint64_t count = rows * cols;
     const std::uint64_t data_bytes = count * 8;
+    if (max_data_bytes != 0 && data_bytes > max_data_bytes)
+      fail("shape " + shape_text + " needs " + std::to_string(data_bytes) + " bytes, more than the memory limit of " +
+           std::to_string(max_data_bytes) + " bytes (--max-memory)");
 
     if (const auto left = bytes_left(in_)) {
       if (*left < data_bytes)
@@ -376,15 +392,35 @@ void write_npy_rows(std::ostream& out, std::size_t rows, std::size_t cols,
   }
 }
 
-Matrix read_npy(std::istream& in, const std::string& source_name) { return NpyReader(in, source_name).read(); }
+Matrix read_npy(std::istream& in, const std::string& source_name, std::size_t max_data_bytes) {
+  return NpyReader(in, source_name).read(max_data_bytes);
+}
 
-Matrix read_npy_file(const std::string& path) {
+namespace {
+
+std::ifstream open_npy(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int error = errno;
     throw InputError(path + ": cannot open file (" + std::generic_category().message(error) + ")");
   }
-  return read_npy(in, path);
+  return in;
+}
+
+}  // namespace
+
+Matrix read_npy_file(const std::string& path, std::size_t max_data_bytes) {
+  std::ifstream in = open_npy(path);
+  return read_npy(in, path, max_data_bytes);
+}
+
+NpyShape read_npy_shape(std::istream& in, const std::string& source_name) {
+  return NpyReader(in, source_name).read_shape();
+}
+
+NpyShape read_npy_file_shape(const std::string& path) {
+  std::ifstream in = open_npy(path);
+  return read_npy_shape(in, path);
 }
 
 }  // namespace jlattn::io

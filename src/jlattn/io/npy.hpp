@@ -49,10 +49,32 @@ void write_npy_rows(std::ostream& out, std::size_t rows, std::size_t cols,
 ///   header, dtype other than little-endian float64 (named, e.g. `'<f4'`;
 ///   `'>f8'` gets its own message), structured dtype, Fortran order, not 2-D,
 ///   rows*cols*8 overflowing, truncated data, or trailing bytes.
-Matrix read_npy(std::istream& in, const std::string& source_name);
+///
+/// \param max_data_bytes when non-zero, a shape whose data (rows*cols*8
+///   bytes) exceeds it is refused after the header and before anything is
+///   allocated (the memory guard, `--max-memory`; memory_guard.hpp).
+Matrix read_npy(std::istream& in, const std::string& source_name, std::size_t max_data_bytes = 0);
 
 /// Opens and reads a file with read_npy; messages name `path`.
 /// \throws InputError if the file cannot be opened, or as above.
-Matrix read_npy_file(const std::string& path);
+Matrix read_npy_file(const std::string& path, std::size_t max_data_bytes = 0);
+
+/// The shape of a 2-D array as its header declares it.
+struct NpyShape {
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+};
+
+/// Reads and checks only the header (everything read_npy checks before the
+/// data: magic, version, dict, dtype, order, 2-D, rows*cols*8 in range) and
+/// returns the declared shape; the data is not read, so a truncated file
+/// passes here and fails in read_npy. Lets a command estimate its memory
+/// before loading anything.
+/// \throws InputError as read_npy, for the header's problems.
+NpyShape read_npy_shape(std::istream& in, const std::string& source_name);
+
+/// Opens a file and reads its shape with read_npy_shape; messages name `path`.
+/// \throws InputError if the file cannot be opened, or as above.
+NpyShape read_npy_file_shape(const std::string& path);
 
 }  // namespace jlattn::io
