@@ -4,7 +4,13 @@
 
 #include <boost/multiprecision/mpfr.hpp>
 
+#include <sys/wait.h>
+
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
 #include <limits>
 #include <vector>
 
@@ -246,6 +252,30 @@ TEST(Theorem2AllTargets, ProjectionCertificateRejectsBadInput) {
   EXPECT_THROW(certify_projection(bad, 1, 0, 1, 0.1), InputError);
   // The identity has mu = 0: certified for any class.
   EXPECT_EQ(certify_projection(R, 5, 3.0, 0.5, 0.01).verdict, Verdict::certified);
+}
+
+// The command line: `jlattn certify-projection` draws or reads R, prints the
+// verdict and exits 0 (certified) / 3 (condition fails) / 2 (bad input).
+TEST(Theorem2AllTargets, CertifyProjectionCommandLine) {
+  const std::string cli = JLATTN_CLI;
+  const std::string out = ::testing::TempDir() + "/jlattn_certify_projection.out";
+  const auto run = [&](const std::string& args) {
+    const int status = std::system((cli + " certify-projection " + args + " >" + out + " 2>&1").c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  const auto output = [&] {
+    std::ifstream in(out);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  EXPECT_EQ(run("--L 10 --d 13000 --projection rademacher --seed 7 --k 2 --rho 1.3862943611198906 --eps 1 --gamma 0.1"), 0)
+      << output();
+  EXPECT_NE(output().find("verdict       certified"), std::string::npos) << output();
+  EXPECT_EQ(run("--L 64 --d 1000 --k 2 --eps 1 --gamma 0.1"), 3) << output();
+  EXPECT_NE(output().find("verdict       refuted"), std::string::npos) << output();
+  EXPECT_EQ(run("--L 64 --d 1000 --k 0 --eps 1 --gamma 0.1"), 2) << output();
+  EXPECT_NE(output().find("k must be >= 1"), std::string::npos) << output();
+  EXPECT_EQ(run("--k 1 --eps 1 --gamma 0.1"), 2) << output();
+  EXPECT_NE(output().find("--r R.npy"), std::string::npos) << output();
 }
 
 }  // namespace

@@ -37,7 +37,10 @@ void add_max_memory_option(CLI::App& app, std::string& max_memory);
 Command add_demo_command(CLI::App& root);
 Command add_construct_command(CLI::App& root);
 Command add_certify_command(CLI::App& root);
+Command add_certify_projection_command(CLI::App& root);
 Command add_bound_command(CLI::App& root);
 Command add_explain_command(CLI::App& root);
+Command add_audit_command(CLI::App& root);
+Command add_audit_merge_command(CLI::App& root);
 
 }  // namespace jlattn::cli

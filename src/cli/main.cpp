@@ -4,6 +4,7 @@
 // This file owns parsing, the single-line error report and the exit codes.
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -42,14 +43,21 @@ int main(int argc, char** argv) {
   app.footer(kExitCodesHelp);
   app.require_subcommand(1);
   const std::vector<Command> commands = {add_demo_command(app), add_construct_command(app), add_certify_command(app),
+                                         add_certify_projection_command(app),
                                          add_bound_command(app),
-                                         add_explain_command(app)};
+                                         add_explain_command(app), add_audit_command(app),
+                                         add_audit_merge_command(app)};
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? kExitOk : kExitBadInput;
+    // --help and --version print and succeed; a usage error is one line on
+    // stderr with exit 2, like any other bad input (docs/bad-input.md).
+    if (e.get_exit_code() == 0) return app.exit(e) == 0 ? kExitOk : kExitBadInput;
+    std::string message = e.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::cerr << "jlattn: error: " << message << " (--help lists the options)\n";
+    return kExitBadInput;
   }
 
   try {
