@@ -67,7 +67,7 @@ STEPS = (
 # Headers directly in src/jlattn/ that are shared infrastructure, not a step
 # of the proof, and so need not name a proof page (src/jlattn/io/ is exempt
 # as a whole).
-NO_PROOF_PAGE = {"matrix.hpp", "errors.hpp", "reproducible_random.hpp", "construction.hpp"}
+NO_PROOF_PAGE = {"matrix.hpp", "errors.hpp", "reproducible_random.hpp", "construction.hpp", "memory_guard.hpp"}
 
 # Pages of proofs/ that are not steps and carry no "Implemented by" section.
 NOT_STEP_PAGES = {"README.md", "notation.md"}
