@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -22,7 +23,10 @@
 #include "jlattn/lemma3_jl_projection.hpp"
 #include "jlattn/lemma4_adaptive_input.hpp"
 #include "jlattn/theorem2_all_targets.hpp"
+#include "jlattn/io/npy.hpp"
 #include "jlattn/weights.hpp"
+
+#include <nlohmann/json.hpp>
 #include "support/exact.hpp"
 #include "support/generators.hpp"
 
@@ -276,6 +280,54 @@ TEST(Theorem2AllTargets, CertifyProjectionCommandLine) {
   EXPECT_NE(output().find("k must be >= 1"), std::string::npos) << output();
   EXPECT_EQ(run("--k 1 --eps 1 --gamma 0.1"), 2) << output();
   EXPECT_NE(output().find("--r R.npy"), std::string::npos) << output();
+}
+
+// `construct --uniform`: one R (drawn at d*_u) serves two targets of the
+// class; its certificate is computed for the first and reused for the
+// second; both X share the right block R bit for bit; a target outside the
+// class is refused.
+TEST(Theorem2AllTargets, ConstructUniformReusesOneCertifiedProjection) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::path(::testing::TempDir()) / "jlattn_uniform";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+    return (dir / name).string();
+  };
+  const std::string a = write("A.mtx", "%%MatrixMarket matrix coordinate real general\n6 6 9\n"
+                                       "1 1 1\n1 2 2\n2 2 1\n3 3 1\n3 1 3\n4 4 1\n5 5 1\n6 6 1\n6 5 2\n");
+  const std::string b = write("B.mtx", "%%MatrixMarket matrix coordinate real general\n6 6 8\n"
+                                       "1 1 1\n2 2 1\n2 3 4\n3 3 1\n4 4 1\n4 1 2\n5 5 1\n6 6 1\n");
+  const std::string cert = (dir / "R.cert.json").string();
+  const auto construct = [&](const std::string& target, const std::string& out, const std::string& extra) {
+    const std::string command = std::string(JLATTN_CLI) + " construct --uniform --class-k 2 --class-rho 1.4 --target " +
+                                target + " --eps 1 --gamma 0.1 --no-weights --projection-certificate " + cert +
+                                " --out " + (dir / out).string() + " " + extra + " >" + (dir / "log").string() + " 2>&1";
+    const int status = std::system(command.c_str());
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  };
+  ASSERT_EQ(construct(a, "outA", ""), 0);
+  ASSERT_EQ(construct(b, "outB", ""), 0);
+  const auto report = [&](const std::string& out) {
+    std::ifstream in(dir / out / "report.json");
+    return nlohmann::json::parse(in);
+  };
+  const nlohmann::json ra = report("outA"), rb = report("outB");
+  EXPECT_FALSE(ra["uniform_projection"]["reused"].get<bool>());
+  EXPECT_TRUE(rb["uniform_projection"]["reused"].get<bool>());
+  EXPECT_EQ(ra["uniform_projection"]["verdict"].get<std::string>(), "certified");
+  EXPECT_EQ(ra["certificate"]["verdict"].get<std::string>(), "certified");
+  EXPECT_EQ(rb["certificate"]["verdict"].get<std::string>(), "certified");
+  const Matrix Xa = io::read_npy_file((dir / "outA" / "X.npy").string());
+  const Matrix Xb = io::read_npy_file((dir / "outB" / "X.npy").string());
+  const Eigen::Index d = Xa.cols() / 2;
+  ASSERT_EQ(Xb.cols(), Xa.cols());
+  EXPECT_TRUE(Xa.rightCols(d) == Xb.rightCols(d));
+  EXPECT_EQ(ra["uniform_projection"]["R_fnv1a"], rb["uniform_projection"]["R_fnv1a"]);
+  // Outside the class: refused, nothing written.
+  EXPECT_EQ(construct(b, "outC", "--class-k 1"), 2);
+  EXPECT_FALSE(fs::exists(dir / "outC" / "X.npy"));
 }
 
 }  // namespace

@@ -5,6 +5,9 @@
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <chrono>
 #include <cstdint>
 #include <iostream>
@@ -19,6 +22,8 @@
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
 #include "jlattn/io/staged_output.hpp"
+#include "jlattn/lemma3_jl_projection.hpp"
+#include "jlattn/rigorous_bounds.hpp"
 #include "jlattn/memory_guard.hpp"
 #include "jlattn/weights.hpp"
 
@@ -82,7 +87,7 @@ std::uintmax_t free_disk_bytes(const std::string& directory) {
 }
 
 void write_outputs(const jlattn::Construction& c, const jlattn::Certificate& cert, const std::string& out_dir,
-                   bool write_weights) {
+                   bool write_weights, const nlohmann::json& extra = nlohmann::json::object()) {
   jlattn::io::StagedOutput output(out_dir);
   const long double d = static_cast<long double>(c.d);
   const long double bytes = 8.0L * (static_cast<long double>(c.L) * 2 * d + (write_weights ? 4 * d * d : 0)) + 4096.0L * 4;
@@ -104,7 +109,9 @@ void write_outputs(const jlattn::Construction& c, const jlattn::Certificate& cer
       if (row >= n) out[row - n] = 1.0;
     });
   }
-  output.open("report.json") << jlattn::io::construction_report(c, &cert).dump(2) << "\n";
+  nlohmann::json report = jlattn::io::construction_report(c, &cert);
+  report.update(extra);
+  output.open("report.json") << report.dump(2) << "\n";
   output.commit();
 }
 
@@ -189,22 +196,132 @@ int run_demo(jlattn::ConstructionRequest request, const std::string& projection,
   return exit_code(cert);
 }
 
+// Theorem 2 (`construct --uniform`): one R for a whole class of targets,
+// with its certificate (mu(R) <= tau_u) computed once and reused.
+struct UniformOptions {
+  bool enabled = false;
+  std::string r_path, certificate_path;
+  std::size_t class_k = 0;
+  double class_rho = -1.0;
+};
+
+std::string checksum_hex(const jlattn::Matrix& R) {
+  // FNV-1a over the bit patterns, little-endian: identifies R in the certificate file.
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (Eigen::Index n = 0; n < R.size(); ++n) {
+    std::uint64_t bits;
+    std::memcpy(&bits, R.data() + n, sizeof bits);
+    for (int b = 0; b < 8; ++b) {
+      h ^= (bits >> (8 * b)) & 0xffu;
+      h *= 0x100000001b3ull;
+    }
+  }
+  char buffer[20];
+  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
+  return buffer;
+}
+
+struct UniformProjection {
+  jlattn::Matrix R;
+  nlohmann::json certificate;  // the projection certificate, as written to / read from its file
+  bool reused = false;
+  std::string path;
+};
+
+UniformProjection prepare_uniform(const jlattn::Target& A, const jlattn::ConstructionRequest& request,
+                                  const UniformOptions& u, const std::string& out_dir) {
+  UniformProjection up;
+  // The class (k, rho) the one R must serve; the target has to belong to it.
+  const std::size_t k = u.class_k ? u.class_k : A.k();
+  const double rho_upper = jlattn::target_range_upper(A);
+  const double rho = u.class_rho >= 0 ? u.class_rho : rho_upper;
+  if (A.k() > k)
+    throw jlattn::InputError("the target has row sparsity k = " + std::to_string(A.k()) + ", above --class-k " +
+                             std::to_string(k));
+  if (rho_upper > rho)
+    throw jlattn::InputError("the target's range cannot be proved <= --class-rho " + num(rho, 17) +
+                             " (its upper bound is " + num(rho_upper, 17) + "; give a slightly larger --class-rho)");
+  if (!u.r_path.empty()) {
+    up.R = jlattn::io::read_npy_file(u.r_path);
+  } else {
+    std::size_t d = request.d;
+    if (request.rule != jlattn::DimensionRule::given) {
+      jlattn::BoundQuery q;
+      q.L = A.L();
+      q.k = k;
+      q.eps = request.eps;
+      q.gamma = request.gamma;
+      q.rho = rho;
+      q.delta = request.delta;
+      q.crossovers = false;
+      q.exact_tails = false;
+      d = static_cast<std::size_t>(
+          jlattn::find_bound(jlattn::rigorous_bounds(q), jlattn::BoundName::d_star_u).d);
+    }
+    up.R = jlattn::projection_matrix(request.projection, A.L(), d, request.seed, request.threads);
+  }
+  up.path = u.certificate_path.empty() ? out_dir + "/projection_certificate.json" : u.certificate_path;
+  const std::string checksum = checksum_hex(up.R);
+  const nlohmann::json identity = {{"R_fnv1a", checksum}, {"L", up.R.rows()}, {"d", up.R.cols()}, {"k", k},
+                                   {"rho", rho},          {"eps", request.eps}, {"gamma", request.gamma}};
+  std::ifstream existing(up.path);
+  if (existing) {
+    nlohmann::json stored;
+    try {
+      stored = nlohmann::json::parse(existing);
+    } catch (const nlohmann::json::exception&) {
+      throw jlattn::InputError(up.path + " is not a projection certificate (invalid JSON)");
+    }
+    bool same = stored.is_object();
+    for (const auto& [key, value] : identity.items()) same = same && stored.contains(key) && stored[key] == value;
+    if (!same)
+      throw jlattn::InputError(up.path + " certifies another R or class; remove it or name another file");
+    up.certificate = stored;
+    up.reused = true;
+    return up;
+  }
+  const jlattn::ProjectionCertificate pc = jlattn::certify_projection(up.R, k, rho, request.eps, request.gamma);
+  up.certificate = identity;
+  up.certificate["verdict"] = jlattn::to_string(pc.verdict);
+  up.certificate["condition"] = "mu(R) = max |R R^T - I| <= tau_u = (eps/2) / (k Delta + (k-1) rho)  (Theorem 2)";
+  up.certificate["mu"] = {{"lower", pc.mu.lower}, {"upper", pc.mu.upper}};
+  up.certificate["tau_u"] = {{"lower", pc.tau_u.lower}, {"upper", pc.tau_u.upper}};
+  up.certificate["undecided_reason"] = pc.undecided_reason;
+  const std::filesystem::path path(up.path);
+  jlattn::io::StagedOutput staged(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
+  staged.open(path.filename().string()) << up.certificate.dump(2) << "\n";
+  staged.commit();
+  return up;
+}
+
 int run_construct(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
                   const std::string& bound, const std::string& max_memory, const std::string& target_path,
-                  const std::string& out_dir, bool write_weights) {
+                  const std::string& out_dir, bool write_weights, const UniformOptions& uniform) {
   request.projection = jlattn::parse_projection(projection);
   request.bound = jlattn::parse_bound_choice(bound);
   parse_dimension(dimension, request);
   request.max_memory_bytes = max_memory.empty() ? 0 : jlattn::parse_memory_size(max_memory);
   request.include_certification_memory = true;
   const jlattn::Target A = jlattn::io::read_matrix_market_file(target_path);
+  UniformProjection up;
+  nlohmann::json extra = nlohmann::json::object();
+  if (uniform.enabled) {
+    up = prepare_uniform(A, request, uniform, out_dir);
+    request.given_projection = &up.R;
+    extra["uniform_projection"] = up.certificate;
+    extra["uniform_projection"]["file"] = up.path;
+    extra["uniform_projection"]["reused"] = up.reused;
+  }
   const jlattn::Construction c = jlattn::construct(A, request);
   const jlattn::Certificate cert = certify_construction(A, c);
-  write_outputs(c, cert, out_dir, write_weights);
+  write_outputs(c, cert, out_dir, write_weights, extra);
   std::cout << "jlattn construct: " << target_path << " -> " << out_dir << "/{X.npy"
             << (write_weights ? ", W_Q.npy, W_K.npy" : "") << ", report.json}\n";
   print_summary(c, std::cout);
   print_certificate(cert, std::cout);
+  if (uniform.enabled)
+    std::cout << "  Theorem 2     one R for the class: " << up.certificate["verdict"].get<std::string>()
+              << " (mu(R) <= tau_u), " << (up.reused ? "reused from " : "written to ") << up.path << "\n";
   std::cout << "  result        " << jlattn::to_string(cert.verdict) << "\n";
   return exit_code(cert);
 }
@@ -230,6 +347,7 @@ Command add_construct_command(CLI::App& root) {
     ConstructionRequest request;
     std::string projection = "gaussian", dimension = "auto", bound = "auto", max_memory, target_path, out_dir;
     bool no_weights = false;
+    UniformOptions uniform;
   };
   auto o = std::make_shared<Options>();
   CLI::App* construct = root.add_subcommand("construct", "build X = [B R | R], W_Q, W_K for a target and certify them");
@@ -238,10 +356,23 @@ Command add_construct_command(CLI::App& root) {
   add_construction_options(*construct, o->request, o->projection, o->dimension, o->bound, o->max_memory, true);
   construct->add_option("--out", o->out_dir, "output directory for X.npy, W_Q.npy, W_K.npy, report.json")->required();
   construct->add_flag("--no-weights", o->no_weights, "do not write W_Q.npy, W_K.npy (fixed selectors, 16 d^2 bytes)");
+  construct->add_flag("--uniform", o->uniform.enabled,
+                      "Theorem 2: use one R for a whole class of targets (from --r, or drawn at d*_u from --seed) "
+                      "and certify mu(R) <= tau_u once");
+  construct->add_option("--r", o->uniform.r_path, "with --uniform: R as .npy (L x d)");
+  construct->add_option("--class-k", o->uniform.class_k, "with --uniform: row sparsity bound of the class (default: the target's k)");
+  construct->add_option("--class-rho", o->uniform.class_rho,
+                        "with --uniform: range bound of the class (default: the target's rho, rounded up)");
+  construct->add_option("--projection-certificate", o->uniform.certificate_path,
+                        "with --uniform: where R's certificate is kept; reused when it exists and matches "
+                        "(default: OUT/projection_certificate.json)");
   construct->footer(kExitCodesHelp);
   return {construct, [o] {
+            if (!o->uniform.enabled && (!o->uniform.r_path.empty() || !o->uniform.certificate_path.empty() ||
+                                        o->uniform.class_k != 0 || o->uniform.class_rho >= 0))
+              throw jlattn::InputError("--r, --class-k, --class-rho and --projection-certificate need --uniform");
             return run_construct(o->request, o->projection, o->dimension, o->bound, o->max_memory, o->target_path,
-                                 o->out_dir, !o->no_weights);
+                                 o->out_dir, !o->no_weights, o->uniform);
           }};
 }
 

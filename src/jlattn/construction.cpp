@@ -139,6 +139,16 @@ Construction construct(const Target& A, const ConstructionRequest& request) {
     case DimensionRule::given: c.d = request.d; break;
     case DimensionRule::trivial: c.d = c.L; c.trivial = true; break;
   }
+  if (request.given_projection) {
+    // Theorem 2: one R fixed in advance for a whole class of targets.
+    const Matrix& R = *request.given_projection;
+    if (R.rows() != static_cast<Eigen::Index>(c.L))
+      throw InputError("the given projection R has " + std::to_string(R.rows()) + " rows, the target has L = " +
+                       std::to_string(c.L));
+    if (!R.allFinite()) throw InputError("the given projection R has a NaN or infinite entry");
+    c.d = static_cast<std::size_t>(R.cols());
+    c.trivial = false;
+  }
   if (c.d < 1 || c.d >= (std::size_t{1} << 32))
     throw InputError("d must be in [1, 2^32), got " + std::to_string(c.d));
 
@@ -152,7 +162,9 @@ Construction construct(const Target& A, const ConstructionRequest& request) {
 
   // Lemma 3: the projection R (the identity for the trivial baseline), then
   // Lemma 4: the input X = [B R | R]; R itself is X's right block afterwards.
-  {
+  if (request.given_projection) {
+    c.X = adaptive_input(B, *request.given_projection);
+  } else {
     const Matrix R = c.trivial ? identity_projection(c.L)
                                : projection_matrix(request.projection, c.L, c.d, request.seed, request.threads);
     c.X = adaptive_input(B, R);

@@ -58,6 +58,10 @@ struct ConstructionRequest {
   /// counts the larger of the construction and the certification
   /// (construct_and_certify_memory_bytes in memory_guard.hpp).
   bool include_certification_memory = false;
+  /// Theorem 2's use (`construct --uniform`): a projection R (L x d) fixed in
+  /// advance and shared by many targets, used instead of drawing one; d is
+  /// R's column count and the dimension rule is ignored. Not owned.
+  const Matrix* given_projection = nullptr;
 };
 
 /// Everything the construction derived, in the order of the proof.
