@@ -50,6 +50,8 @@ void write_npy_rows(std::ostream& out, std::size_t rows, std::size_t cols,
 ///   `'>f8'` gets its own message), structured dtype, Fortran order, not 2-D,
 ///   rows*cols*8 overflowing, truncated data, or trailing bytes.
 ///
+/// \param in the stream to read, positioned at the magic string.
+/// \param source_name the name messages use for the stream (a file name).
 /// \param max_data_bytes when non-zero, a shape whose data (rows*cols*8
 ///   bytes) exceeds it is refused after the header and before anything is
 ///   allocated (the memory guard, `--max-memory`; memory_guard.hpp).
