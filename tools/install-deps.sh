@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make python3 python3-numpy
+  g++ cmake make python3 python3-numpy python3-matplotlib
   libeigen3-dev libboost-dev libmpfr-dev libmpfi-dev libgmp-dev
   librapidcheck-dev googletest libgtest-dev libgmock-dev
   libcli11-dev nlohmann-json3-dev librandom123-dev
