@@ -369,7 +369,7 @@ class SigintGuard {
 // jlattn audit
 
 struct AuditOptions {
-  std::string L, k, eps, gamma, rho, projection, family, shard, out;
+  std::string L, k, eps, gamma, rho, projection, family, shard, out, measure_bounds;
   unsigned trials = 0, steps = 0, threads = 0;
   double delta = 0, leakage = 0, max_work = 0;
   std::uint64_t seed = 0, max_d = 0;
@@ -405,6 +405,9 @@ int run_audit(const AuditOptions& o) {
   p.max_d = o.max_d;
   p.leakage = o.leakage;
   p.max_work = o.max_work;
+  if (o.measure_bounds != "all" && o.measure_bounds != "smallest")
+    throw InputError("--measure-bounds '" + o.measure_bounds + "': use all or smallest");
+  p.measure_bounds = o.measure_bounds == "all" ? audit::MeasureBounds::all : audit::MeasureBounds::smallest;
   audit::validate(p);
   const audit::Shard shard = o.shard.empty() ? audit::Shard{} : audit::parse_shard(o.shard);
   if (o.out.empty()) throw InputError("audit needs --out DIR");
@@ -575,6 +578,7 @@ Command add_audit_command(CLI::App& root) {
   o->max_d = defaults.max_d;
   o->leakage = defaults.leakage;
   o->max_work = defaults.max_work;
+  o->measure_bounds = defaults.measure_bounds == audit::MeasureBounds::all ? "all" : "smallest";
   CLI::App* app = root.add_subcommand(
       "audit", "measure the smallest d that works (certified) against every proved bound, over a grid of cells");
   app->add_option("--L", o->L, "token counts, comma-separated")->capture_default_str();
@@ -600,6 +604,10 @@ Command add_audit_command(CLI::App& root) {
   app->add_option("--max-work", o->max_work,
                   "skip measuring cells whose estimated work exceeds this many multiply-adds (0: none; their proved "
                   "bounds are still reported)")
+      ->capture_default_str();
+  app->add_option("--measure-bounds", o->measure_bounds,
+                  "which bounds get a success count (T trials at d = bound, if <= --max-d): all, or smallest (the "
+                  "smallest proved for the projection, and d = L)")
       ->capture_default_str();
   app->add_option("--out", o->out, "output directory (rerun the same command on it to resume)")->required();
   app->add_option("--shard", o->shard, "run only shard i of N (1-based, round robin over the cells), e.g. 2/4");

@@ -184,6 +184,7 @@ nlohmann::json Parameters::to_json() const {
           {"max_d", max_d},
           {"leakage", leakage},
           {"max_work", max_work},
+          {"measure_bounds", measure_bounds == MeasureBounds::all ? "all" : "smallest"},
           {"version", JLATTN_VERSION}};
 }
 
@@ -219,6 +220,9 @@ Parameters parameters_from_json(const nlohmann::json& j) {
     p.max_d = j.at("max_d").get<std::uint64_t>();
     p.leakage = j.at("leakage").get<double>();
     p.max_work = j.at("max_work").get<double>();
+    const std::string measure = j.at("measure_bounds").get<std::string>();
+    if (measure != "all" && measure != "smallest") throw InputError("malformed audit parameters: measure_bounds");
+    p.measure_bounds = measure == "all" ? MeasureBounds::all : MeasureBounds::smallest;
     return p;
   } catch (const nlohmann::json::exception& e) {
     throw InputError(std::string("malformed audit parameters: ") + e.what());
@@ -488,6 +492,10 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
 // One cell
 
 namespace {
+bool is_measured(const Parameters& p, const DimensionBound& b, const DimensionBound& smallest) {
+  return p.measure_bounds == MeasureBounds::all || b.name == smallest.name || b.name == BoundName::trivial;
+}
+
 std::string fmt_g(double x) {
   std::ostringstream s;
   s.precision(3);
@@ -511,7 +519,8 @@ double estimated_work(const Parameters& p, const Cell& cell) {
   const double guess = std::min<double>(static_cast<double>(smallest.d) / 2.0, static_cast<double>(p.max_d));
   double bounds = 0.0;
   for (const DimensionBound& b : report.bounds)
-    if (b.computed && !b.exceeds_2_64 && b.d <= p.max_d) bounds += static_cast<double>(b.d);
+    if (b.computed && !b.exceeds_2_64 && b.d <= p.max_d && is_measured(p, b, smallest))
+      bounds += static_cast<double>(b.d);
   const double L2 = static_cast<double>(cell.L) * static_cast<double>(cell.L);
   return static_cast<double>(p.trials) * L2 * (8.0 * guess + bounds);
 }
@@ -703,6 +712,7 @@ nlohmann::json run_cell(const Parameters& p, const Cell& cell, const Target* fil
 
   // Every bound up to max_d, measured with the same trials.
   nlohmann::json bounds = nlohmann::json::array();
+  const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
   for (const DimensionBound& b : report.bounds) {
     nlohmann::json j = {{"name", to_string(b.name)},
                         {"label", b.label},
@@ -714,20 +724,21 @@ nlohmann::json run_cell(const Parameters& p, const Cell& cell, const Target* fil
     if (!b.computed) j["note"] = b.note;
     j["below_L"] = usable ? nlohmann::json(b.d < cell.L) : nlohmann::json(nullptr);
     j["falls_below_L_from"] = b.name == BoundName::trivial ? nlohmann::json(nullptr) : crossover_json(b.below_L);
-    if (usable && b.d <= p.max_d && !skipped) {
+    const bool wanted = is_measured(p, b, smallest);
+    if (usable && b.d <= p.max_d && !skipped && wanted) {
       const Counts c = b.name == BoundName::trivial ? trials.evaluate(b.d, true).counts : at(b.d).counts;
       j["measured"] = counts_json(c);
       j["measured_with"] = b.name == BoundName::trivial ? "the trivial construction X = [B | I] (R = I)"
                                                          : "random R of the cell's projection at this d";
     } else {
       j["measured"] = nullptr;
-      j["measured_with"] = skipped ? skip_reason
-                           : usable ? "not measured: d > max_d = " + std::to_string(p.max_d)
-                                    : "not measured";
+      j["measured_with"] = skipped  ? skip_reason
+                           : !wanted ? std::string("not measured: --measure-bounds smallest")
+                           : usable  ? "not measured: d > max_d = " + std::to_string(p.max_d)
+                                     : std::string("not measured");
     }
     bounds.push_back(j);
   }
-  const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
 
   // Probes in increasing d, and whether the count ever decreased.
   nlohmann::json probes = nlohmann::json::array();

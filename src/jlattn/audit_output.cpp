@@ -191,8 +191,10 @@ std::string method_text(const Parameters& p) {
     << "for a deterministic family (window or window+global with k = 1 or rho = 0, a file) the T targets are the "
     << "same and only R differs. Weights: 1 when k = 1; otherwise each row's first support entry 1, its last "
     << "e^(rho (1 - 2^-20)), the others e^(rho u), u uniform on [0, 1). The bounds are those of jlattn bound for the "
-    << "class (L, k, rho, eps, gamma, delta), every integer proved from enclosures; each bound d <= max_d is measured "
-    << "with the same T trials (the trivial d = L with R = I, X = [B | I]). Corollary 0 is read twice: the "
+    << "class (L, k, rho, eps, gamma, delta), every integer proved from enclosures; "
+    << (p.measure_bounds == MeasureBounds::all ? "each bound" : "the smallest bound proved for the projection")
+    << " with d <= max_d is measured with the same T trials, and so is the trivial d = L (with R = I, X = [B | I]). "
+    << "Corollary 0 is read twice: the "
     << "off-support share the cell's gamma allows in the worst row, and the smallest proved dimension at the gamma "
     << "that caps that share at lambda = " << shortest(p.leakage) << "."
     << (p.max_work > 0 ? " Cells whose estimated work (T L^2 (8 d_g + the bounds measured), d_g half the smallest "
