@@ -30,7 +30,7 @@ struct CertifyOptions {
   std::string max_memory;
 };
 
-std::string bounds(Enclosure e) { return "[" + num(e.lower, 17) + ", " + num(e.upper, 17) + "]"; }
+std::string bounds(Enclosure e) { return "[" + num_down(e.lower, 17) + ", " + num_up(e.upper, 17) + "]"; }
 
 int run_certify(const CertifyOptions& o) {
   if (o.lemma4 == (!o.wq.empty() || !o.wk.empty()))

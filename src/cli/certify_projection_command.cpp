@@ -66,8 +66,8 @@ int run(const Options& o) {
               << cert.d << "), class k = " << cert.k << ", rho = " << num(cert.rho, 17) << ", eps = "
               << num(cert.eps, 17) << ", gamma = " << num(cert.gamma, 17) << "\n"
               << "  verdict       " << to_string(cert.verdict) << "\n"
-              << "  mu            in [" << num(cert.mu.lower, 17) << ", " << num(cert.mu.upper, 17) << "]\n"
-              << "  tau_u         in [" << num(cert.tau_u.lower, 17) << ", " << num(cert.tau_u.upper, 17) << "]\n"
+              << "  mu            in [" << num_down(cert.mu.lower, 17) << ", " << num_up(cert.mu.upper, 17) << "]\n"
+              << "  tau_u         in [" << num_down(cert.tau_u.lower, 17) << ", " << num_up(cert.tau_u.upper, 17) << "]\n"
               << "  exact pass    " << cert.entries_exact << " entries of R R^T\n";
     if (cert.witness)
       std::cout << "  witness       |(R R^T - I)_(" << cert.witness->first << ", " << cert.witness->second

@@ -29,6 +29,10 @@ struct Command {
 
 /// Formats a double with `digits` significant digits.
 std::string num(double x, int digits = 6);
+/// Formats a double as a decimal that is >= x (num_up) or <= x (num_down),
+/// with about `digits` significant digits: printed bounds stay bounds.
+std::string num_up(double x, int digits = 9);
+std::string num_down(double x, int digits = 9);
 
 /// Registers `--max-memory SIZE` (bytes, optional K/M/G/T suffix;
 /// memory_guard.hpp) on a subcommand; the text is parsed when the command runs.

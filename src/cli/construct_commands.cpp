@@ -147,13 +147,13 @@ jlattn::Certificate certify_construction(const jlattn::Target& A, const jlattn::
 }
 
 void print_certificate(const jlattn::Certificate& cert, std::ostream& out) {
-  out << "  certificate   " << jlattn::to_string(cert.verdict) << ": eps_hat <= " << num(cert.eps_hat.upper, 9)
-      << ", gamma_hat <= " << num(cert.gamma_hat.upper, 9) << " (rigorous upper bounds; " << cert.rows_fast
+  out << "  certificate   " << jlattn::to_string(cert.verdict) << ": eps_hat <= " << num_up(cert.eps_hat.upper)
+      << ", gamma_hat <= " << num_up(cert.gamma_hat.upper) << " (rigorous upper bounds; " << cert.rows_fast
       << " rows decided by the filter, " << cert.rows_exact << " by the exact pass)\n";
   if (cert.witness)
     out << "  witness       condition " << jlattn::to_string(cert.witness->condition) << " fails at (i, j, j') = ("
         << cert.witness->i << ", " << cert.witness->j << ", " << cert.witness->j_prime << "), margin in ["
-        << num(cert.witness->margin.lower, 9) << ", " << num(cert.witness->margin.upper, 9) << "]\n";
+        << num_down(cert.witness->margin.lower) << ", " << num_up(cert.witness->margin.upper) << "]\n";
   if (cert.verdict == jlattn::Verdict::undecided) out << "  undecided     " << cert.undecided_reason << "\n";
 }
 

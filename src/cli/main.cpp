@@ -5,7 +5,10 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <new>
@@ -22,8 +25,8 @@ const char* const kExitCodesHelp =
     "4 undecided (a stated resource limit was hit); 2 bad input or usage; 1 internal error.";
 
 std::string num(double x, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, x);
+  char buffer[128];
+  std::snprintf(buffer, sizeof buffer, "%.*g", std::clamp(digits, 1, 80), x);
   return buffer;
 }
 
@@ -32,6 +35,33 @@ void add_max_memory_option(CLI::App& app, std::string& max_memory) {
                  "refuse, before allocating, a run estimated to need more memory than this (bytes, or with a K, M, G "
                  "or T suffix, e.g. 2G; default: the memory available now)");
 }
+
+namespace {
+
+// The shortest decimal with `digits` digits on the requested side of x: the
+// decimal is read back and nudged outward until it lies strictly beyond x.
+std::string directed(double x, int digits, double direction) {
+  if (!std::isfinite(x)) return num(x, digits);
+  // %g drops trailing zeros, so fewer than 60 significant digits at
+  // precision 60 means the decimal is x exactly (glibc prints exact digits).
+  const std::string exact = num(x, 60);
+  if (std::count_if(exact.begin(), exact.end(), [](char c) { return c >= '0' && c <= '9'; }) <= digits + 1 &&
+      exact.find('e') == std::string::npos)
+    return exact;
+  double y = x;
+  for (int step = 0; step < 64; ++step) {
+    const std::string s = num(y, digits);
+    const double back = std::strtod(s.c_str(), nullptr);
+    if (direction > 0 ? back > x : back < x) return s;
+    y = std::nextafter(y + direction * std::abs(y) * std::pow(10.0, -digits), direction * HUGE_VAL);
+  }
+  return num(x, 17);  // exact round trip
+}
+
+}  // namespace
+
+std::string num_up(double x, int digits) { return directed(x, digits, 1.0); }
+std::string num_down(double x, int digits) { return directed(x, digits, -1.0); }
 
 }  // namespace jlattn::cli
 
