@@ -418,8 +418,10 @@ int run_audit(const AuditOptions& o) {
     if (f.family == audit::Family::file) file_targets.emplace(f.path, io::read_matrix_market_file(f.path));
 
   const unsigned threads = o.threads ? o.threads : static_cast<unsigned>(omp_get_max_threads());
+  // Memory: the largest cell that will be measured (skipped cells build nothing).
   std::uint64_t L_max = 0, d_max = 0;
   for (const audit::Cell& c : all) {
+    if (p.max_work > 0 && audit::estimated_work(p, c) > p.max_work) continue;
     L_max = std::max(L_max, c.L);
     d_max = std::max({d_max, p.max_d, c.L});
   }

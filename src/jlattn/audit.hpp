@@ -88,12 +88,12 @@ struct Parameters {
   double delta = 0.05;             ///< has to be in (0, 1)
   std::uint64_t seed = 2106037642;
   unsigned steps_per_octave = 8;   ///< grid resolution of the d search; in [1, 64]
-  std::uint64_t max_d = 4096;      ///< largest d the audit constructs; in [1, 2^31)
+  std::uint64_t max_d = 8192;      ///< largest d the audit constructs; in [1, 2^31)
   double leakage = 0.1;            ///< lambda of Corollary 0's second reading; in (0, 1)
   /// Cells whose estimated_work() exceeds this many multiply-adds are not
   /// measured (their proved bounds are still reported); 0: no limit. The
   /// estimate depends on the parameters only, so the choice is deterministic.
-  double max_work = 2e11;
+  double max_work = 2.5e11;
   MeasureBounds measure_bounds = MeasureBounds::smallest;  ///< which bounds get a success count
 
   /// The canonical JSON form (also what run.json stores); files of
