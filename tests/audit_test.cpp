@@ -357,6 +357,24 @@ TEST_F(AuditCli, BadArgumentsGiveOneLineAndExitTwo) {
   EXPECT_EQ(jlattn("audit-merge " + out("nothing") + " --out " + out("y")).exit_code, 2);
 }
 
+// Every target family runs end to end, a file target with its own L, k, rho.
+TEST_F(AuditCli, EveryFamilyRuns) {
+  std::ofstream(dir_ / "A.mtx") << "%%MatrixMarket matrix coordinate real general\n6 6 11\n"
+                                   "1 1 1\n1 2 2\n2 1 3\n2 2 1\n3 1 1\n3 3 4\n4 1 2\n4 4 1\n5 1 1\n5 5 1\n6 1 1\n";
+  const CliRun r = jlattn("audit --L 8 --k 1,2 --eps 2 --trials 3 --max-d 256 --no-plots --quiet --target-family "
+                          "random,window,window+global,permutation,file:" + (dir_ / "A.mtx").string() +
+                          " --out " + out("f"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json results = nlohmann::json::parse(slurp(dir_ / "f" / "results.json"));
+  EXPECT_EQ(results.at("cells").size(), 2U + 2U + 2U + 1U + 1U);
+  EXPECT_TRUE(results.at("complete").get<bool>());
+  for (const auto& c : results.at("cells"))
+    if (c.at("cell").at("family").get<std::string>().rfind("file:", 0) == 0) {
+      EXPECT_EQ(c.at("cell").at("L").get<unsigned>(), 6U);
+      EXPECT_EQ(c.at("cell").at("k").get<unsigned>(), 2U);
+    }
+}
+
 // Ctrl-C: the finished cells stay, exit 130, and rerunning completes the
 // same results as an uninterrupted run.
 TEST_F(AuditCli, InterruptKeepsFinishedCellsAndRerunResumes) {

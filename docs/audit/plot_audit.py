@@ -84,9 +84,10 @@ def d_vs_L(results, directory):
                     pts.append((c["cell"]["L"], b["d"]))
             if pts:
                 proved = next(b for b in cells[0]["bounds"] if b["name"] == name)["proved_for_projection"]
-                h, = ax.plot(*zip(*pts), color=colour, linestyle=style, linewidth=1.3,
-                             alpha=1.0 if proved else 0.45)
-                handles[label] = h
+                h, = ax.plot(*zip(*pts), color=colour, linestyle=style, linewidth=1.3, marker="_",
+                             markersize=7, alpha=1.0 if proved else 0.45)
+                if proved or label not in handles:
+                    handles[label] = h
         for key, label, colour, marker in (
                 ("d_1_minus_delta", "measured d_(1-delta), delta=%g" % delta, "black", "o"),
                 ("d_50", "measured d_50", "tab:blue", "s")):
@@ -122,7 +123,7 @@ def d_vs_L(results, directory):
     height = fig.get_size_inches()[1]
     bottom = (0.25 * legend_rows + 0.2) / height
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=ncol, frameon=False,
-               fontsize=8)
+               fontsize=8, handlelength=4)
     fig.suptitle("Proved bounds (dashed) against the measured d (solid); faded: not proved for this R",
                  fontsize=10)
     fig.tight_layout(rect=(0, bottom, 1, 0.95))
