@@ -28,6 +28,7 @@
 
 #include "jlattn/audit.hpp"
 #include "jlattn/certificate.hpp"
+#include "jlattn/construction.hpp"
 #include "jlattn/errors.hpp"
 #include "jlattn/rigorous_bounds.hpp"
 
@@ -167,6 +168,28 @@ TEST(AuditTargets, TrialSeedsDependOnCellAndTrialOnly) {
   EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(1, a, 1, 5));
   EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(1, b, 0, 5));
   EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(2, a, 0, 5));
+}
+
+// The audit certifies what the construction emits: a trial's X is construct()'s
+// X at the same d, seed, projection, eps and gamma, bit for bit.
+TEST(AuditTargets, TrialInputIsTheConstructionsX) {
+  for (const char* law : {"gaussian", "achlioptas"}) {
+    Cell c = cell_of("window+global", 24, 3, 1.0);
+    c.projection = parse_projection(law);
+    const std::uint64_t target_seed = trial_seed(7, c, 3, kTargetStream);
+    const std::uint64_t r_seed = trial_seed(7, c, 3, kProjectionStream);
+    const Target A = draw_target(c, target_seed);
+    ConstructionRequest request;
+    request.eps = c.eps;
+    request.gamma = c.gamma;
+    request.seed = r_seed;
+    request.projection = c.projection;
+    request.rule = DimensionRule::given;
+    request.d = 300;
+    request.threads = 2;
+    const Construction built = construct(A, request);
+    EXPECT_TRUE(built.X == trial_input(c, A, r_seed, 300)) << law;
+  }
 }
 
 TEST(AuditCells, KOneCellsAreListedOnceWithRhoZeroAndBadCellsAreRefused) {

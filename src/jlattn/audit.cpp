@@ -39,8 +39,6 @@ namespace jlattn::audit {
 namespace {
 
 // Philox stream tags (fourth counter word) of the audit's draws.
-constexpr std::uint32_t kTagTrialProjection = 0x41554452;  // "AUDR": the seed of R
-constexpr std::uint32_t kTagTrialTarget = 0x41554454;      // "AUDT": the seed of the target
 constexpr std::uint32_t kTagSupport = 1;                   // random supports (Floyd's algorithm)
 constexpr std::uint32_t kTagPermutation = 2;               // Fisher-Yates
 constexpr std::uint32_t kTagWeight = 3;                    // e^{rho u}
@@ -527,6 +525,22 @@ double estimated_work(const Parameters& p, const Cell& cell) {
 
 namespace {
 
+// X = [B R | R] for a trial (shared by trial_input and the cell's trials, which keep B).
+Matrix input_with(const Cell& cell, const LogTransform& B, std::uint64_t projection_seed, std::uint64_t d) {
+  const Matrix R = projection_matrix(cell.projection, cell.L, d, projection_seed, 1);
+  return adaptive_input(B, R);
+}
+
+}  // namespace
+
+Matrix trial_input(const Cell& cell, const Target& A, std::uint64_t projection_seed, std::uint64_t d) {
+  if (A.L() != cell.L) throw InputError("trial_input: the target's L differs from the cell's");
+  const LogTransform B = log_transform(A, score_error_budget(cell.eps, cell.gamma).gap_Delta);
+  return input_with(cell, B, projection_seed, d);
+}
+
+namespace {
+
 struct Probe {
   Counts counts;
   double max_row_norm = 0.0;  // over the T trials
@@ -545,8 +559,8 @@ class Trials {
     budget_ = score_error_budget(cell.eps, cell.gamma);
     targets_.reserve(p.trials);  // B keeps a pointer to its target: no reallocation after this
     for (unsigned t = 0; t < p.trials; ++t) {
-      targets_.push_back(draw_target(cell, trial_seed(p.seed, cell, t, kTagTrialTarget), file_target));
-      projection_seeds_.push_back(trial_seed(p.seed, cell, t, kTagTrialProjection));
+      targets_.push_back(draw_target(cell, trial_seed(p.seed, cell, t, kTargetStream), file_target));
+      projection_seeds_.push_back(trial_seed(p.seed, cell, t, kProjectionStream));
     }
     for (const Target& A : targets_) B_.push_back(log_transform(A, budget_.gap_Delta));
   }
@@ -579,10 +593,10 @@ class Trials {
           }
         }
         try {
-          const Matrix R = trivial ? Matrix(Matrix::Identity(static_cast<Eigen::Index>(cell_.L),
-                                                             static_cast<Eigen::Index>(cell_.L)))
-                                   : projection_matrix(cell_.projection, cell_.L, d, projection_seeds_[t], 1);
-          const Matrix X = adaptive_input(B_[t], R);
+          const Matrix X =
+              trivial ? adaptive_input(B_[t], Matrix::Identity(static_cast<Eigen::Index>(cell_.L),
+                                                               static_cast<Eigen::Index>(cell_.L)))
+                      : input_with(cell_, B_[t], projection_seeds_[t], d);
           const std::vector<double> row_norms = input_row_norms(X);
           norms[t] = row_norms.empty() ? 0.0 : *std::max_element(row_norms.begin(), row_norms.end());
           CertificationLimits limits;

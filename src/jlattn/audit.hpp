@@ -41,6 +41,7 @@
 #include "jlattn/certificate.hpp"
 #include "jlattn/definition1_target.hpp"
 #include "jlattn/lemma3_jl_projection.hpp"
+#include "jlattn/matrix.hpp"
 
 namespace jlattn::audit {
 
@@ -190,6 +191,21 @@ QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned 
 /// sharding, order or threads.
 /// Guarantee: exact.
 std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, std::uint32_t tag);
+
+/// The stream tags of a trial's two seeds: trial_seed(seed, cell, t, kTargetStream)
+/// draws the target, trial_seed(seed, cell, t, kProjectionStream) the projection R.
+inline constexpr std::uint32_t kTargetStream = 0x41554454;      // "AUDT"
+/// See kTargetStream.
+inline constexpr std::uint32_t kProjectionStream = 0x41554452;  // "AUDR"
+
+/// Lemma 4's input of one trial at dimension d: \f$X = [BR \mid R]\f$ with B of
+/// Lemma 1 for A at the cell's (eps, gamma) (Lemma 2's \f$\Delta\f$) and
+/// R = projection_matrix(cell.projection, L, d, projection_seed).
+/// \pre A.L() == cell.L; d in [1, 2^32).
+/// Guarantee: the same bits as construct() with DimensionRule::given at this
+///   d, seed = projection_seed and the cell's projection, eps and gamma.
+/// Proof page: proofs/lemma4-adaptive-input.md
+Matrix trial_input(const Cell& cell, const Target& A, std::uint64_t projection_seed, std::uint64_t d);
 
 /// The target of trial t of a cell (`file_target` for Family::file, which must
 /// be set then). Weights: 1 when k = 1; otherwise in every row the first
