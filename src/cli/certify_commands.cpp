@@ -89,12 +89,7 @@ int run_certify(const CertifyOptions& o) {
                 << " fails, margin in " << bounds(cert.witness->margin) << "\n";
     if (cert.verdict == Verdict::undecided) std::cout << "  undecided     " << cert.undecided_reason << "\n";
   }
-  switch (cert.verdict) {
-    case Verdict::certified: return kExitOk;
-    case Verdict::refuted: return kExitNegative;
-    case Verdict::undecided: return kExitUndecided;
-  }
-  return kExitInternal;
+  return exit_code(cert.verdict);
 }
 
 }  // namespace

@@ -78,12 +78,7 @@ int run(const Options& o) {
                    "is still certified per instance (jlattn certify)\n";
     if (cert.verdict == Verdict::undecided) std::cout << "  undecided     " << cert.undecided_reason << "\n";
   }
-  switch (cert.verdict) {
-    case Verdict::certified: return kExitOk;
-    case Verdict::refuted: return kExitNegative;
-    case Verdict::undecided: return kExitUndecided;
-  }
-  return kExitInternal;
+  return exit_code(cert.verdict);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "jlattn/certificate.hpp"
+
 namespace jlattn::cli {
 
 /// Exit codes shared by every subcommand (also printed by --help).
@@ -26,6 +28,9 @@ struct Command {
   CLI::App* app = nullptr;
   std::function<int()> run;
 };
+
+/// The exit code of a verdict: certified 0, refuted 3, undecided 4.
+int exit_code(jlattn::Verdict verdict);
 
 /// Formats a double with `digits` significant digits.
 std::string num(double x, int digits = 6);

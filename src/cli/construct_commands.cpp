@@ -157,15 +157,6 @@ void print_certificate(const jlattn::Certificate& cert, std::ostream& out) {
   if (cert.verdict == jlattn::Verdict::undecided) out << "  undecided     " << cert.undecided_reason << "\n";
 }
 
-int exit_code(const jlattn::Certificate& cert) {
-  switch (cert.verdict) {
-    case jlattn::Verdict::certified: return kExitOk;
-    case jlattn::Verdict::refuted: return kExitNegative;
-    case jlattn::Verdict::undecided: return kExitUndecided;
-  }
-  return kExitInternal;
-}
-
 int run_demo(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
              const std::string& bound, const std::string& max_memory, std::size_t L) {
   const auto start = std::chrono::steady_clock::now();
@@ -193,7 +184,7 @@ int run_demo(jlattn::ConstructionRequest request, const std::string& projection,
                                                            : "could not be shown to")
             << " (" << num(request.eps) << ", " << num(request.gamma) << ")-approximate A, in " << num(seconds, 3)
             << " s\n";
-  return exit_code(cert);
+  return exit_code(cert.verdict);
 }
 
 // Theorem 2 (`construct --uniform`): one R for a whole class of targets,
@@ -323,7 +314,7 @@ int run_construct(jlattn::ConstructionRequest request, const std::string& projec
     std::cout << "  Theorem 2     one R for the class: " << up.certificate["verdict"].get<std::string>()
               << " (mu(R) <= tau_u), " << (up.reused ? "reused from " : "written to ") << up.path << "\n";
   std::cout << "  result        " << jlattn::to_string(cert.verdict) << "\n";
-  return exit_code(cert);
+  return exit_code(cert.verdict);
 }
 
 }  // namespace

@@ -60,6 +60,15 @@ std::string directed(double x, int digits, double direction) {
 
 }  // namespace
 
+int exit_code(jlattn::Verdict verdict) {
+  switch (verdict) {
+    case jlattn::Verdict::certified: return kExitOk;
+    case jlattn::Verdict::refuted: return kExitNegative;
+    case jlattn::Verdict::undecided: return kExitUndecided;
+  }
+  return kExitInternal;
+}
+
 std::string num_up(double x, int digits) { return directed(x, digits, 1.0); }
 std::string num_down(double x, int digits) { return directed(x, digits, -1.0); }
 
