@@ -235,13 +235,14 @@ struct Interrupted {};
 
 /// Runs one cell: the bounds of rigorous_bounds(), and unless the cell is
 /// skipped (estimated_work() above Parameters::max_work) the search for
-/// \f$d_{50}\f$ and \f$d_{1-\delta}\f$, the success counts at every bound up to
-/// max_d, the input row norms at \f$d_{1-\delta}\f$ and Corollary 0's readings.
-/// The trials at one d run in parallel on `threads` threads (0: OpenMP
-/// default), each certification on one thread; the result does not depend
-/// on the thread count. Trial t uses the same R seed at every d, so R at d'
-/// is the first d' columns of one array of unscaled draws, rescaled (common
-/// random numbers across d); the T trials at one d are independent.
+/// \f$d_{50}\f$ and \f$d_{1-\delta}\f$, the success counts at the bounds
+/// (Parameters::measure_bounds) up to max_d, the input row norms at
+/// \f$d_{1-\delta}\f$ and Corollary 0's readings. The trials at one d run in
+/// parallel on `threads` worker threads (0: omp_get_max_threads()), each
+/// certification on one thread; the result does not depend on the thread
+/// count. Trial t uses the same R seed at every d, so R at d' is the first d'
+/// columns of one array of unscaled draws, rescaled (common random numbers
+/// across d); the T trials at one d are independent.
 /// \pre validate(parameters); cell from cells(parameters); file_target set for Family::file.
 /// \throws Interrupted when hooks.stop says so; InputError for bad input.
 /// Guarantee: the returned JSON is the same bytes for the same
