@@ -127,6 +127,9 @@ TEST(MemoryGuardEstimate, CertificationKnownAnswer) {
             8 * ((std::size_t{1} << 22) + (std::size_t{1} << 20) + 256));
   EXPECT_EQ(certification_memory(std::size_t{1} << 24, 2, 1, true, 1).score_blocks,
             8 * ((std::size_t{1} << 24) + (std::size_t{1} << 24) + 256));
+  // Small L, wide X: the packed block of Q has at most L rows.
+  EXPECT_EQ(certification_memory(2, std::size_t{1} << 28, std::size_t{1} << 27, true, 1).score_blocks,
+            8 * (2 * 2 + (2 + 2) * (std::size_t{1} << 27)));
   // --exact-only: no filter blocks, the exact pass's rows of K instead.
   const CertificationMemory exact = certification_memory(1000, 200, 100, true, 2, true);
   EXPECT_EQ(exact.score_blocks, 0u);
@@ -362,6 +365,7 @@ TEST_F(MemoryGuardCli, CertifyRefusesFromTheHeadersBeforeLoading) {
                         "--gamma", "0.1", "--max-memory", "1G"});
   expect_refusal(r, "certify needs about ");
   EXPECT_THAT(r.err, HasSubstr("(X 2.00 GiB, Q and K 2.00 GiB, score blocks "));
+  EXPECT_THAT(r.err, HasSubstr("more than the --max-memory limit of 1.00 GiB\n"));
   // With dense weights, their share is named too.
   const fs::path w = dir_ / "W.npy";
   std::ofstream(w, std::ios::binary) << npy_header_only(std::size_t{1} << 24, 8);

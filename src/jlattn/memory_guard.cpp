@@ -91,12 +91,14 @@ CertificationMemory certification_memory(std::size_t L, std::size_t m, std::size
   memory.weights = weights_are_selectors ? 0 : product_saturating({16, m, d});
   memory.products = product_saturating({16, L, d});
   if (!exact_only) {
-    // certify() computes blocks of max(1, min(256, 2^22 / L)) rows of L
-    // scores: at most min(256 L, max(2^22, L)) doubles per thread. Eigen's
-    // product packs K^T (L x d) and a block of at most 256 rows of Q.
-    const std::size_t block_doubles =
-        std::min(product_saturating({256, L}), std::max<std::size_t>(std::size_t{1} << 22, L));
-    const std::size_t packed_doubles = product_saturating({add_saturating(L, 256), d});
+    // certify() computes blocks of max(1, min(256, 2^22 / L)) rows (at most
+    // L) of L scores per thread. Eigen's product packs K^T (L x d) and a
+    // block of at most min(L, 256) rows of Q.
+    const std::size_t rows_per_2_22 = (std::size_t{1} << 22) / std::max<std::size_t>(L, 1);
+    const std::size_t block_rows = std::min(L, std::clamp<std::size_t>(rows_per_2_22, 1, 256));
+    const std::size_t block_doubles = product_saturating({block_rows, L});
+    const std::size_t packed_doubles =
+        product_saturating({add_saturating(L, std::min<std::size_t>(L, 256)), d});
     memory.score_blocks = product_saturating({workers, 8, add_saturating(block_doubles, packed_doubles)});
   }
   memory.rows = product_saturating({256, L});

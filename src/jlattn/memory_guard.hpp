@@ -32,8 +32,9 @@ struct CertificationMemory {
   std::size_t products = 0;      ///< Q = X W_Q and K = X W_K: 16 L d. An upper bound: the
                                  ///< certifier reads contiguous selectors' products in place
   std::size_t score_blocks = 0;  ///< per filter thread, one block of computed scores,
-                                 ///< 8 min(256 L, max(2^22, L)), and the matrix product's
-                                 ///< packed copies of K^T and of a block of Q, 8 (L + 256) d
+                                 ///< 8 r L with r = min(L, max(1, min(256, 2^22 / L))) rows,
+                                 ///< and the matrix product's
+                                 ///< packed copies of K^T and of a block of Q, 8 (L + min(L, 256)) d
   std::size_t rows = 0;          ///< per-row bookkeeping of the filter and the exact pass: 256 L
   std::size_t exact = 0;         ///< with --exact-only, the exact pass's cache of exact rows
                                  ///< of K: 80 L d (about 56 bytes per entry measured for
