@@ -4,11 +4,19 @@
 //
 //   build/bin/bench_certify_vs_gemm [L] [d] [repeats]
 //   build/bin/bench_certify_vs_gemm exact-share [targets] [L]
+//   build/bin/bench_certify_vs_gemm gemm-eigen X.npy
+//   build/bin/bench_certify_vs_gemm gemm-openblas X.npy
 //
 // The second form constructs random sparse targets (k_i in 1..4, weights
 // 1..4, sometimes a global column) at the default dimension (the smallest
 // proved bound) and at Theorem 1's d*, certifies each, and counts the rows
 // that needed the exact pass.
+//
+// The gemm-* forms read X = [Q | K] (Lemma 4's input, L x 2d) and time the
+// plain DGEMM S = Q K^T, the practical limit of any evaluation, with Eigen or
+// with OpenBLAS's cblas_dgemm (when the build found OpenBLAS); run as separate
+// processes by tools/bench-scale.sh so that /usr/bin/time -v reports each
+// one's peak memory.
 //
 // Prints one line per measurement and a final ratio line. Timings are
 // measurements of this machine at this moment; nothing here asserts them.
@@ -21,8 +29,13 @@
 #include <string>
 #include <vector>
 
+#if defined(JLATTN_BENCH_OPENBLAS)
+#include <cblas.h>
+#endif
+
 #include "jlattn/certificate.hpp"
 #include "jlattn/construction.hpp"
+#include "jlattn/io/npy.hpp"
 #include "jlattn/reproducible_random.hpp"
 #include "jlattn/weights.hpp"
 
@@ -75,7 +88,46 @@ int exact_share(std::size_t targets, std::size_t L) {
   return 0;
 }
 
+// S = Q K^T for X = [Q | K], timed without the reading of X.
+int plain_gemm(const std::string& library, const std::string& x_path) {
+  const jlattn::Matrix X = jlattn::io::read_npy_file(x_path);
+  if (X.cols() % 2 != 0) {
+    std::fprintf(stderr, "bench_certify_vs_gemm: %s has an odd number of columns\n", x_path.c_str());
+    return 2;
+  }
+  const Eigen::Index L = X.rows(), d = X.cols() / 2;
+  jlattn::Matrix S(L, L);
+  const auto t0 = std::chrono::steady_clock::now();
+  if (library == "eigen") {
+    S.noalias() = X.leftCols(d) * X.rightCols(d).transpose();
+  } else {
+#if defined(JLATTN_BENCH_OPENBLAS)
+    // Row-major: S (L x L) = X[:, :d] (ld 2d) times X[:, d:]^T.
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(L), static_cast<int>(L),
+                static_cast<int>(d), 1.0, X.data(), static_cast<int>(2 * d), X.data() + d,
+                static_cast<int>(2 * d), 0.0, S.data(), static_cast<int>(L));
+#else
+    std::fprintf(stderr, "bench_certify_vs_gemm: built without OpenBLAS (install libopenblas-dev and reconfigure)\n");
+    return 2;
+#endif
+  }
+  const double seconds = seconds_since(t0);
+  volatile double sink = S(L - 1, L - 1);
+  (void)sink;
+  std::string kernel = "eigen";
+#if defined(JLATTN_BENCH_OPENBLAS)
+  if (library != "eigen") kernel = std::string("openblas-") + openblas_get_corename();
+#endif
+  std::printf("gemm-%s L=%ld d=%ld seconds=%.3f gflops=%.2f kernel=%s\n", library.c_str(), static_cast<long>(L),
+              static_cast<long>(d), seconds,
+              2.0 * static_cast<double>(L) * static_cast<double>(L) * static_cast<double>(d) / seconds / 1e9,
+              kernel.c_str());
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && (std::string(argv[1]) == "gemm-eigen" || std::string(argv[1]) == "gemm-openblas"))
+    return plain_gemm(std::string(argv[1]).substr(5), argv[2]);
   if (argc > 1 && std::string(argv[1]) == "exact-share")
     return exact_share(argc > 2 ? std::strtoull(argv[2], nullptr, 10) : 100,
                        argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 64);
