@@ -62,6 +62,13 @@ std::vector<bool> oracle_rows(const Target& A, const Matrix& S, double eps, doub
   return holds;
 }
 
+// The products this build offers for the filter's scores (ScoreProduct).
+std::vector<ScoreProduct> available_products() {
+  std::vector<ScoreProduct> products{ScoreProduct::eigen};
+  if (score_product_available(ScoreProduct::openblas)) products.push_back(ScoreProduct::openblas);
+  return products;
+}
+
 Verdict oracle_verdict(const std::vector<bool>& rows) {
   for (bool ok : rows)
     if (!ok) return Verdict::refuted;
@@ -155,11 +162,13 @@ TEST(Certificate, MarginInstancesMatchTheOracle) {
     SCOPED_TRACE(std::string(m.name) + (m.scaled ? " (scaled)" : ""));
     const Instance inst = with_scores(m.S);
     const Verdict expected = oracle_verdict(oracle_rows(m.A, m.S, m.eps, m.gamma, 4, m.scaled));
+    for (const ScoreProduct product : available_products())
     for (bool exact_only : {false, true}) {
       CertificationLimits limits;
       limits.exact_only = exact_only;
+      limits.product = product;
       const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled, limits);
-      ASSERT_EQ(cert.verdict, expected) << "exact_only = " << exact_only;
+      ASSERT_EQ(cert.verdict, expected) << "exact_only = " << exact_only << ", " << score_product_name(product);
       if (cert.verdict == Verdict::certified) {
         EXPECT_LE(cert.eps_hat.upper, m.eps);
         EXPECT_LE(cert.gamma_hat.upper, m.gamma);
@@ -225,6 +234,46 @@ RC_GTEST_PROP(Certificate, FilterNeverChangesARowVerdict, ()) {
     RC_ASSERT(filtered.row_verdicts[i] == (oracle[i] ? Verdict::certified : Verdict::refuted));
   }
   RC_ASSERT(filtered.verdict == exact.verdict);
+  // The same with the other score product, where the build has it.
+  if (score_product_available(ScoreProduct::openblas)) {
+    CertificationLimits openblas_limits = filtered_limits;
+    openblas_limits.product = ScoreProduct::openblas;
+    const Certificate other = certify(A, inst.X, inst.W_Q, inst.W_K, eps, gamma, scaled, openblas_limits);
+    for (std::size_t i = 0; i < A.L(); ++i) RC_ASSERT(other.row_verdicts[i] == exact.row_verdicts[i]);
+  }
+}
+
+// The two score products (ScoreProduct) on constructed instances: every
+// row's verdict is the same, and the enclosures of eps_hat and gamma_hat,
+// which both contain the exact values, intersect. Where the build has no
+// OpenBLAS, asking for it is refused with InputError instead.
+RC_GTEST_PROP(Certificate, ScoreProductsAgreeOnConstructedInstances, ()) {
+  const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 40, .max_k = 3});
+  const Target& A = drawn.A;
+  ConstructionRequest request;
+  request.rule = DimensionRule::given;
+  request.d = *rc::gen::inRange<std::size_t>(1, 300);
+  request.seed = *rc::gen::arbitrary<std::uint32_t>();
+  const Construction c = construct(A, request);
+  const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
+  CertificationLimits eigen_limits, openblas_limits;
+  eigen_limits.all_rows = openblas_limits.all_rows = true;
+  openblas_limits.product = ScoreProduct::openblas;
+  const Certificate a = certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, eigen_limits);
+  RC_ASSERT(a.score_product == "eigen");
+  if (!score_product_available(ScoreProduct::openblas)) {
+    RC_ASSERT_THROWS_AS(certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, openblas_limits), InputError);
+    return;
+  }
+  const Certificate b = certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, openblas_limits);
+  RC_ASSERT(b.score_product.rfind("openblas-", 0) == 0);
+  RC_CLASSIFY(a.verdict == Verdict::certified, "certified");
+  RC_CLASSIFY(a.rows_exact > 0 || b.rows_exact > 0, "exact pass used");
+  RC_ASSERT(a.verdict == b.verdict);
+  RC_ASSERT(a.row_verdicts == b.row_verdicts);
+  RC_ASSERT(std::max(a.eps_hat.lower, b.eps_hat.lower) <= std::min(a.eps_hat.upper, b.eps_hat.upper));
+  RC_ASSERT(std::max(a.log_gamma_hat.lower, b.log_gamma_hat.lower) <=
+            std::min(a.log_gamma_hat.upper, b.log_gamma_hat.upper));
 }
 
 // The design card's property: certify(construct(A)) at d* is certified for

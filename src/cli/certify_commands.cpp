@@ -27,6 +27,7 @@ struct CertifyOptions {
   unsigned max_precision = 1u << 14;
   std::uint64_t max_exact_work = 500'000'000;
   unsigned threads = 0;
+  std::string product = "eigen";
   std::string max_memory;
 };
 
@@ -69,6 +70,7 @@ int run_certify(const CertifyOptions& o) {
   limits.max_exact_multiply_adds = o.max_exact_work;
   limits.exact_only = o.exact_only;
   limits.threads = o.threads;
+  limits.product = o.product == "openblas" ? ScoreProduct::openblas : ScoreProduct::eigen;
   const Certificate cert = certify(A, X, W_Q, W_K, o.eps, o.gamma, o.scaled, limits);
 
   if (o.json) {
@@ -82,6 +84,7 @@ int run_certify(const CertifyOptions& o) {
               << "  rows          " << cert.rows << ": " << cert.rows_fast << " decided by the filter, "
               << cert.rows_exact << " by the exact pass (up to " << cert.max_precision_used << " bits), "
               << cert.rows_undecided << " undecided\n";
+    if (limits.product != ScoreProduct::eigen && !cert.score_product.empty()) std::cout << "  product       filter scores by " << cert.score_product << "\n";
     if (!cert.fast_pass_note.empty()) std::cout << "  filter        " << cert.fast_pass_note << "\n";
     if (cert.witness)
       std::cout << "  witness       (i, j, j') = (" << cert.witness->i << ", " << cert.witness->j << ", "
@@ -113,6 +116,11 @@ Command add_certify_command(CLI::App& root) {
       ->capture_default_str();
   app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter (every row exactly; slow)");
   app->add_option("--threads", o->threads, "worker threads of the filter (0: all cores); the verdict does not depend on it")
+      ->capture_default_str();
+  app->add_option("--product", o->product,
+                  "matrix product of the filter's scores: eigen (same bits on every build) or openblas (faster; "
+                  "enclosures' last digits may differ between processors); the verdict does not depend on it")
+      ->check(CLI::IsMember({"eigen", "openblas"}))
       ->capture_default_str();
   add_max_memory_option(*app, o->max_memory);
   app->footer(kExitCodesHelp);

@@ -11,6 +11,9 @@
 #include <xmmintrin.h>
 #endif
 #include <omp.h>
+#if defined(JLATTN_HAVE_OPENBLAS)
+#include <cblas.h>
+#endif
 
 #include "jlattn/detail/certificate_exact.hpp"
 #include "jlattn/detail/directed_rounding.hpp"
@@ -230,6 +233,40 @@ class EigenSingleThreaded {
   int saved_;
 };
 
+#if defined(JLATTN_HAVE_OPENBLAS)
+// OpenBLAS at one thread while the filter runs, restored afterwards: the
+// filter's OpenMP workers each multiply their own block of rows.
+class OpenBlasSingleThreaded {
+ public:
+  OpenBlasSingleThreaded() : saved_(openblas_get_num_threads()) { openblas_set_num_threads(1); }
+  ~OpenBlasSingleThreaded() { openblas_set_num_threads(saved_); }
+  OpenBlasSingleThreaded(const OpenBlasSingleThreaded&) = delete;
+  OpenBlasSingleThreaded& operator=(const OpenBlasSingleThreaded&) = delete;
+
+ private:
+  int saved_;
+};
+#endif
+
+// S_block = Q_hat[i0 : i0 + n] K_hat^T, by the chosen library.
+void block_scores(ScoreProduct product, const MatrixView& Q_hat, const MatrixView& K_hat, Eigen::Index i0,
+                  Eigen::Index n, Matrix& S_block) {
+#if defined(JLATTN_HAVE_OPENBLAS)
+  if (product == ScoreProduct::openblas) {
+    const Eigen::Index L = K_hat.rows(), d = K_hat.cols();
+    S_block.resize(n, L);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(n), static_cast<blasint>(L),
+                static_cast<blasint>(d), 1.0, Q_hat.data() + i0 * Q_hat.outerStride(),
+                static_cast<blasint>(Q_hat.outerStride()), K_hat.data(), static_cast<blasint>(K_hat.outerStride()),
+                0.0, S_block.data(), static_cast<blasint>(L));
+    return;
+  }
+#else
+  (void)product;
+#endif
+  S_block.noalias() = Q_hat.middleRows(i0, n) * K_hat.transpose();
+}
+
 Enclosure inverse_sqrt_enclosure(double d) {
   // sqrt is correctly rounded, so sqrt(d) lies within one ulp of the result.
   const double root = std::sqrt(d);
@@ -237,6 +274,24 @@ Enclosure inverse_sqrt_enclosure(double d) {
 }
 
 }  // namespace
+
+bool score_product_available(ScoreProduct product) {
+#if defined(JLATTN_HAVE_OPENBLAS)
+  (void)product;
+  return true;
+#else
+  return product == ScoreProduct::eigen;
+#endif
+}
+
+std::string score_product_name(ScoreProduct product) {
+  if (product == ScoreProduct::eigen) return "eigen";
+#if defined(JLATTN_HAVE_OPENBLAS)
+  return std::string("openblas-") + openblas_get_corename();
+#else
+  return "openblas (not in this build)";
+#endif
+}
 
 std::string to_string(Verdict verdict) {
   switch (verdict) {
@@ -267,6 +322,9 @@ std::string floating_point_environment_problem() {
 Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
                     double gamma, bool scaled, const CertificationLimits& limits) {
   validate(A, X, W_Q, W_K, eps, gamma);
+  if (!score_product_available(limits.product))
+    throw InputError("the score product openblas is not available: this build of jlattn has no OpenBLAS "
+                     "(install Debian's libopenblas-dev and rebuild)");
   const std::size_t L = A.L();
   const Eigen::Index d = W_Q.cols();
 
@@ -313,13 +371,17 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
       // while the filter runs), so a block's scores are the same bits whatever
       // the number of workers.
       const EigenSingleThreaded single_threaded;
+#if defined(JLATTN_HAVE_OPENBLAS)
+      const OpenBlasSingleThreaded openblas_single_threaded;
+#endif
+      cert.score_product = score_product_name(limits.product);
 #pragma omp parallel num_threads(threads > 0 ? threads : omp_get_max_threads())
       {
         Matrix S_block;
 #pragma omp for schedule(dynamic, 1)
         for (Eigen::Index i0 = 0; i0 < Li; i0 += block) {
           const Eigen::Index n = std::min(block, Li - i0);
-          S_block.noalias() = Q_hat.middleRows(i0, n) * K_hat.transpose();
+          block_scores(limits.product, Q_hat, K_hat, i0, n, S_block);
           for (Eigen::Index r = 0; r < n; ++r) {
             const auto i = static_cast<std::size_t>(i0 + r);
             const double* S_hat = S_block.data() + r * Li;

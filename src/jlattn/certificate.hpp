@@ -57,6 +57,29 @@ struct CertifiedWitness {
   Enclosure margin;
 };
 
+/// The matrix product that computes the filter's double-precision scores.
+/// Either way the verdict is the same: the filter's error bound holds for a
+/// dot product summed in any order, with or without fused multiply-add
+/// (proofs/certificate.md), neither library uses a Strassen-type product,
+/// and a row the bound cannot decide goes to the exact pass.
+enum class ScoreProduct {
+  /// Eigen's product (the default): one summation order for every build of
+  /// jlattn, so the reported enclosures are the same bits everywhere.
+  eigen,
+  /// The machine's OpenBLAS (`cblas_dgemm`, one OpenBLAS thread per block of
+  /// rows): several times faster on a processor with wide vectors, but the
+  /// kernel (and so the summation order) is chosen per processor, so the
+  /// enclosures' last digits and the filter/exact split may differ between
+  /// machines. Available when the build found OpenBLAS.
+  openblas
+};
+
+/// Whether this build can use `product`.
+bool score_product_available(ScoreProduct product);
+
+/// "eigen", or "openblas-" followed by the kernel OpenBLAS chose for this processor.
+std::string score_product_name(ScoreProduct product);
+
 /// The resources the certifier may use, and switches for audits and tests.
 struct CertificationLimits {
   /// Largest working precision (bits) of the interval logarithms.
@@ -74,6 +97,8 @@ struct CertificationLimits {
   /// one thread and restored afterwards: don't run other Eigen products
   /// concurrently in the same process expecting them to be multithreaded.)
   unsigned threads = 0;
+  /// Which product computes the filter's scores (see ScoreProduct).
+  ScoreProduct product = ScoreProduct::eigen;
 };
 
 /// The certificate: the verdict, rigorous bounds on the achieved pair, and
@@ -99,6 +124,9 @@ struct Certificate {
   unsigned max_precision_used = 0;  ///< largest interval precision the exact pass needed (bits)
   std::uint64_t exact_multiply_adds = 0;
   bool fast_pass_used = true;
+  /// The product that computed the filter's scores (score_product_name), or
+  /// empty when the filter did not run.
+  std::string score_product;
   /// Why the filter was skipped or fell back (e.g. flush-to-zero mode, a
   /// non-finite score), or empty.
   std::string fast_pass_note;
@@ -113,7 +141,8 @@ struct Certificate {
 /// \pre X has to be L x m, W_Q and W_K m x d (dense, or selectors such as
 ///      Weights::lemma4_query(d), which are never materialised) with L = A.L(), m, d \f$\ge 1\f$; all
 ///      entries finite; eps finite and \f$> 0\f$; gamma in (0, 1).
-/// \throws InputError naming a violated precondition (shapes, NaN/Inf, ranges).
+/// \throws InputError naming a violated precondition (shapes, NaN/Inf, ranges),
+///         or `limits.product` not available in this build.
 /// Guarantee: certified and refuted are proofs about the real-number
 ///   semantics of these exact matrices (proofs/certificate.md); the
 ///   enclosures contain the exact values. Undecided only when a limit in

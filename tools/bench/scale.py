@@ -14,7 +14,9 @@ For each L (default 4096 8192 16384 32768):
    bounds for the same instance are printed beside it);
 3. each of the following as its own process under /usr/bin/time -v, so that
    every row of the table has its own wall time and peak resident memory:
-   - `jlattn certify --lemma4` (the certificate: exact verdict);
+   - `jlattn certify --lemma4` (the certificate: exact verdict), with the
+     filter's scores by Eigen (the default) and, when the build has
+     OpenBLAS, again with `--product openblas` (same verdict required);
    - `bench_certify_vs_gemm gemm-eigen X.npy` and, when built with OpenBLAS,
      `gemm-openblas`: the plain DGEMM S = Q K^T of the same shape (L x d by
      d x L), the practical limit of any evaluation;
@@ -104,7 +106,20 @@ def main():
         cert = json.loads(out)
         row = {"L": L, "d": d, "d_star": report["dimensions"]["d_star_theorem1"], "verdict": cert["verdict"],
                "certify_s": cert_s, "certify_rss": cert_rss, "construct_s": construct_s}
-        print(f"  certify        {cert_s:8.2f} s  {cert_rss:8.0f} MiB  {cert['verdict']}", flush=True)
+        print(f"  certify        {cert_s:8.2f} s  {cert_rss:8.0f} MiB  {cert['verdict']} (filter: eigen)", flush=True)
+
+        out, s, rss, rc = timed([jlattn, "certify", "--target", target, "--x", x, "--lemma4", "--eps", str(EPS),
+                                 "--gamma", str(GAMMA), "--json", "--product", "openblas"],
+                                os.path.join(here, "certify-openblas.time"), openblas_env())
+        if rc in (0, 3, 4):
+            other = json.loads(out)
+            if other["verdict"] != cert["verdict"]:
+                raise SystemExit(f"bench-scale: the two score products disagree at L = {L}")
+            row["certify_openblas_s"], row["certify_openblas_rss"] = s, rss
+            print(f"  certify        {s:8.2f} s  {rss:8.0f} MiB  {other['verdict']} "
+                  f"(filter: {other['filter_product']})", flush=True)
+        else:
+            print("  certify --product openblas: not available in this build", flush=True)
 
         for lib in ("eigen", "openblas"):
             out, s, rss, rc = timed([bench, f"gemm-{lib}", x], os.path.join(here, f"gemm-{lib}.time"),
@@ -139,16 +154,21 @@ def main():
         results.append(row)
 
     print()
-    print("| L | d (d*) | verdict | certify s (peak MiB) | Eigen DGEMM s (MiB) | OpenBLAS DGEMM s | NumPy s (MiB) "
-          "| certify / Eigen DGEMM | certify / OpenBLAS DGEMM | NumPy / certify |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| L | d (d*) | verdict | certify, Eigen: s (peak MiB) | certify, OpenBLAS: s (MiB) "
+          "| DGEMM, Eigen: s (MiB) | DGEMM, OpenBLAS: s | NumPy: s (MiB) "
+          "| certify/DGEMM (Eigen) | certify/DGEMM (OpenBLAS) | NumPy / certify (OpenBLAS) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+
+    def fmt(value, digits=1):
+        return "-" if value is None else f"{value:.{digits}f}"
+
     for r in results:
-        ob = r.get("openblas_s")
-        openblas = "-" if ob is None else f"{ob:.1f}"
-        certify_over_openblas = "-" if ob is None else f"{r['certify_s'] / ob:.2f}"
+        cob, ob = r.get("certify_openblas_s"), r.get("openblas_s")
         print(f"| {r['L']} | {r['d']} ({r['d_star']}) | {r['verdict']} | {r['certify_s']:.1f} ({r['certify_rss']:.0f}) "
-              f"| {r['eigen_s']:.1f} ({r['eigen_rss']:.0f}) | {openblas} | {r['numpy_s']:.1f} ({r['numpy_rss']:.0f}) "
-              f"| {r['certify_s'] / r['eigen_s']:.2f} | {certify_over_openblas} | {r['numpy_s'] / r['certify_s']:.2f} |")
+              f"| {fmt(cob)} ({fmt(r.get('certify_openblas_rss'), 0)}) "
+              f"| {r['eigen_s']:.1f} ({r['eigen_rss']:.0f}) | {fmt(ob)} | {r['numpy_s']:.1f} ({r['numpy_rss']:.0f}) "
+              f"| {r['certify_s'] / r['eigen_s']:.2f} | {fmt(cob / ob if cob and ob else None, 2)} "
+              f"| {fmt(r['numpy_s'] / cob if cob else None, 2)} |")
     if not all(r["numpy_agrees"] for r in results):
         raise SystemExit("bench-scale: NumPy's evaluation fell outside a certified enclosure (see above)")
 

@@ -42,6 +42,7 @@ nlohmann::json certificate_report(const Certificate& cert) {
       {"max_precision_bits", cert.max_precision_used},
       {"exact_multiply_adds", cert.exact_multiply_adds},
       {"filter_used", cert.fast_pass_used},
+      {"filter_product", cert.score_product},
       {"filter_note", cert.fast_pass_note},
       {"undecided_reason", cert.undecided_reason}};
   if (cert.witness) {
