@@ -763,7 +763,8 @@ TEST(ConstructBound, DefaultIsTheSmallestValidBoundForTheProjection) {
     const Construction c = construct(A, request);
     BoundQuery q = query(A.L(), A.k(), request.eps, request.gamma, target_range_upper(A), request.delta);
     q.crossovers = false;
-    const DimensionBound& best = smallest_valid_bound(rigorous_bounds(q), p);
+    const BoundReport report = rigorous_bounds(q);
+    const DimensionBound& best = smallest_valid_bound(report, p);
     EXPECT_EQ(c.d, best.d) << to_string(p);
     EXPECT_EQ(c.bound_name, to_string(best.name)) << to_string(p);
     EXPECT_TRUE(c.evaluation.approximates()) << to_string(p);

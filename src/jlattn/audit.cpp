@@ -583,6 +583,14 @@ class Trials {
       // Each certification runs on this one thread: OpenMP regions inside
       // (the certifier, Eigen's products) get one thread.
       omp_set_num_threads(1);
+      // The exact pass leaves MPFR's per-thread caches behind; free them
+      // however the worker ends (the main thread's are freed at exit).
+      struct ReleaseCaches {
+        bool pooled;
+        ~ReleaseCaches() {
+          if (pooled) release_thread_multiprecision_caches();
+        }
+      } release_caches{threads_ > 1};
       for (std::size_t t = next++; t < T; t = next++) {
         {
           std::lock_guard<std::mutex> lock(mutex);

@@ -184,6 +184,16 @@ struct ProjectionCertificate {
 ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double rho, double eps, double gamma,
                                          const CertificationLimits& limits = {});
 
+/// Frees the multiprecision caches MPFR keeps per thread (constants such as
+/// \f$\ln 2\f$, built by the exact pass and by the rigorous bounds). A thread
+/// other than the main one that called certify, certify_projection or
+/// rigorous_bounds calls this before it ends; otherwise those caches are
+/// lost when it exits (MPFR's manual: `mpfr_free_cache2`). The next
+/// multiprecision call on the thread rebuilds them.
+/// Guarantee: none needed (resource release only).
+/// Proof page: proofs/certificate.md
+void release_thread_multiprecision_caches();
+
 /// Why the double-precision filter cannot be trusted in this thread's
 /// floating-point environment (flush-to-zero, denormals-are-zero, a
 /// rounding mode other than to-nearest), or empty when it can.

@@ -415,3 +415,9 @@ RowOutcome ExactScores::decide_row(const Target& A, std::size_t i, const RowOutc
 }
 
 }  // namespace jlattn::detail
+
+namespace jlattn {
+
+void release_thread_multiprecision_caches() { mpfr_free_cache2(MPFR_FREE_LOCAL_CACHE); }
+
+}  // namespace jlattn

@@ -139,12 +139,21 @@ BoundReport rigorous_bounds(const BoundQuery& query);
 /// Guarantee: exact (a selection).
 /// Proof page: proofs/rigorous-bounds.md
 const DimensionBound& smallest_valid_bound(const BoundReport& report, Projection projection);
+/// The same for a temporary report, by value: a reference into the
+/// temporary would dangle once the full expression ends.
+inline DimensionBound smallest_valid_bound(BoundReport&& report, Projection projection) {
+  return smallest_valid_bound(static_cast<const BoundReport&>(report), projection);
+}
 
 /// The bound of the report with the given name.
 /// \pre report comes from rigorous_bounds.
 /// Guarantee: exact (a selection).
 /// Proof page: proofs/rigorous-bounds.md
 const DimensionBound& find_bound(const BoundReport& report, BoundName name);
+/// The same for a temporary report, by value (see smallest_valid_bound).
+inline DimensionBound find_bound(BoundReport&& report, BoundName name) {
+  return find_bound(static_cast<const BoundReport&>(report), name);
+}
 
 /// Whether the proof of `bound` covers `projection`.
 /// Guarantee: exact.
