@@ -31,6 +31,8 @@
 #include "jlattn/construction.hpp"
 #include "jlattn/errors.hpp"
 #include "jlattn/rigorous_bounds.hpp"
+#include "support/cli.hpp"
+#include "support/files.hpp"
 
 extern char** environ;
 
@@ -279,40 +281,20 @@ TEST(AuditCell, CountsAddUpAndTheThresholdsAreThoseOfTheDefinition) {
 // ---------------------------------------------------------------------------
 // The command line, end to end
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::CliRun;
+using testing::slurp;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string err;
-};
-
-class AuditCli : public ::testing::Test {
+class AuditCli : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("jlattn_audit_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  AuditCli() : ScratchDirTest("jlattn_audit_") {}
 
-  CliRun jlattn(const std::string& args) const {
-    const std::string command = std::string(JLATTN_CLI) + " " + args + " >/dev/null 2>" + (dir_ / "stderr").string();
-    const int status = std::system(command.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir_ / "stderr")};
-  }
+  // Standard output goes to /dev/null: only the exit code and stderr are looked at.
+  CliRun jlattn(const std::string& args) const { return testing::run_jlattn(args, dir_, {.capture_stdout = false}); }
 
   // A grid of six small cells (eps = 2 keeps d small: well under a second in all).
   static std::string grid() { return "--L 8,12,16 --k 1,2 --eps 2 --trials 4 --max-d 256 --no-plots --quiet"; }
 
   std::string out(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
 };
 
 TEST_F(AuditCli, SameResultsWhateverTheThreadCount) {

@@ -2,7 +2,6 @@
 // back by our .npy reader and by NumPy), and that bad input gets one clear
 // message and a non-zero exit without partial outputs.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <cmath>
 #include <cstring>
@@ -17,44 +16,22 @@
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/lemma4_adaptive_input.hpp"
+#include "support/cli.hpp"
+#include "support/files.hpp"
 
 namespace jlattn {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out, err;
-};
+using testing::CliRun;
+using testing::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class CommandLine : public ::testing::Test {
+class CommandLine : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("jlattn_cli_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  CommandLine() : ScratchDirTest("jlattn_cli_") {}
 
-  CliRun jlattn(const std::string& args) const {
-    const std::string command = std::string(JLATTN_CLI) + " " + args + " >" + (dir_ / "stdout").string() + " 2>" +
-                                (dir_ / "stderr").string();
-    const int status = std::system(command.c_str());
-    CliRun r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_ / "stdout");
-    r.err = slurp(dir_ / "stderr");
-    return r;
-  }
+  CliRun jlattn(const std::string& args) const { return testing::run_jlattn(args, dir_); }
 
   fs::path write(const std::string& name, const std::string& text) const {
     std::ofstream(dir_ / name, std::ios::binary) << text;
@@ -68,8 +45,6 @@ class CommandLine : public ::testing::Test {
                  "6 6 11\n"
                  "1 1 1\n1 2 2\n2 1 3\n2 2 1\n3 1 1\n3 3 4\n4 1 2\n4 4 1\n5 1 1\n5 5 1\n6 1 1\n");
   }
-
-  fs::path dir_;
 };
 
 // The demo runs the construction at the smallest proved bound on the

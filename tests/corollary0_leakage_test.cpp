@@ -32,34 +32,18 @@
 
 #include "jlattn/corollary0_leakage.hpp"
 #include "jlattn/errors.hpp"
+#include "support/binary64.hpp"
 #include "support/generators.hpp"
+#include "support/input_error.hpp"
 
 namespace {
 
 using boost::multiprecision::cpp_rational;
 using jlattn::gamma_for_leakage_upper;
-using jlattn::InputError;
 using jlattn::leakage_share_upper;
-using jlattn::testing::gen_real;
 using ::testing::HasSubstr;
-
-constexpr double kU = 0x1p-53;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-template <typename F>
-std::string input_error_message(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (...) {
-    ADD_FAILURE() << "threw something other than jlattn::InputError";
-    return {};
-  }
-  ADD_FAILURE() << "did not throw jlattn::InputError";
-  return {};
-}
+// tests/support: kU, kInf, kNaN, input_error_message, gen_real.
+using namespace jlattn::testing;
 
 /// The exact value of a double.
 cpp_rational exact(double x) { return cpp_rational(x); }

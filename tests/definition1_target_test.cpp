@@ -24,60 +24,20 @@
 
 #include "jlattn/definition1_target.hpp"
 #include "jlattn/errors.hpp"
+#include "support/binary64.hpp"
 #include "support/generators.hpp"
+#include "support/input_error.hpp"
+#include "support/mpfr.hpp"
 
 namespace {
 
-using jlattn::InputError;
 using jlattn::Matrix;
 using jlattn::Target;
 using jlattn::TargetEntry;
 using ::testing::HasSubstr;
-
-/// The oracle: MPFR with 61 decimal digits (>= 200 bits), expression templates off.
-using Real = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<61>, boost::multiprecision::et_off>;
-static_assert(std::numeric_limits<Real>::digits >= 200, "the oracle must carry at least 200 bits");
-
-constexpr double kU = 0x1p-53;  // unit roundoff of binary64
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-/// The message of the InputError that f throws; a test failure (and an empty
-/// string) if it throws nothing or something else.
-template <typename F>
-std::string input_error_message(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (...) {
-    ADD_FAILURE() << "threw something other than jlattn::InputError";
-    return {};
-  }
-  ADD_FAILURE() << "did not throw jlattn::InputError";
-  return {};
-}
-
-/// ln(num/den) at >= 200 bits.
-Real exact_log_ratio(double num, double den) { return boost::multiprecision::log(Real(num) / Real(den)); }
-
-/// Rounding bound for log_ratio(num, den) (documented derivation). The
-/// logarithm is portable_log, guaranteed within 4 ulp, and 4 ulp <= 8u|x|:
-/// * quotient path: q = fl(num/den) = (num/den)(1 + d), |d| <= u, so
-///   |ln q - r| <= 1.01u with r = ln(num/den); the logarithm adds <= 8u|ln q|.
-///   Bound: u (2 + 9|r|).
-/// * fallback path (quotient not a normal double): each logarithm errs by
-///   <= 8u|ln x|, the difference is rounded once (<= u|r|(1 + 16u)).
-///   Bound: 8u (|ln num| + |ln den|) + 2u|r| + 2u.
-double log_ratio_tolerance(double num, double den) {
-  const double r = std::abs(std::log(num) - std::log(den));
-  const double q = num / den;
-  if (q >= std::numeric_limits<double>::min() && q <= std::numeric_limits<double>::max()) return kU * (2 + 9 * r);
-  return 8 * kU * (std::abs(std::log(num)) + std::abs(std::log(den))) + 2 * kU * r + 2 * kU;
-}
-
-/// |computed - exact| <= tol, evaluated at >= 200 bits.
-bool within(double computed, const Real& exact, double tol) { return Real(abs(Real(computed) - exact)) <= Real(tol); }
+// tests/support: the MPFR oracle (Real, within, exact_log_ratio,
+// log_ratio_tolerance), kU, kInf, kNaN, input_error_message.
+using namespace jlattn::testing;
 
 /// Every observable of two targets, with the weights compared bit for bit.
 bool same_target(const Target& a, const Target& b) {

@@ -40,46 +40,27 @@
 #include "jlattn/definition1_target.hpp"
 #include "jlattn/definition2_approximation.hpp"
 #include "jlattn/errors.hpp"
+#include "support/binary64.hpp"
 #include "support/generators.hpp"
+#include "support/input_error.hpp"
+#include "support/mpfr.hpp"
 
 namespace {
 
 using jlattn::ApproximationAccumulator;
 using jlattn::ApproximationEvaluation;
 using jlattn::Condition;
-using jlattn::InputError;
 using jlattn::Matrix;
 using jlattn::RowApproximation;
 using jlattn::Target;
 using jlattn::TargetEntry;
-using jlattn::testing::gen_real;
 using ::testing::HasSubstr;
-
-/// The oracle: MPFR with 61 decimal digits (>= 200 bits), expression templates off.
-using Real = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<61>, boost::multiprecision::et_off>;
-static_assert(std::numeric_limits<Real>::digits >= 200, "the oracle must carry at least 200 bits");
-
-constexpr double kU = 0x1p-53;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
-std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
+// tests/support: the MPFR oracle (Real, within), kU, kInf, bits,
+// input_error_message, gen_real.
+using namespace jlattn::testing;
 
 std::span<const double> row_of(const Matrix& S, std::size_t i) {
   return {S.data() + i * static_cast<std::size_t>(S.cols()), static_cast<std::size_t>(S.cols())};
-}
-
-template <typename F>
-std::string input_error_message(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (...) {
-    ADD_FAILURE() << "threw something other than jlattn::InputError";
-    return {};
-  }
-  ADD_FAILURE() << "did not throw jlattn::InputError";
-  return {};
 }
 
 // ---------------------------------------------------------------------------
@@ -139,8 +120,6 @@ ExactRow exact_row(const Matrix& S, const Target& A, std::size_t i) {
   row.tol_lgam = row.lgam_i ? 2 * kU * std::abs(static_cast<double>(*row.lgam_i)) + 1e-40 : 0.0;
   return row;
 }
-
-bool within(double computed, const Real& exact, double tol) { return Real(abs(Real(computed) - exact)) <= Real(tol); }
 
 // ---------------------------------------------------------------------------
 // Score matrices: built to pass, built to fail R1 or R2, or unstructured.

@@ -8,8 +8,6 @@
 // the HTML loads only the local MathJax; and the walkthrough checked in under
 // docs/ is what its printed command regenerates.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/multiprecision/mpfr.hpp>
 
@@ -29,6 +27,8 @@
 #include "jlattn/errors.hpp"
 #include "jlattn/explain.hpp"
 #include "jlattn/lemma3_jl_projection.hpp"
+#include "support/cli.hpp"
+#include "support/files.hpp"
 
 namespace jlattn {
 namespace {
@@ -591,41 +591,17 @@ TEST(Explain, HtmlLoadsOnlyTheLocalMathJax) {
 // ---------------------------------------------------------------------------
 // The command line.
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out, err;
-};
+using testing::CliRun;
+using testing::slurp;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class ExplainCli : public ::testing::Test {
+class ExplainCli : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("jlattn_explain_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  ExplainCli() : ScratchDirTest("jlattn_explain_") {}
 
   // Runs jlattn with `args` in directory `cwd`.
   CliRun jlattn(const std::string& args, const fs::path& cwd) const {
-    const std::string command = "cd '" + cwd.string() + "' && " + JLATTN_CLI + " " + args + " >'" +
-                                (dir_ / "stdout").string() + "' 2>'" + (dir_ / "stderr").string() + "'";
-    const int status = std::system(command.c_str());
-    CliRun r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(dir_ / "stdout");
-    r.err = slurp(dir_ / "stderr");
-    return r;
+    return testing::run_jlattn(args, dir_, {.cwd = cwd});
   }
-
-  fs::path dir_;
 };
 
 TEST_F(ExplainCli, RefusesLargeTargetsPolitelyAndWritesNothing) {

@@ -33,65 +33,34 @@
 #include "jlattn/definition2_approximation.hpp"
 #include "jlattn/errors.hpp"
 #include "jlattn/lemma1_log_transform.hpp"
+#include "support/binary64.hpp"
 #include "support/generators.hpp"
+#include "support/input_error.hpp"
+#include "support/mpfr.hpp"
 
 namespace {
 
 using jlattn::beta_sharp;
-using jlattn::InputError;
 using jlattn::l1_norm_upper;
 using jlattn::log_transform;
 using jlattn::LogTransform;
 using jlattn::Matrix;
 using jlattn::Target;
 using jlattn::TargetEntry;
-using jlattn::testing::gen_real;
 using ::testing::HasSubstr;
+// tests/support: the MPFR oracle (Real, within, exact_log_ratio,
+// log_ratio_tolerance), kU, kInf, kNaN, bits, input_error_message, gen_real.
+using namespace jlattn::testing;
 
-/// The oracle: MPFR with 61 decimal digits (>= 200 bits), expression templates off.
-using Real = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<61>, boost::multiprecision::et_off>;
-static_assert(std::numeric_limits<Real>::digits >= 200, "the oracle must carry at least 200 bits");
-
-constexpr double kU = 0x1p-53;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 /// Relative slack for comparing two MPFR evaluations of the same real number
 /// (equality cases): far above 2^-200, far below anything double can see.
 const Real kOracleSlack = Real(1e-50);
-
-std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
-
-template <typename F>
-std::string input_error_message(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (...) {
-    ADD_FAILURE() << "threw something other than jlattn::InputError";
-    return {};
-  }
-  ADD_FAILURE() << "did not throw jlattn::InputError";
-  return {};
-}
-
-Real exact_log_ratio(double num, double den) { return boost::multiprecision::log(Real(Real(num) / Real(den))); }
-
-/// Rounding bound of log_ratio(num, den) (file comment).
-double log_ratio_tolerance(double num, double den) {
-  const double r = std::abs(std::log(num) - std::log(den));
-  const double q = num / den;
-  if (q >= std::numeric_limits<double>::min() && q <= std::numeric_limits<double>::max()) return kU * (2 + 9 * r);
-  return 8 * kU * (std::abs(std::log(num)) + std::abs(std::log(den))) + 2 * kU * r + 2 * kU;
-}
 
 /// tol_B of the file comment for the entry with weight A_ij in a row with minimum a_i.
 double b_tolerance(double A_ij, double a_i, double Delta) {
   const double r = std::abs(std::log(A_ij) - std::log(a_i));
   return log_ratio_tolerance(A_ij, a_i) + 2 * kU * (Delta + r);
 }
-
-bool within(double computed, const Real& exact, double tol) { return Real(abs(Real(computed) - exact)) <= Real(tol); }
 
 double row_min(const Target& A, std::size_t i) {
   const auto w = A.weights(i);

@@ -36,48 +36,27 @@
 #include "jlattn/errors.hpp"
 #include "jlattn/lemma1_log_transform.hpp"
 #include "jlattn/lemma2_score_error.hpp"
+#include "support/binary64.hpp"
 #include "support/generators.hpp"
+#include "support/input_error.hpp"
+#include "support/mpfr.hpp"
 
 namespace {
 
 using boost::multiprecision::cpp_rational;
 using jlattn::ApproximationEvaluation;
 using jlattn::Condition;
-using jlattn::InputError;
 using jlattn::LogTransform;
 using jlattn::Matrix;
 using jlattn::ScoreErrorBudget;
 using jlattn::Target;
-using jlattn::testing::gen_real;
 using ::testing::HasSubstr;
+// tests/support: the MPFR oracle (Real, within), kU, kInf, kNaN, bits,
+// input_error_message, gen_real.
+using namespace jlattn::testing;
 
-/// The oracle: MPFR with 61 decimal digits (>= 200 bits), expression templates off.
-using Real = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<61>, boost::multiprecision::et_off>;
-static_assert(std::numeric_limits<Real>::digits >= 200, "the oracle must carry at least 200 bits");
-
-constexpr double kU = 0x1p-53;
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kShrink = 1 - 1e-9;  // pass checks: noise within (1 - 1e-9) eta (file comment)
 constexpr double kExceed = 1 + 1e-6;  // converse: noise at (1 + 1e-6) eta
-
-std::uint64_t bits(double x) { return std::bit_cast<std::uint64_t>(x); }
-
-template <typename F>
-std::string input_error_message(F&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (...) {
-    ADD_FAILURE() << "threw something other than jlattn::InputError";
-    return {};
-  }
-  ADD_FAILURE() << "did not throw jlattn::InputError";
-  return {};
-}
-
-bool within(double computed, const Real& exact, double tol) { return Real(abs(Real(computed) - exact)) <= Real(tol); }
 
 /// How the entrywise score error e = S - B is laid out.
 enum class Noise {

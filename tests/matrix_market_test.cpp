@@ -4,7 +4,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
-#include <unistd.h>
 
 #include <bit>
 #include <cmath>
@@ -20,6 +19,8 @@
 #include <vector>
 
 #include "jlattn/errors.hpp"
+#include "support/files.hpp"
+#include "support/mutation.hpp"
 
 namespace {
 
@@ -151,20 +152,8 @@ TEST(MatrixMarketRead, EntriesMayComeInAnyOrder) {
 }
 
 /// A file in the temporary directory, removed when the test ends.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() / ("jlattn_mm_test_" + std::to_string(::getpid()) + "_" + name)) {}
-  ~TemporaryFile() {
-    std::error_code ignored;
-    std::filesystem::remove(path_, ignored);
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
+struct TemporaryFile : jlattn::testing::TemporaryFile {
+  explicit TemporaryFile(const std::string& name) : jlattn::testing::TemporaryFile("jlattn_mm_test_", name) {}
 };
 
 TEST(MatrixMarketFile, ReadsAFileAndNamesItInMessages) {
@@ -480,41 +469,12 @@ RC_GTEST_PROP(MatrixMarketProperty, WriteThenReadIsExact, ()) {
   RC_ASSERT(same_target(A, B));
 }
 
-/// One random edit of a file's bytes.
-struct Mutation {
-  int kind;              // 0 replace, 1 delete, 2 insert, 3 truncate, 4 duplicate a span
-  std::uint32_t where;   // position, taken modulo the length
-  std::uint32_t length;  // span length for kind 4
-  char byte;
-};
-
-void apply_mutation(const Mutation& m, std::string& text) {
-  const std::size_t at = text.empty() ? 0 : m.where % (text.size() + 1);
-  switch (m.kind) {
-    case 0:
-      if (at < text.size()) text[at] = m.byte;
-      break;
-    case 1:
-      if (at < text.size()) text.erase(at, 1);
-      break;
-    case 2:
-      text.insert(at, 1, m.byte);
-      break;
-    case 3:
-      text.resize(at);
-      break;
-    default:
-      text.insert(at, text.substr(at, m.length % 40));
-      break;
-  }
-}
+using jlattn::testing::apply_mutation;
+using jlattn::testing::Mutation;
 
 rc::Gen<Mutation> mutation() {
   // Bytes the grammar cares about are drawn more often than arbitrary ones.
-  const auto byte = rc::gen::oneOf(rc::gen::element('0', '1', '9', ' ', '\n', '%', '-', '+', '.', 'e', 'n', '\0'),
-                                   rc::gen::arbitrary<char>());
-  return rc::gen::construct<Mutation>(rc::gen::inRange(0, 5), rc::gen::arbitrary<std::uint32_t>(),
-                                      rc::gen::arbitrary<std::uint32_t>(), byte);
+  return jlattn::testing::gen_mutation(rc::gen::element('0', '1', '9', ' ', '\n', '%', '-', '+', '.', 'e', 'n', '\0'));
 }
 
 RC_GTEST_PROP(MatrixMarketProperty, MutatedFilesParseOrThrowInputError, ()) {

@@ -9,11 +9,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
-#include <spawn.h>
-#include <fcntl.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -27,8 +22,8 @@
 #include "jlattn/errors.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
-
-extern char** environ;
+#include "support/cli.hpp"
+#include "support/files.hpp"
 
 namespace jlattn {
 namespace {
@@ -263,56 +258,14 @@ TEST(MemoryGuardNpy, ShapeIsReadFromTheHeaderAlone) {
 
 // ---- the command line ---------------------------------------------------------
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out, err;
-  long max_rss_kib = 0;  ///< the child's peak resident set
-};
+using testing::CliRun;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class MemoryGuardCli : public ::testing::Test {
+class MemoryGuardCli : public testing::ScratchDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("jlattn_memory_guard_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  MemoryGuardCli() : ScratchDirTest("jlattn_memory_guard_") {}
 
   /// Runs jlattn directly (no shell), so wait4 reports its own peak RSS.
-  CliRun jlattn(const std::vector<std::string>& args) const {
-    std::vector<std::string> argv_strings = {JLATTN_CLI};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& s : argv_strings) argv.push_back(s.data());
-    argv.push_back(nullptr);
-    const std::string out_path = (dir_ / "stdout").string(), err_path = (dir_ / "stderr").string();
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    pid_t pid = 0;
-    CliRun r;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-      int status = 0;
-      struct rusage usage {};
-      if (::wait4(pid, &status, 0, &usage) == pid) {
-        r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        r.max_rss_kib = usage.ru_maxrss;
-      }
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    return r;
-  }
+  CliRun jlattn(const std::vector<std::string>& args) const { return testing::run_jlattn_direct(args, dir_); }
 
   fs::path write_target(std::size_t L) const {
     const fs::path path = dir_ / ("A" + std::to_string(L) + ".mtx");
@@ -327,8 +280,6 @@ class MemoryGuardCli : public ::testing::Test {
     EXPECT_THAT(r.err, HasSubstr("more than the --max-memory limit of "));
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-
-  fs::path dir_;
 };
 
 TEST_F(MemoryGuardCli, ConstructRefusesAndWritesNothing) {

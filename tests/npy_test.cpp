@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "jlattn/errors.hpp"
+#include "support/files.hpp"
+#include "support/mutation.hpp"
 
 namespace {
 
@@ -244,21 +246,8 @@ TEST(NpyRead, ReadsFromAStreamThatCannotSeek) {
 }
 
 /// A file in the temporary directory, removed when the test ends.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(const std::string& name)
-      : path_(std::filesystem::temp_directory_path() / ("jlattn_npy_test_" + std::to_string(::getpid()) + "_" + name)) {
-  }
-  ~TemporaryFile() {
-    std::error_code ignored;
-    std::filesystem::remove(path_, ignored);
-  }
-  TemporaryFile(const TemporaryFile&) = delete;
-  TemporaryFile& operator=(const TemporaryFile&) = delete;
-  std::string path() const { return path_.string(); }
-
- private:
-  std::filesystem::path path_;
+struct TemporaryFile : jlattn::testing::TemporaryFile {
+  explicit TemporaryFile(const std::string& name) : jlattn::testing::TemporaryFile("jlattn_npy_test_", name) {}
 };
 
 TEST(NpyRead, ReadsAFileAndNamesMissingFiles) {
@@ -460,41 +449,12 @@ RC_GTEST_PROP(NpyProperty, WriteThenReadIsBitExact, ()) {
   RC_ASSERT(bit_equal(read_bytes_unseekable(bytes), M));
 }
 
-/// One random edit of a file's bytes.
-struct Mutation {
-  int kind;              // 0 replace, 1 delete, 2 insert, 3 truncate, 4 duplicate a span
-  std::uint32_t where;   // position, taken modulo the length
-  std::uint32_t length;  // span length for kind 4
-  char byte;
-};
-
-void apply_mutation(const Mutation& m, std::string& bytes) {
-  const std::size_t at = m.where % (bytes.size() + 1);
-  switch (m.kind) {
-    case 0:
-      if (at < bytes.size()) bytes[at] = m.byte;
-      break;
-    case 1:
-      if (at < bytes.size()) bytes.erase(at, 1);
-      break;
-    case 2:
-      bytes.insert(at, 1, m.byte);
-      break;
-    case 3:
-      bytes.resize(at);
-      break;
-    default:
-      bytes.insert(at, bytes.substr(at, m.length % 40));
-      break;
-  }
-}
+using jlattn::testing::apply_mutation;
+using jlattn::testing::Mutation;
 
 rc::Gen<Mutation> mutation() {
   // Header characters are drawn often, so the dict parser sees near misses.
-  const auto byte = rc::gen::oneOf(rc::gen::element('0', '9', ' ', '\n', '(', ')', ',', '\'', '<', '>', '{', '}', '\0'),
-                                   rc::gen::arbitrary<char>());
-  return rc::gen::construct<Mutation>(rc::gen::inRange(0, 5), rc::gen::arbitrary<std::uint32_t>(),
-                                      rc::gen::arbitrary<std::uint32_t>(), byte);
+  return jlattn::testing::gen_mutation(rc::gen::element('0', '9', ' ', '\n', '(', ')', ',', '\'', '<', '>', '{', '}', '\0'));
 }
 
 RC_GTEST_PROP(NpyProperty, MutatedFilesParseOrThrowInputError, ()) {

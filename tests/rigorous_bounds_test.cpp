@@ -14,7 +14,6 @@
 // mpfi_float and mpfr_float, exact rationals.
 #include <gtest/gtest.h>
 #include <rapidcheck/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/math/special_functions/gamma.hpp>
@@ -39,6 +38,7 @@
 #include "jlattn/errors.hpp"
 #include "jlattn/lemma3_jl_projection.hpp"
 #include "jlattn/rigorous_bounds.hpp"
+#include "support/cli.hpp"
 #include "support/generators.hpp"
 
 namespace jlattn {
@@ -674,28 +674,13 @@ RC_GTEST_PROP(JlMinDim, FloorAndCeilOfTheFormula, ()) {
 // =============================================================================
 // The command line.
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out, err;
-};
+using testing::CliRun;
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
+/// jlattn <args>, its output captured in a directory of its own, removed after.
 CliRun jlattn_cli(const std::string& args) {
   const auto dir = std::filesystem::temp_directory_path() / ("jlattn_bound_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  const std::string command =
-      std::string(JLATTN_CLI) + " " + args + " >" + (dir / "out").string() + " 2>" + (dir / "err").string();
-  const int status = std::system(command.c_str());
-  CliRun r;
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.out = slurp(dir / "out");
-  r.err = slurp(dir / "err");
+  CliRun r = testing::run_jlattn(args, dir);
   std::filesystem::remove_all(dir);
   return r;
 }
