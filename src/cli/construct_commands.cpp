@@ -237,15 +237,8 @@ UniformProjection prepare_uniform(const jlattn::Target& A, const jlattn::Constru
   } else {
     std::size_t d = request.d;
     if (request.rule != jlattn::DimensionRule::given) {
-      jlattn::BoundQuery q;
-      q.L = A.L();
-      q.k = k;
-      q.eps = request.eps;
-      q.gamma = request.gamma;
-      q.rho = rho;
-      q.delta = request.delta;
-      q.crossovers = false;
-      q.exact_tails = false;
+      const jlattn::BoundQuery q{.L = A.L(), .k = k, .eps = request.eps, .gamma = request.gamma, .rho = rho,
+                                 .delta = request.delta, .crossovers = false, .exact_tails = false};
       d = static_cast<std::size_t>(
           jlattn::find_bound(jlattn::rigorous_bounds(q), jlattn::BoundName::d_star_u).d);
     }

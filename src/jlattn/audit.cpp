@@ -500,16 +500,16 @@ std::string fmt_g(double x) {
   s << x;
   return s.str();
 }
+
+// The bound query of a cell: its class (L, k, rho), (eps, gamma) and the run's delta.
+BoundQuery cell_query(const Parameters& p, const Cell& cell) {
+  return BoundQuery{.L = cell.L, .k = cell.k, .eps = cell.eps, .gamma = cell.gamma, .rho = cell.rho, .delta = p.delta};
+}
+
 }  // namespace
 
 double estimated_work(const Parameters& p, const Cell& cell) {
-  BoundQuery q;
-  q.L = cell.L;
-  q.k = cell.k;
-  q.eps = cell.eps;
-  q.gamma = cell.gamma;
-  q.rho = cell.rho;
-  q.delta = p.delta;
+  BoundQuery q = cell_query(p, cell);
   q.crossovers = false;
   q.exact_tails = false;
   const BoundReport report = rigorous_bounds(q);
@@ -670,14 +670,7 @@ nlohmann::json crossover_json(const Crossover& c) {
 nlohmann::json run_cell(const Parameters& p, const Cell& cell, const Target* file_target, unsigned threads,
                         const Hooks& hooks) {
   validate(p);
-  BoundQuery q;
-  q.L = cell.L;
-  q.k = cell.k;
-  q.eps = cell.eps;
-  q.gamma = cell.gamma;
-  q.rho = cell.rho;
-  q.delta = p.delta;
-  const BoundReport report = rigorous_bounds(q);
+  const BoundReport report = rigorous_bounds(cell_query(p, cell));
 
   const double work = estimated_work(p, cell);
   const bool skipped = p.max_work > 0 && work > p.max_work;
@@ -788,7 +781,7 @@ nlohmann::json run_cell(const Parameters& p, const Cell& cell, const Target* fil
                          {"lambda", p.leakage},
                          {"gamma_for_lambda", gamma_leak}};
   {
-    BoundQuery ql = q;
+    BoundQuery ql = cell_query(p, cell);
     ql.gamma = gamma_leak;
     ql.crossovers = false;
     const BoundReport rl = rigorous_bounds(ql);

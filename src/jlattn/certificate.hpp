@@ -93,9 +93,10 @@ struct CertificationLimits {
   /// audits and tests: then Certificate::row_verdicts is filled).
   bool all_rows = false;
   /// Worker threads of the fast pass (0: OpenMP default); the result does
-  /// not depend on it. (While certify runs, Eigen's own threading is set to
-  /// one thread and restored afterwards: don't run other Eigen products
-  /// concurrently in the same process expecting them to be multithreaded.)
+  /// not depend on it. (While certify runs, Eigen's own threading, and
+  /// OpenBLAS's where the build has it, is set to one thread and restored
+  /// afterwards: don't run other Eigen or BLAS products concurrently in the
+  /// same process expecting them to be multithreaded.)
   unsigned threads = 0;
   /// Which product computes the filter's scores (see ScoreProduct).
   ScoreProduct product = ScoreProduct::eigen;

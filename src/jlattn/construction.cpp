@@ -116,15 +116,10 @@ Construction construct(const Target& A, const ConstructionRequest& request) {
       // The proved dimension: the class (L, k, rho) with a rigorous upper
       // bound on rho, every integer from enclosures (proofs/rigorous-bounds.md).
       c.rho_upper = target_range_upper(A);
-      BoundQuery query;
-      query.L = c.L;
-      query.k = c.k;
-      query.eps = request.eps;
-      query.gamma = request.gamma;
-      query.rho = c.rho_upper;
-      query.delta = request.delta;
-      query.crossovers = false;
-      query.exact_tails = request.bound == BoundChoice::smallest || request.bound == BoundChoice::d_star_exact;
+      const BoundQuery query{
+          .L = c.L, .k = c.k, .eps = request.eps, .gamma = request.gamma, .rho = c.rho_upper,
+          .delta = request.delta, .crossovers = false,
+          .exact_tails = request.bound == BoundChoice::smallest || request.bound == BoundChoice::d_star_exact};
       const BoundReport report = rigorous_bounds(query);
       const DimensionBound& b = chosen_bound(report, request.bound, request.projection);
       if (b.exceeds_2_64 || b.d >= (std::uint64_t{1} << 32))
