@@ -20,7 +20,7 @@
 #include <sstream>
 #include <string>
 
-#include "jlattn/errors.hpp"
+#include "jlattn/core/errors.hpp"
 #include "jlattn/io/matrix_market.hpp"
 
 namespace {

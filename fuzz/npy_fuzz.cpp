@@ -26,7 +26,7 @@
 #include <streambuf>
 #include <string>
 
-#include "jlattn/errors.hpp"
+#include "jlattn/core/errors.hpp"
 #include "jlattn/io/npy.hpp"
 
 namespace {

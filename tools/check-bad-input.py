@@ -9,7 +9,7 @@ Each table row names a command (`jlattn ...`, run in a fresh directory that
 holds the fixture files defined below), the exact line it prints on stderr,
 its exit code, and the test that covers it. The check runs every command and
 fails unless stderr is exactly that one line and the exit code matches; every
-test named in the last column must exist in tests/*.cpp (TEST, TEST_F or
+test named in the last column must exist in tests/**/*.cpp (TEST, TEST_F or
 RC_GTEST_PROP), or be `bad_input_table` itself (rows that only this check
 covers); every fixture must be used. Standard library only.
 """
@@ -146,9 +146,11 @@ def matches(expected, actual):
 def test_names():
     names = set()
     tests = os.path.join(ROOT, "tests")
-    for name in os.listdir(tests):
-        if name.endswith(".cpp"):
-            with open(os.path.join(tests, name), encoding="utf-8") as f:
+    for folder, _, files in os.walk(tests):
+        for name in files:
+            if not name.endswith(".cpp"):
+                continue
+            with open(os.path.join(folder, name), encoding="utf-8") as f:
                 for suite, test in re.findall(r"\b(?:TEST|TEST_F|RC_GTEST_PROP|RC_GTEST_FIXTURE_PROP)\(\s*(\w+),\s*(\w+)",
                                               f.read()):
                     names.add(suite + "." + test)
@@ -208,7 +210,7 @@ def main():
                 failures.append("%s: `%s` succeeds: not a bad input" % (label, command))
             for test in re.findall(r"`([^`]+)`", row["Covered by"]) or [""]:
                 if test != "bad_input_table" and test not in known_tests:
-                    failures.append("%s: test '%s' is not in tests/*.cpp" % (label, test))
+                    failures.append("%s: test '%s' is not in tests/**/*.cpp" % (label, test))
     if update:
         with open(table_path, "w", encoding="utf-8") as f:
             f.write("\n".join(lines))

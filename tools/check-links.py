@@ -11,8 +11,8 @@ Exit status: 0 when nothing is wrong; 1 with one line per problem on stdout
 What it checks (the numbering is the one used in the messages):
 
 (a) Every step in STEPS has its three artefacts:
-      src/jlattn/<stem>.hpp, proofs/<stem with _ replaced by ->.md,
-      tests/<stem>_test.cpp.
+      src/jlattn/proof/<stem>.hpp, proofs/<stem with _ replaced by ->.md,
+      tests/proof/<stem>_test.cpp.
     The step's header names the step's page ("Proof page: ..."), and the
     step's page lists the step's header under "## Implemented by" and the
     step's test file under "## Checked by".
@@ -24,15 +24,19 @@ What it checks (the numbering is the one used in the messages):
     RC_GTEST_FIXTURE_PROP) of that file. A bare test file with no names is
     accepted. The list items look like
 
-      - `src/jlattn/lemma1_log_transform.hpp`: `jlattn::log_transform`, `jlattn::beta_sharp`
-      - `tests/lemma1_log_transform_test.cpp`: LogTransform.RowMinimumIsDelta, LogTransform.Gap
+      - `src/jlattn/proof/lemma1_log_transform.hpp`: `jlattn::log_transform`, `jlattn::beta_sharp`
+      - `tests/proof/lemma1_log_transform_test.cpp`: LogTransform.RowMinimumIsDelta, LogTransform.Gap
 
 (c) Every "Proof page: proofs/X.md" in src/ (headers and sources) names an
-    existing page, and every header directly in src/jlattn/, except the
-    shared infrastructure in NO_PROOF_PAGE, names at least one.
+    existing page, and every header in a folder of PAGE_FOLDERS, except the
+    infrastructure in NO_PROOF_PAGE, names at least one.
 (d) Every relative Markdown link in proofs/ and docs/ resolves to a file or
     directory inside the repository, and a #fragment to a heading of the
     target page (GitHub's heading anchors).
+(e) The layout shows the architecture: src/jlattn/ holds only the role
+    folders of ROLE_FOLDERS (and at most the files of TOP_LEVEL_FILES), the
+    proof folder holds exactly the steps, and tests/ mirrors src/jlattn/:
+    every tests/<role>/ is a role folder (or cli/, support/).
 
 It is deliberately small and uses the standard library only. The C++ scan in
 `declared_names` is not a C++ parser: it reads the kinds of declarations the
@@ -50,8 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 # ---------------------------------------------------------------------------
-# The project's steps, in the order of the proof (the numbering of
-# /work/shared/spec/THEOREM.md, sections 1-4).
+# The project's steps, in the order of the proof (proofs/README.md, the map).
 STEPS = (
     "definition1_target",
     "definition2_approximation",
@@ -64,10 +67,22 @@ STEPS = (
     "theorem2_all_targets",
 )
 
-# Headers directly in src/jlattn/ that are shared infrastructure, not a step
-# of the proof, and so need not name a proof page (src/jlattn/io/ is exempt
-# as a whole).
-NO_PROOF_PAGE = {"matrix.hpp", "errors.hpp", "reproducible_random.hpp", "construction.hpp", "memory_guard.hpp"}
+# The role folders of src/jlattn/ (proofs/README.md, "Where the code lives").
+ROLE_FOLDERS = ("core", "proof", "bounds", "certify", "pipeline", "audit", "explain", "io")
+
+# Files allowed directly in src/jlattn/ (none today).
+TOP_LEVEL_FILES: frozenset[str] = frozenset()
+
+# Folders of tests/ that mirror no role folder: the command line's tests and
+# the shared test helpers.
+TEST_ONLY_FOLDERS = ("cli", "support")
+
+# Folders whose headers state mathematics and so name a proof page (core/
+# and io/ are infrastructure; each of their headers states its own contract).
+PAGE_FOLDERS = ("proof", "bounds", "certify", "pipeline", "audit", "explain")
+
+# Headers in PAGE_FOLDERS that are infrastructure, not mathematics.
+NO_PROOF_PAGE = {"memory_guard.hpp"}
 
 # Pages of proofs/ that are not steps and carry no "Implemented by" section.
 NOT_STEP_PAGES = {"README.md", "notation.md"}
@@ -85,11 +100,11 @@ def page_of(stem: str) -> str:
 
 
 def header_of(stem: str) -> str:
-    return f"src/jlattn/{stem}.hpp"
+    return f"src/jlattn/proof/{stem}.hpp"
 
 
 def test_of(stem: str) -> str:
-    return f"tests/{stem}_test.cpp"
+    return f"tests/proof/{stem}_test.cpp"
 
 
 # ---------------------------------------------------------------------------
@@ -551,8 +566,9 @@ def check_source_proof_pages(root: Path, report: Report) -> None:
                     report.add(where, f"(c) proof page {target} is not a proofs/*.md path", number)
                 elif not (root / file_part).is_file():
                     report.add(where, f"(c) proof page {target} does not exist", number)
-        top_level_header = path.suffix == ".hpp" and path.parent == root / "src" / "jlattn"
-        if top_level_header and path.name not in NO_PROOF_PAGE and not pages:
+        in_page_folder = path.suffix == ".hpp" and path.parent.parent == root / "src" / "jlattn" and \
+            path.parent.name in PAGE_FOLDERS
+        if in_page_folder and path.name not in NO_PROOF_PAGE and not pages:
             report.add(where, '(c) names no proof page ("Proof page: proofs/<step>.md")')
 
 
@@ -591,12 +607,39 @@ def check_markdown_links(root: Path, report: Report) -> None:
                     report.add(where, f"(d) link {target}: no heading with anchor #{fragment}", line)
 
 
+def check_layout(root: Path, report: Report) -> None:
+    """(e) src/jlattn/ is made of role folders, proof/ of the steps, and tests/ mirrors it."""
+    library = root / "src" / "jlattn"
+    if not library.is_dir():
+        report.add("src/jlattn", "(e) missing directory")
+        return
+    for entry in sorted(library.iterdir()):
+        if entry.is_dir() and entry.name not in ROLE_FOLDERS:
+            report.add(rel(root, entry), "(e) is not a role folder (ROLE_FOLDERS in tools/check-links.py)")
+        elif entry.is_file() and entry.name not in TOP_LEVEL_FILES:
+            report.add(rel(root, entry), "(e) lies at the top of src/jlattn/; code belongs in a role folder")
+    proof = library / "proof"
+    if proof.is_dir():
+        steps = set(STEPS)
+        for entry in sorted(proof.iterdir()):
+            if entry.stem not in steps:
+                report.add(rel(root, entry), "(e) is not a step of the proof; proof/ holds the steps only")
+    tests = root / "tests"
+    if tests.is_dir():
+        for entry in sorted(tests.iterdir()):
+            if entry.is_dir() and entry.name not in ROLE_FOLDERS + TEST_ONLY_FOLDERS:
+                report.add(rel(root, entry), "(e) mirrors no folder of src/jlattn/")
+            elif entry.suffix == ".cpp":
+                report.add(rel(root, entry), "(e) a test file belongs in the folder of the code it checks")
+
+
 def check(root: Path) -> list[str]:
     report = Report(root)
     check_steps(root, report)
     check_page_sections(root, report)
     check_source_proof_pages(root, report)
     check_markdown_links(root, report)
+    check_layout(root, report)
     return report.problems
 
 
@@ -637,12 +680,12 @@ Text with math $[0, 1](x)$ and a [link](README.md) and [anchor](#a-heading-with-
 
 ## Implemented by
 
-- `src/jlattn/{stem}.hpp`: `jlattn::f_{stem}`, `jlattn::Thing::norm`, `jlattn::Kind::second`,
+- `src/jlattn/proof/{stem}.hpp`: `jlattn::f_{stem}`, `jlattn::Thing::norm`, `jlattn::Kind::second`,
   `jlattn::Widget::make`, `jlattn::io::read`, `jlattn::Alias`, `jlattn::Thing::b`
 
 ## Checked by
 
-- `tests/{stem}_test.cpp`: Suite.Works, Suite.Property
+- `tests/proof/{stem}_test.cpp`: Suite.Works, Suite.Property
 """
     test = """#include <gtest/gtest.h>
 TEST(Suite, Works) {{ }}
@@ -651,7 +694,7 @@ RC_GTEST_PROP(Suite, Property, (int x)) {{ }}
 """
 
     def build(base: Path) -> None:
-        for directory in ("src/jlattn/io", "proofs", "tests", "docs"):
+        for directory in ("src/jlattn/io", "src/jlattn/core", "src/jlattn/proof", "proofs", "tests/proof", "docs"):
             (base / directory).mkdir(parents=True, exist_ok=True)
         for stem in STEPS:
             (base / header_of(stem)).write_text(header.format(stem=stem, page=page_of(stem)))
@@ -660,7 +703,7 @@ RC_GTEST_PROP(Suite, Property, (int x)) {{ }}
         (base / "proofs/README.md").write_text("[docs](../docs/contract.md#the-contract)\n")
         (base / "proofs/notation.md").write_text("$$\n[a](nowhere.md)\n$$\n")
         (base / "docs/contract.md").write_text("# The contract\n[ok](https://example.org/x)\n")
-        (base / "src/jlattn/matrix.hpp").write_text("#pragma once\n")
+        (base / "src/jlattn/core/matrix.hpp").write_text("#pragma once\n")
         (base / "src/jlattn/io/npy.hpp").write_text("#pragma once\n")
 
     stem = STEPS[3]
@@ -677,11 +720,15 @@ RC_GTEST_PROP(Suite, Property, (int x)) {{ }}
         (lambda b: _edit(b / page_of(stem), "Suite.Property", "Suite.CommentedOut"),
          f"no test Suite.CommentedOut in {test_of(stem)}"),
         (lambda b: _edit(b / page_of(stem), "## Checked by", "## Tested by"), '(b) no "## Checked by" section'),
-        (lambda b: _edit(b / page_of(stem), f"src/jlattn/{stem}.hpp", "src/jlattn/nope.hpp"),
+        (lambda b: _edit(b / page_of(stem), f"src/jlattn/proof/{stem}.hpp", "src/jlattn/nope.hpp"),
          "(b) src/jlattn/nope.hpp does not exist"),
         (lambda b: _edit(b / header_of(stem), page_of(stem), "proofs/elsewhere.md"),
          "(c) proof page proofs/elsewhere.md does not exist"),
-        (lambda b: (b / "src/jlattn/extra.hpp").write_text("#pragma once\n"), "extra.hpp: (c) names no proof page"),
+        (lambda b: (b / "src/jlattn/proof/extra.hpp").write_text("#pragma once\n"), "extra.hpp: (c) names no proof page"),
+        (lambda b: (b / "src/jlattn/loose.hpp").write_text("#pragma once\n"), "loose.hpp: (e) lies at the top"),
+        (lambda b: (b / "src/jlattn/misc").mkdir(), "misc: (e) is not a role folder"),
+        (lambda b: (b / "tests/misc").mkdir(), "misc: (e) mirrors no folder"),
+        (lambda b: (b / "tests/loose_test.cpp").write_text(""), "loose_test.cpp: (e) a test file belongs"),
         (lambda b: _edit(b / page_of(stem), "[link](README.md)", "[link](READ.md)"), "(d) broken link READ.md"),
         (lambda b: _edit(b / page_of(stem), "(#a-heading-with-code)", "(#no-such)"), "no heading with anchor #no-such"),
         (lambda b: _edit(b / "proofs/README.md", "#the-contract", "#contract"), "no heading with anchor #contract"),

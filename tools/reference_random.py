@@ -102,8 +102,8 @@ def bits(x):
     return struct.unpack("<Q", struct.pack("<d", x))[0]
 
 
-# Frozen values of tests/reproducible_random_test.cpp and
-# tests/lemma3_jl_projection_test.cpp.
+# Frozen values of tests/core/reproducible_random_test.cpp and
+# tests/proof/lemma3_jl_projection_test.cpp.
 FROZEN_NORMALS = [
     ((0, 0, 0, 0), 0xBFE497243147E87F),
     ((2106037642, 0, 0, 0), 0x3FFDDD1D983B761D),
@@ -114,7 +114,7 @@ FROZEN_NORMALS = [
     ((2106037642, 0, 4, 0), 0xBFF0469FD3FFF2A6),
 ]
 FROZEN_PROJECTIONS = {"gaussian": 0x679688359E7400EE, "rademacher": 0x55B31A7B2A3F4BA5, "achlioptas": 0xD4B8D99F8C637BD9}
-# tests/theorem1_one_target_test.cpp, FrozenDemoInputChecksum: (d, checksum of X)
+# tests/proof/theorem1_one_target_test.cpp, FrozenDemoInputChecksum: (d, checksum of X)
 # for the demo's default bound (d_pair, Gaussian) and for --bound dstar.
 FROZEN_DEMO = {"pair": (6387, 0xF0C2C6C2F12F7596), "dstar": (16236, 0x645EC205A1F0B200)}
 

@@ -1,5 +1,5 @@
 // `jlattn audit` and `jlattn audit-merge`: the theorem's bounds against the
-// dimension measured to work, over a grid of cells (src/jlattn/audit.hpp),
+// dimension measured to work, over a grid of cells (src/jlattn/audit/audit.hpp),
 // with resumable per-cell results, shards, a progress bar and figures.
 //
 // Output directory layout:
@@ -38,9 +38,9 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "jlattn/audit.hpp"
-#include "jlattn/construction.hpp"
-#include "jlattn/errors.hpp"
+#include "jlattn/audit/audit.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/core/errors.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/staged_output.hpp"
 

@@ -1,6 +1,6 @@
 // `jlattn bound`: the dimension bounds of Theorems 1, 2 and 1' for one
 // parameter set, every integer proved from MPFR/MPFI enclosures
-// (src/jlattn/rigorous_bounds.hpp), and the classic Johnson-Lindenstrauss
+// (src/jlattn/bounds/rigorous_bounds.hpp), and the classic Johnson-Lindenstrauss
 // dimension as an independent cross-check (--jl-points, --jl-eps).
 
 #include <chrono>
@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "jlattn/errors.hpp"
-#include "jlattn/lemma3_jl_projection.hpp"
-#include "jlattn/rigorous_bounds.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
+#include "jlattn/bounds/rigorous_bounds.hpp"
 
 namespace jlattn::cli {
 

@@ -8,13 +8,13 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "jlattn/certificate.hpp"
-#include "jlattn/errors.hpp"
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/errors.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
-#include "jlattn/memory_guard.hpp"
-#include "jlattn/weights.hpp"
+#include "jlattn/pipeline/memory_guard.hpp"
+#include "jlattn/core/weights.hpp"
 
 namespace jlattn::cli {
 

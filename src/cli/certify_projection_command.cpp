@@ -7,10 +7,10 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "jlattn/certificate.hpp"
-#include "jlattn/errors.hpp"
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/errors.hpp"
 #include "jlattn/io/npy.hpp"
-#include "jlattn/lemma3_jl_projection.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
 
 #include <nlohmann/json.hpp>
 

@@ -7,7 +7,7 @@
 #include <functional>
 #include <string>
 
-#include "jlattn/certificate.hpp"
+#include "jlattn/certify/certificate.hpp"
 
 namespace jlattn::cli {
 

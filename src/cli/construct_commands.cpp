@@ -15,17 +15,17 @@
 #include <string>
 
 #include "cli/commands.hpp"
-#include "jlattn/certificate.hpp"
-#include "jlattn/construction.hpp"
-#include "jlattn/errors.hpp"
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/core/errors.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
 #include "jlattn/io/staged_output.hpp"
-#include "jlattn/lemma3_jl_projection.hpp"
-#include "jlattn/rigorous_bounds.hpp"
-#include "jlattn/memory_guard.hpp"
-#include "jlattn/weights.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
+#include "jlattn/bounds/rigorous_bounds.hpp"
+#include "jlattn/pipeline/memory_guard.hpp"
+#include "jlattn/core/weights.hpp"
 
 namespace jlattn::cli {
 

@@ -1,5 +1,5 @@
 // `jlattn explain`: a generated walkthrough of the proof on one small target,
-// with its real numbers, as Markdown or HTML (src/jlattn/explain.hpp).
+// with its real numbers, as Markdown or HTML (src/jlattn/explain/explain.hpp).
 
 #include <unistd.h>
 
@@ -14,9 +14,9 @@
 #include <system_error>
 
 #include "cli/commands.hpp"
-#include "jlattn/construction.hpp"
-#include "jlattn/errors.hpp"
-#include "jlattn/explain.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/explain/explain.hpp"
 #include "jlattn/io/matrix_market.hpp"
 
 namespace jlattn::cli {

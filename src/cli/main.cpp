@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "cli/commands.hpp"
-#include "jlattn/errors.hpp"
+#include "jlattn/core/errors.hpp"
 
 namespace jlattn::cli {
 

@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <vector>
 
-#include "jlattn/matrix.hpp"
+#include "jlattn/core/matrix.hpp"
 
 namespace jlattn::testing {
 

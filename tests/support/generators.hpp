@@ -13,7 +13,7 @@
 #include <numeric>
 #include <vector>
 
-#include "jlattn/definition1_target.hpp"
+#include "jlattn/proof/definition1_target.hpp"
 
 namespace jlattn::testing {
 

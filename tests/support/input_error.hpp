@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "jlattn/errors.hpp"
+#include "jlattn/core/errors.hpp"
 
 namespace jlattn::testing {
 

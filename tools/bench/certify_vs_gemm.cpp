@@ -33,11 +33,11 @@
 #include <cblas.h>
 #endif
 
-#include "jlattn/certificate.hpp"
-#include "jlattn/construction.hpp"
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/pipeline/construction.hpp"
 #include "jlattn/io/npy.hpp"
-#include "jlattn/reproducible_random.hpp"
-#include "jlattn/weights.hpp"
+#include "jlattn/core/reproducible_random.hpp"
+#include "jlattn/core/weights.hpp"
 
 namespace {
 

@@ -18,7 +18,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "jlattn/errors.hpp"
+#include "jlattn/core/errors.hpp"
 
 namespace jlattn::io {
 

@@ -6,7 +6,7 @@
 #include <iosfwd>
 #include <string>
 
-#include "jlattn/definition1_target.hpp"
+#include "jlattn/proof/definition1_target.hpp"
 
 namespace jlattn::io {
 

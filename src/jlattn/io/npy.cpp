@@ -16,7 +16,7 @@
 #include <system_error>
 #include <vector>
 
-#include "jlattn/errors.hpp"
+#include "jlattn/core/errors.hpp"
 
 namespace jlattn::io {
 

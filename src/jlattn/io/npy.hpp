@@ -10,7 +10,7 @@
 #include <span>
 #include <string>
 
-#include "jlattn/matrix.hpp"
+#include "jlattn/core/matrix.hpp"
 
 namespace jlattn::io {
 

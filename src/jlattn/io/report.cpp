@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "jlattn/definition2_approximation.hpp"
+#include "jlattn/proof/definition2_approximation.hpp"
 
 namespace jlattn::io {
 

@@ -6,8 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "jlattn/certificate.hpp"
-#include "jlattn/construction.hpp"
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/pipeline/construction.hpp"
 
 namespace jlattn::io {
 

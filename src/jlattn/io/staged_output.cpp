@@ -3,7 +3,7 @@
 #include <system_error>
 #include <unistd.h>
 
-#include "jlattn/errors.hpp"
+#include "jlattn/core/errors.hpp"
 
 namespace jlattn::io {
 

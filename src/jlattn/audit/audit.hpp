@@ -1,0 +1,286 @@
+/// \file audit.hpp
+/// \brief The audit (`jlattn audit`): the theorem's dimension bounds against
+/// the dimension that is measured to work, over a grid of cells
+/// (L, k, rho, eps, gamma, projection, target family).
+///
+/// Per cell and per trial t = 0, ..., T-1 the audit draws a target of the
+/// family and a projection R from seeds derived with Philox from
+/// (seed, cell, t), builds Lemma 4's input \f$X = [BR \mid R]\f$ at a dimension d and
+/// asks the certifier (certify() with Lemma 4's selectors) whether
+/// \f$\mathrm{softmax}(S)\f$ \f$(\varepsilon, \gamma)\f$-approximates the target. A trial
+/// counts as a success at d only when the verdict is **certified**, a proof for
+/// that instance; refuted and undecided are counted separately and are never
+/// successes.
+///
+/// The measured dimensions \f$d_{50}\f$ and \f$d_{1-\delta}\f$ are the smallest d of a
+/// geometric grid at which at least \f$\lceil T/2 \rceil\f$, respectively
+/// \f$\lceil (1-\delta) T \rceil\f$, of the T trials are certified, found by doubling
+/// then bisection (search_quantile()). That this is the smallest such grid d
+/// assumes that the count is non-decreasing in d (not proved); what holds
+/// without the assumption is that the count reaches the threshold at the
+/// returned d and does not at the grid point below, and both counts are
+/// recorded. The three kinds of statement stay apart (docs/contract.md): the
+/// bounds are **proved** (enclosures, rigorous_bounds()), the per-trial
+/// verdicts are **certified**, and \f$d_{50}\f$, \f$d_{1-\delta}\f$, success rates and row
+/// norms are **measurements** over T draws.
+///
+/// Proof page: proofs/theorem1-one-target.md
+/// Proof page: proofs/rigorous-bounds.md
+/// Proof page: proofs/certificate.md
+/// Proof page: proofs/corollary0-leakage.md
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/proof/definition1_target.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
+#include "jlattn/core/matrix.hpp"
+
+namespace jlattn::audit {
+
+/// The families of targets the audit draws.
+enum class Family {
+  random,         ///< each row a uniformly random k-subset of the L columns
+  window,         ///< each row k consecutive columns containing i (shifted at the edges)
+  window_global,  ///< column 0 plus k-1 consecutive columns of 1..L-1 near i
+  permutation,    ///< k = 1: row i attends to column pi(i), pi a random permutation
+  file            ///< one fixed target read from a Matrix Market file
+};
+
+/// A target family as given on the command line: `random`, `window`,
+/// `window+global`, `permutation` or `file:PATH`.
+struct FamilySpec {
+  Family family = Family::random;
+  std::string path;  ///< Family::file only
+  /// The command-line spelling.
+  std::string name() const;
+};
+
+/// Parses one family name. \throws InputError naming the unknown value and the allowed ones.
+FamilySpec parse_family(const std::string& text);
+
+/// Which bounds a cell measures (T trials at the bound's d, when d <= max_d).
+enum class MeasureBounds {
+  all,      ///< every computed bound
+  smallest  ///< the smallest bound proved for the projection, and the trivial d = L
+};
+
+/// Everything that determines an audit's results (the run key): the grid,
+/// the trials, the seed and the search. Threads, sharding and the output
+/// directory are not part of it, so they never change a result. The
+/// defaults are the sweep checked in under docs/audit/ (under 10 minutes on
+/// 2 cores; the cells above max_work are listed with their bounds only).
+struct Parameters {
+  std::vector<std::uint64_t> L = {64, 128, 256, 512, 1024, 2048, 4096};  ///< each has to be in [2, 2^20]
+  std::vector<std::uint64_t> k = {1, 2, 4};            ///< each has to be in [1, 2^20]
+  std::vector<double> eps = {1.0};                     ///< each finite and > 0
+  std::vector<double> gamma = {0.1};                   ///< each in (0, 1)
+  std::vector<double> rho = {1.3862943611198906};      ///< each finite and >= 0 (ln 4 by default)
+  std::vector<Projection> projections = {Projection::gaussian};
+  std::vector<FamilySpec> families = {FamilySpec{}};
+  unsigned trials = 20;            ///< T; has to be in [1, 10000]
+  double delta = 0.05;             ///< has to be in (0, 1)
+  std::uint64_t seed = 2106037642;
+  unsigned steps_per_octave = 8;   ///< grid resolution of the d search; in [1, 64]
+  std::uint64_t max_d = 8192;      ///< largest d the audit constructs; in [1, 2^31)
+  double leakage = 0.1;            ///< lambda of Corollary 0's second reading; in (0, 1)
+  /// Cells whose estimated_work() exceeds this many multiply-adds are not
+  /// measured (their proved bounds are still reported); 0: no limit. The
+  /// estimate depends on the parameters only, so the choice is deterministic.
+  double max_work = 2.5e11;
+  MeasureBounds measure_bounds = MeasureBounds::smallest;  ///< which bounds get a success count
+
+  /// The canonical JSON form (also what run.json stores); files of
+  /// family `file:` are identified by path and by a hash of their bytes.
+  nlohmann::json to_json() const;
+  /// A 16-hex-digit FNV-1a hash of to_json().dump(): equal keys, equal results.
+  std::string key() const;
+};
+
+/// The 64-bit FNV-1a hash of a byte string as 16 hex digits (run keys, file
+/// identities). Guarantee: exact.
+std::string fnv1a_hex(const std::string& bytes);
+
+/// Checks the documented ranges. \throws InputError naming the first violation in one line.
+void validate(const Parameters& parameters);
+
+/// One cell of the grid.
+struct Cell {
+  FamilySpec family;
+  std::uint64_t L = 0, k = 0;
+  double rho = 0.0;  ///< the class range; 0 when k = 1 (a single entry per row has range 0)
+  double eps = 0.0, gamma = 0.0;
+  Projection projection = Projection::gaussian;
+  /// Canonical description, e.g. "family=random;L=64;k=2;rho=1.386;eps=1;gamma=0.1;projection=gaussian".
+  std::string key() const;
+  /// A file-name-safe identifier, e.g. "random-L64-k2-rho1.386-eps1-g0.1-gaussian".
+  std::string id() const;
+  /// The cell's series (all but L), for grouping in tables and figures.
+  std::string series() const;
+};
+
+/// The cells of the grid in a fixed order (family, projection, eps, gamma,
+/// k, rho, L). Cells with k = 1 are listed once with rho = 0; permutation
+/// contributes only k = 1; a file target contributes one cell per (eps,
+/// gamma, projection) with its own L, k and rho (an upper bound from
+/// target_range_upper()).
+/// \pre validate(parameters) passes.
+/// \throws InputError for a cell outside its family (k > L, permutation
+///   without k = 1 in the list, window+global with k > L) or an unreadable file.
+/// Guarantee: exact (a deterministic enumeration).
+std::vector<Cell> cells(const Parameters& parameters);
+
+/// A shard "i/N" (1-based: i in [1, N]).
+struct Shard {
+  unsigned index = 1, count = 1;
+};
+/// Parses "i/N". \throws InputError unless \f$1 \le i \le N\f$.
+Shard parse_shard(const std::string& text);
+/// Whether cell number `position` (0-based, in the order of cells()) belongs
+/// to the shard: round robin, so every shard gets small and large cells.
+bool in_shard(std::size_t position, Shard shard);
+
+/// The d grid: the distinct values \f$\mathrm{round}(2^{j/s})\f$, j = 0, 1, ...,
+/// that are at most max_d, followed by max_d itself if it is not a grid value.
+/// \pre steps_per_octave \f$\ge 1\f$; max_d \f$\ge 1\f$.
+/// Guarantee: strictly increasing, starts at 1, ends at max_d; every power
+/// of two up to max_d is in it.
+std::vector<std::uint64_t> dimension_grid(std::uint64_t max_d, unsigned steps_per_octave);
+
+/// Outcome counts of T trials at one d.
+struct Counts {
+  unsigned certified = 0;  ///< the only successes
+  unsigned refuted = 0;
+  unsigned undecided = 0;  ///< never a success
+};
+
+/// The result of one quantile search.
+struct QuantileResult {
+  unsigned threshold = 0;            ///< how many certified trials the quantile needs
+  bool found = false;                ///< false: not reached on the grid (d > max_d)
+  std::size_t index = 0;             ///< grid index of the answer (when found)
+  std::optional<std::size_t> below;  ///< grid index one step below (absent when the answer is the first grid point)
+};
+
+/// Finds the smallest grid index whose count reaches `threshold`, assuming
+/// the count is non-decreasing in the index: first the powers of two of the
+/// grid in increasing order until the count reaches `stop_threshold` (the
+/// largest threshold that will be asked), then bisection between the last
+/// index below the threshold and the first at or above it. `count_at` is
+/// called at most once per index over all calls that share `probed`.
+/// \pre grid from dimension_grid(); threshold \f$\le\f$ stop_threshold; probed
+///      only holds counts previously returned by count_at.
+/// Guarantee: when found, count(index) \f$\ge\f$ threshold and, when below is set,
+///   below = index - 1 with count(below) \f$<\f$ threshold, whether or not the
+///   count is monotone; when it is monotone, index is the smallest grid index
+///   with count \f$\ge\f$ threshold.
+QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned threshold,
+                               unsigned stop_threshold, const std::function<unsigned(std::size_t)>& count_at,
+                               std::vector<std::optional<unsigned>>& probed);
+
+/// The seed of trial t of a cell for one purpose (stream tag): the first
+/// two words of philox4x32(seed, (h_lo, h_hi, t, tag)) with h the FNV-1a hash
+/// of cell.key(), so a trial's draws depend on (seed, cell, t) only, never on
+/// sharding, order or threads.
+/// Guarantee: exact.
+std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, std::uint32_t tag);
+
+/// The stream tags of a trial's two seeds: trial_seed(seed, cell, t, kTargetStream)
+/// draws the target, trial_seed(seed, cell, t, kProjectionStream) the projection R.
+inline constexpr std::uint32_t kTargetStream = 0x41554454;      // "AUDT"
+/// See kTargetStream.
+inline constexpr std::uint32_t kProjectionStream = 0x41554452;  // "AUDR"
+
+/// Lemma 4's input of one trial at dimension d: \f$X = [BR \mid R]\f$ with B of
+/// Lemma 1 for A at the cell's (eps, gamma) (Lemma 2's \f$\Delta\f$) and
+/// R = projection_matrix(cell.projection, L, d, projection_seed).
+/// \pre A.L() == cell.L; d in [1, 2^32).
+/// Guarantee: the same bits as construct() with DimensionRule::given at this
+///   d, seed = projection_seed and the cell's projection, eps and gamma.
+/// Proof page: proofs/lemma4-adaptive-input.md
+Matrix trial_input(const Cell& cell, const Target& A, std::uint64_t projection_seed, std::uint64_t d);
+
+/// The target of trial t of a cell (`file_target` for Family::file, which must
+/// be set then). Weights: 1 when k = 1; otherwise in every row the first
+/// support entry (lowest column) has weight 1, the last \f$e^{\rho(1-2^{-20})}\f$
+/// (so every row spans the class's range, up to a factor \f$1-2^{-20}\f$ that keeps it
+/// inside after rounding), the others \f$e^{\rho u}\f$ with u uniform on [0, 1).
+/// The exponential is a fixed sequence of IEEE operations (same bits everywhere).
+/// \pre cell from cells(); for Family::file, file_target non-null.
+/// \throws InputError if the drawn range exceeds the cell's rho (a bug).
+/// Guarantee: same bits for the same (cell, target_seed).
+Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* file_target = nullptr);
+
+/// Hooks the command line uses to follow and stop a run.
+struct Hooks {
+  /// Called after each certification with its cost \f$L^2 d\f$ (multiply-adds of the
+  /// score product); may be called from worker threads, one at a time.
+  std::function<void(double)> on_work;
+  /// Polled between certifications: true stops the cell (Interrupted is thrown).
+  std::function<bool()> stop;
+  /// Tests only (the command line never sets it, and it changes results):
+  /// adjusts the certifier's limits, e.g. to force undecided verdicts.
+  std::function<void(CertificationLimits&)> adjust_limits;
+};
+
+/// Thrown by run_cell() when Hooks::stop returned true.
+struct Interrupted {};
+
+/// Runs one cell: the bounds of rigorous_bounds(), and unless the cell is
+/// skipped (estimated_work() above Parameters::max_work) the search for
+/// \f$d_{50}\f$ and \f$d_{1-\delta}\f$, the success counts at the bounds
+/// (Parameters::measure_bounds) up to max_d, the input row norms at
+/// \f$d_{1-\delta}\f$ and Corollary 0's readings. The trials at one d run in
+/// parallel on `threads` worker threads (0: omp_get_max_threads()), each
+/// certification on one thread; the result does not depend on the thread
+/// count. Trial t uses the same R seed at every d, so R at d' is the first d'
+/// columns of one array of unscaled draws, rescaled (common random numbers
+/// across d); the T trials at one d are independent.
+/// \pre validate(parameters); cell from cells(parameters); file_target set for Family::file.
+/// \throws Interrupted when hooks.stop says so; InputError for bad input.
+/// Guarantee: the returned JSON is the same bytes for the same
+///   (parameters, cell) whatever `threads`; it contains no time.
+nlohmann::json run_cell(const Parameters& parameters, const Cell& cell, const Target* file_target, unsigned threads,
+                        const Hooks& hooks = {});
+
+/// A crude estimate of a cell's work in multiply-adds (for a progress bar's
+/// ETA): T trials times \f$L^2\f$ times about eight probes at half the smallest
+/// proved bound, plus the bounds that will be measured.
+double estimated_work(const Parameters& parameters, const Cell& cell);
+
+/// The results as CSV (one row per cell, in the order given; the columns are
+/// listed in the first line and explained in results.json's "columns").
+/// Guarantee: a pure function of its arguments (same bytes).
+std::string results_csv(const nlohmann::json& results);
+
+/// The results as a Markdown table to paste into a paper, with a legend.
+/// Guarantee: a pure function of its arguments.
+std::string results_markdown(const nlohmann::json& results);
+
+/// Assembles results.json from the run's parameters (Parameters::to_json(),
+/// as run.json stores them) and the cells' JSON (in the order of cells());
+/// `expected` is the number of cells of the full grid.
+/// \throws InputError when the parameters are malformed.
+/// Guarantee: a pure function of its arguments (no time, no thread count).
+nlohmann::json results_json(const nlohmann::json& parameters, const std::vector<nlohmann::json>& cell_results,
+                            std::size_t expected);
+
+/// The audit's search method and its assumption, in one paragraph (written
+/// into results.json and results.md).
+std::string method_text(const Parameters& parameters);
+
+/// The CSV columns with one line of explanation each.
+std::vector<std::pair<std::string, std::string>> csv_columns();
+
+/// Parses the parameters back from run.json's form.
+/// \throws InputError naming what is missing or malformed.
+Parameters parameters_from_json(const nlohmann::json& j);
+
+}  // namespace jlattn::audit

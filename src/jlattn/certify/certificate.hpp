@@ -1,0 +1,203 @@
+/// \file certificate.hpp
+/// \brief Certification of Definition 2 for given matrices (THEOREM.md
+/// section 5): does \f$\mathrm{softmax}_{\rm rows}(S)\f$, with
+/// \f$S = (X W_Q)(X W_K)^\top\f$ over the reals (optionally divided by
+/// \f$\sqrt d\f$), \f$(\varepsilon, \gamma)\f$-approximate the target A? The stored
+/// doubles are exact binary rationals; nothing else is rounded in the claim.
+///
+/// Filter, then exact: a double-precision pass with a rigorous forward error
+/// bound per score decides most rows; the rows it cannot decide are settled
+/// with exact rational scores and interval logarithms at rising precision.
+///
+/// Three outcomes only (docs/contract.md): **certified** (a proof for this
+/// instance), **refuted** (with a witness \f$(i, j, j')\f$ and an enclosure of
+/// its margin), **undecided** (only when a stated resource limit was hit,
+/// saying what was left).
+///
+/// Proof page: proofs/certificate.md
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "jlattn/proof/definition1_target.hpp"
+#include "jlattn/proof/definition2_approximation.hpp"
+#include "jlattn/core/matrix.hpp"
+#include "jlattn/core/weights.hpp"
+
+namespace jlattn {
+
+/// The outcome of a certification.
+enum class Verdict {
+  certified,  ///< proved for these matrices: every row satisfies R1 and R2
+  refuted,    ///< proved false: the witness violates R1 or R2
+  undecided   ///< a resource limit stopped the exact pass; see the reason
+};
+
+/// "certified", "refuted" or "undecided".
+std::string to_string(Verdict verdict);
+
+/// A closed interval of doubles that contains an exact real value.
+struct Enclosure {
+  double lower = 0.0;
+  double upper = 0.0;
+};
+
+/// A proved violation: \f$j' \in \mathrm{supp}_i\f$ and
+/// R1: \f$j \in \mathrm{supp}_i\f$, \f$\ln(M_{ij}/M_{ij'}) - \ln(A_{ij}/A_{ij'}) - \varepsilon \in \text{margin}\f$;
+/// R2: \f$j \notin \mathrm{supp}_i\f$, \f$\ln(M_{ij}/M_{ij'}) - \ln\gamma \in \text{margin}\f$;
+/// with margin.lower > 0.
+struct CertifiedWitness {
+  std::size_t i = 0, j = 0, j_prime = 0;
+  Condition condition = Condition::R1;
+  Enclosure margin;
+};
+
+/// The matrix product that computes the filter's double-precision scores.
+/// Either way the verdict is the same: the filter's error bound holds for a
+/// dot product summed in any order, with or without fused multiply-add
+/// (proofs/certificate.md), neither library uses a Strassen-type product,
+/// and a row the bound cannot decide goes to the exact pass.
+enum class ScoreProduct {
+  /// Eigen's product (the default): one summation order for every build of
+  /// jlattn, so the reported enclosures are the same bits everywhere.
+  eigen,
+  /// The machine's OpenBLAS (`cblas_dgemm`, one OpenBLAS thread per block of
+  /// rows): several times faster on a processor with wide vectors, but the
+  /// kernel (and so the summation order) is chosen per processor, so the
+  /// enclosures' last digits and the filter/exact split may differ between
+  /// machines. Available when the build found OpenBLAS.
+  openblas
+};
+
+/// Whether this build can use `product`.
+bool score_product_available(ScoreProduct product);
+
+/// "eigen", or "openblas-" followed by the kernel OpenBLAS chose for this processor.
+std::string score_product_name(ScoreProduct product);
+
+/// The resources the certifier may use, and switches for audits and tests.
+struct CertificationLimits {
+  /// Largest working precision (bits) of the interval logarithms.
+  unsigned max_precision_bits = 1u << 14;
+  /// Largest number of exact multiply-adds (rational scores) in the exact pass.
+  std::uint64_t max_exact_multiply_adds = 500'000'000;
+  /// Skip the double-precision filter: every row goes to the exact pass
+  /// (used by tests to compare the filtered verdict with the exact one).
+  bool exact_only = false;
+  /// Decide every row even after a refutation has settled the verdict (for
+  /// audits and tests: then Certificate::row_verdicts is filled).
+  bool all_rows = false;
+  /// Worker threads of the fast pass (0: OpenMP default); the result does
+  /// not depend on it. (While certify runs, Eigen's own threading, and
+  /// OpenBLAS's where the build has it, is set to one thread and restored
+  /// afterwards: don't run other Eigen or BLAS products concurrently in the
+  /// same process expecting them to be multithreaded.)
+  unsigned threads = 0;
+  /// Which product computes the filter's scores (see ScoreProduct).
+  ScoreProduct product = ScoreProduct::eigen;
+};
+
+/// The certificate: the verdict, rigorous bounds on the achieved pair, and
+/// how the verdict was reached.
+struct Certificate {
+  Verdict verdict = Verdict::undecided;
+  double eps = 0.0, gamma = 0.0;
+  bool scaled = false;
+  /// \f$\hat\varepsilon = \max_i \varepsilon_i \in [\text{lower}, \text{upper}]\f$ (upper is
+  /// \f$+\infty\f$ where a row was left undecided without a finite bound).
+  /// When certified, upper \f$\le \varepsilon\f$.
+  Enclosure eps_hat;
+  /// \f$\ln\hat\gamma = \max_i \ell\gamma_i\f$ enclosed (\f$-\infty\f$ when every row is full).
+  Enclosure log_gamma_hat;
+  /// \f$\hat\gamma\f$ enclosed; when certified, upper \f$\le \gamma\f$.
+  Enclosure gamma_hat;
+  /// Present exactly when refuted: the violation in the smallest row that has one.
+  std::optional<CertifiedWitness> witness;
+  std::size_t rows = 0;             ///< L
+  std::size_t rows_fast = 0;        ///< rows decided by the double-precision filter
+  std::size_t rows_exact = 0;       ///< rows decided by the exact pass
+  std::size_t rows_undecided = 0;   ///< rows left undecided (limits hit)
+  unsigned max_precision_used = 0;  ///< largest interval precision the exact pass needed (bits)
+  std::uint64_t exact_multiply_adds = 0;
+  bool fast_pass_used = true;
+  /// The product that computed the filter's scores (score_product_name), or
+  /// empty when the filter did not run.
+  std::string score_product;
+  /// Why the filter was skipped or fell back (e.g. flush-to-zero mode, a
+  /// non-finite score), or empty.
+  std::string fast_pass_note;
+  /// For undecided: which limit was hit and what was left.
+  std::string undecided_reason;
+  /// Each row's own verdict, filled only when CertificationLimits::all_rows.
+  std::vector<Verdict> row_verdicts;
+};
+
+/// Certifies Definition 2 for \f$M = \mathrm{softmax}_{\rm rows}(c\,(X W_Q)(X W_K)^\top)\f$,
+/// \f$c = 1\f$, or \f$c = 1/\sqrt{d}\f$ when `scaled` (d = W_Q.cols()), against A.
+/// \pre X has to be L x m, W_Q and W_K m x d (dense, or selectors such as
+///      Weights::lemma4_query(d), which are never materialised) with L = A.L(), m, d \f$\ge 1\f$; all
+///      entries finite; eps finite and \f$> 0\f$; gamma in (0, 1).
+/// \throws InputError naming a violated precondition (shapes, NaN/Inf, ranges),
+///         or `limits.product` not available in this build.
+/// Guarantee: certified and refuted are proofs about the real-number
+///   semantics of these exact matrices (proofs/certificate.md); the
+///   enclosures contain the exact values. Undecided only when a limit in
+///   `limits` was reached.
+/// Proof page: proofs/certificate.md
+Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
+                    double gamma, bool scaled, const CertificationLimits& limits = {});
+
+/// Theorem 2's checkable condition for one projection R (L x d), certified:
+/// \f$\mu(R) = \max_{l,j} |(RR^\top - I)_{lj}| \le \tau_u = \eta / (k\Delta + (k-1)\rho)\f$.
+/// When it holds, every target with row sparsity \f$\le k\f$ and range \f$\le \rho\f$
+/// satisfies \f$|S_{ij} - B_{ij}| \le \eta\f$ for \f$S = B R R^\top\f$ in real arithmetic, and so
+/// (Lemma 2) \f$(\varepsilon,\gamma)\f$-approximation: one R for all of them. The
+/// emitted \f$X = [\mathrm{fl}(BR) \mid R]\f$ of a particular target is still
+/// certified on its own (certify), because fl(BR) is rounded.
+struct ProjectionCertificate {
+  /// certified: the condition \f$\mu \le \tau_u\f$ is proved; refuted: \f$\mu > \tau_u\f$ is
+  /// proved (which does not show that some target fails: the condition is
+  /// only sufficient); undecided: a limit was hit (precision or work).
+  Verdict verdict = Verdict::undecided;
+  std::size_t L = 0, d = 0, k = 0;
+  double rho = 0.0, eps = 0.0, gamma = 0.0;
+  Enclosure mu;     ///< contains \f$\mu(R)\f$ (upper end valid for every verdict)
+  Enclosure tau_u;  ///< contains \f$\tau_u\f$
+  /// When refuted: an entry \f$(l, j)\f$ with \f$|(RR^\top - I)_{lj}| > \tau_u\f$.
+  std::optional<std::pair<std::size_t, std::size_t>> witness;
+  std::size_t entries_exact = 0;  ///< entries the filter left to exact arithmetic
+  std::string undecided_reason;
+};
+
+/// Certifies Theorem 2's condition for R against the class (k, rho) and (eps, gamma).
+/// \pre R has to be L x d with L, d \f$\ge 1\f$ and finite entries; k \f$\ge 1\f$;
+///      rho finite and \f$\ge 0\f$; eps finite, normal and \f$> 0\f$; gamma in (0, 1).
+/// \throws InputError naming a violated precondition.
+/// Guarantee: certified/refuted are proofs about the stored R in real
+///   arithmetic (filter with rigorous bounds, then exact rationals); the
+///   enclosures contain the exact values.
+/// Proof page: proofs/theorem2-all-targets.md
+ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double rho, double eps, double gamma,
+                                         const CertificationLimits& limits = {});
+
+/// Frees the multiprecision caches MPFR keeps per thread (constants such as
+/// \f$\ln 2\f$, built by the exact pass and by the rigorous bounds). A thread
+/// other than the main one that called certify, certify_projection or
+/// rigorous_bounds calls this before it ends; otherwise those caches are
+/// lost when it exits (MPFR's manual: `mpfr_free_cache2`). The next
+/// multiprecision call on the thread rebuilds them.
+/// Guarantee: none needed (resource release only).
+/// Proof page: proofs/certificate.md
+void release_thread_multiprecision_caches();
+
+/// Why the double-precision filter cannot be trusted in this thread's
+/// floating-point environment (flush-to-zero, denormals-are-zero, a
+/// rounding mode other than to-nearest), or empty when it can.
+std::string floating_point_environment_problem();
+
+}  // namespace jlattn

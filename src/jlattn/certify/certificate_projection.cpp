@@ -1,0 +1,146 @@
+// Theorem 2's checkable condition mu(R) <= tau_u, certified for a stored R
+// (proofs/theorem2-all-targets.md; the filter-then-exact method of
+// proofs/certificate.md applied to the Gram matrix R R^T).
+#include <algorithm>
+#include <cfloat>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/certify/certificate_exact.hpp"
+#include "jlattn/core/directed_rounding.hpp"
+#include "jlattn/core/errors.hpp"
+
+namespace jlattn {
+
+namespace {
+
+using namespace detail;
+
+// tau_u = (eps / 2) / (k Delta + (k - 1) rho), Delta = ln(1/gamma) + eps,
+// enclosed with outward rounding around MPFR's enclosure of ln gamma.
+Enclosure tau_u_enclosure(std::size_t k, double rho, double eps, double gamma) {
+  const Enclosure log_gamma = log_enclosure(gamma);
+  const Enclosure Delta{sub_down(eps, log_gamma.upper), sub_up(eps, log_gamma.lower)};
+  const double kd = static_cast<double>(k), k1 = static_cast<double>(k - 1);
+  const Enclosure denominator{add_down(mul_down(kd, Delta.lower), mul_down(k1, rho)),
+                              add_up(mul_up(kd, Delta.upper), mul_up(k1, rho))};
+  const double eta = eps / 2;  // exact for a normal eps
+  return {div_down(eta, denominator.upper), div_up(eta, denominator.lower)};
+}
+
+// Upper bound on a row's Euclidean norm (as in the score filter).
+double row_norm_upper(const double* x, Eigen::Index n) {
+  double sum = 0.0;
+  for (Eigen::Index c = 0; c < n; ++c) sum += x[c] * x[c];
+  const double nd = static_cast<double>(n);
+  return sqrt_up(div_up(add_up(sum, mul_up(nd, kUnderflowUnit)), down(1.0 - gamma_n_upper(nd + 1))));
+}
+
+}  // namespace
+
+ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double rho, double eps, double gamma,
+                                         const CertificationLimits& limits) {
+  if (R.rows() < 1 || R.cols() < 1) throw InputError("R must have at least one row and one column");
+  if (!R.allFinite()) throw InputError("R has a NaN or infinite entry");
+  if (k < 1) throw InputError("k must be >= 1");
+  if (!(rho >= 0) || !std::isfinite(rho)) throw InputError("rho must be a finite number >= 0");
+  if (!(eps >= 2 * DBL_MIN) || !std::isfinite(eps)) throw InputError("eps must be a finite normal number > 0");
+  if (!(gamma > 0 && gamma < 1)) throw InputError("gamma must be in (0, 1)");
+
+  ProjectionCertificate cert;
+  cert.L = static_cast<std::size_t>(R.rows());
+  cert.d = static_cast<std::size_t>(R.cols());
+  cert.k = k;
+  cert.rho = rho;
+  cert.eps = eps;
+  cert.gamma = gamma;
+  cert.tau_u = tau_u_enclosure(k, rho, eps, gamma);
+
+  const Eigen::Index L = R.rows(), d = R.cols();
+  std::vector<double> norms(static_cast<std::size_t>(L));
+  for (Eigen::Index l = 0; l < L; ++l) norms[static_cast<std::size_t>(l)] = row_norm_upper(R.row(l).data(), d);
+  const double g_d = gamma_n_upper(static_cast<double>(d));
+  const double underflow = mul_up(static_cast<double>(d), kUnderflowUnit);
+  const bool filter = !limits.exact_only && floating_point_environment_problem().empty();
+
+  // Filter: the Gram matrix in row blocks, each entry with the dot-product
+  // bound g_d ||r_l|| ||r_j|| + d 2^-1074; the entries it cannot place on one
+  // side of tau_u are kept for the exact pass.
+  cert.mu = {0.0, 0.0};
+  // Entries left to the exact pass; `bounded`: the filter already bounded
+  // this entry's deviation, so mu's upper end holds even if it is skipped.
+  struct OpenEntry {
+    std::size_t l, j;
+    bool bounded;
+  };
+  std::vector<OpenEntry> open;
+  const Eigen::Index block = std::max<Eigen::Index>(1, std::min<Eigen::Index>(L, (Eigen::Index{1} << 22) / L));
+  Matrix G;
+  for (Eigen::Index l0 = 0; l0 < L; l0 += block) {
+    const Eigen::Index n = std::min(block, L - l0);
+    if (filter) G.noalias() = R.middleRows(l0, n) * R.transpose();
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const auto l = static_cast<std::size_t>(l0 + r);
+      // Only j >= l: R R^T is symmetric, and the exact pass is symmetric too.
+      for (auto j = l; j < static_cast<std::size_t>(L); ++j) {
+        if (!filter) {
+          open.push_back({l, j, false});
+          continue;
+        }
+        const double g = G(r, static_cast<Eigen::Index>(j));
+        const double e = add_up(mul_up(mul_up(g_d, norms[l]), norms[j]), underflow);
+        double lo = sub_down(g, e), hi = add_up(g, e);
+        if (l == j) { lo = sub_down(lo, 1.0); hi = sub_up(hi, 1.0); }
+        if (!std::isfinite(lo) || !std::isfinite(hi)) {
+          open.push_back({l, j, false});
+          continue;
+        }
+        const double dev_upper = std::max(std::abs(lo), std::abs(hi));
+        const double dev_lower = lo > 0 ? lo : (hi < 0 ? -hi : 0.0);
+        cert.mu.lower = std::max(cert.mu.lower, dev_lower);
+        cert.mu.upper = std::max(cert.mu.upper, dev_upper);
+        if (dev_lower > cert.tau_u.upper && !cert.witness) cert.witness = std::make_pair(l, j);
+        else if (dev_upper > cert.tau_u.lower && dev_lower <= cert.tau_u.upper) open.push_back({l, j, true});
+      }
+    }
+  }
+
+  // Exact pass for the open entries (dyadic rationals, no rounding).
+  const std::uint64_t cost_per_entry = static_cast<std::uint64_t>(d);
+  bool undecided = false;
+  for (const OpenEntry& entry : open) {
+    const std::size_t l = entry.l, j = entry.j;
+    if (cert.witness && !limits.all_rows) break;
+    if (cost_per_entry * (cert.entries_exact + 1) > limits.max_exact_multiply_adds) {
+      undecided = true;
+      cert.undecided_reason = "the exact pass budget of " + std::to_string(limits.max_exact_multiply_adds) +
+                              " multiply-adds ran out with " + std::to_string(open.size() - cert.entries_exact) +
+                              " entries of R R^T left";
+      break;
+    }
+    Enclosure deviation;
+    const int side = compare_coherence_entry(R, l, j, k, rho, eps, gamma, limits.max_precision_bits, &deviation);
+    ++cert.entries_exact;
+    cert.mu.upper = std::max(cert.mu.upper, deviation.upper);
+    cert.mu.lower = std::max(cert.mu.lower, deviation.lower);
+    if (side > 0 && !cert.witness) cert.witness = std::make_pair(l, j);
+    if (side == 0 && !undecided) {
+      undecided = true;
+      cert.undecided_reason = "entry (" + std::to_string(l) + ", " + std::to_string(j) +
+                              ") of R R^T - I is not separated from tau_u at " +
+                              std::to_string(limits.max_precision_bits) + " bits (raise --max-precision)";
+    }
+  }
+  if (cert.witness) cert.verdict = Verdict::refuted;
+  else if (undecided) cert.verdict = Verdict::undecided;
+  else cert.verdict = Verdict::certified;
+  // An entry with neither a finite filter bound nor an exact value leaves mu
+  // unbounded above.
+  for (std::size_t n = cert.entries_exact; n < open.size(); ++n)
+    if (!open[n].bounded) cert.mu.upper = detail::kInfinity;
+  return cert;
+}
+
+}  // namespace jlattn

@@ -1,0 +1,438 @@
+// Checks the audit (src/jlattn/audit/audit.hpp, `jlattn audit`, `jlattn audit-merge`):
+// the d search against synthetic oracles (the smallest grid d with count >=
+// threshold on a monotone oracle; the local guarantee on any oracle), the
+// target families, that undecided verdicts never count as successes, and end
+// to end: the same results.csv bytes whatever the thread count, shards joined
+// by audit-merge equal the unsharded run, a resumed run equals the full run,
+// Ctrl-C keeps finished cells, bad arguments give one line and exit 2, and the
+// figures are written. Tiny grids keep it fast.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "jlattn/audit/audit.hpp"
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/bounds/rigorous_bounds.hpp"
+#include "support/cli.hpp"
+#include "support/files.hpp"
+
+extern char** environ;
+
+namespace jlattn::audit {
+namespace {
+
+namespace fs = std::filesystem;
+
+// ---------------------------------------------------------------------------
+// The d grid and the quantile search
+
+TEST(AuditGrid, StartsAtOneEndsAtMaxDAndHoldsEveryPowerOfTwo) {
+  for (std::uint64_t max_d : {1ULL, 2ULL, 7ULL, 1000ULL, 16384ULL})
+    for (unsigned s : {1U, 3U, 8U, 16U}) {
+      const std::vector<std::uint64_t> g = dimension_grid(max_d, s);
+      ASSERT_FALSE(g.empty());
+      EXPECT_EQ(g.front(), 1U);
+      EXPECT_EQ(g.back(), max_d);
+      EXPECT_TRUE(std::is_sorted(g.begin(), g.end()));
+      EXPECT_EQ(std::set<std::uint64_t>(g.begin(), g.end()).size(), g.size());
+      for (std::uint64_t p = 1; p <= max_d; p *= 2) EXPECT_TRUE(std::count(g.begin(), g.end(), p)) << p;
+    }
+  // 8 steps per octave: consecutive points at most ~10% apart above 64.
+  const std::vector<std::uint64_t> g = dimension_grid(4096, 8);
+  for (std::size_t j = 1; j < g.size(); ++j)
+    if (g[j - 1] >= 64) {
+      EXPECT_LE(static_cast<double>(g[j]) / static_cast<double>(g[j - 1]), 1.10);
+    }
+}
+
+// On a non-decreasing count the search returns the smallest grid index that
+// reaches the threshold, with the index below it probed and below the
+// threshold, and never calls the oracle twice for one index.
+RC_GTEST_PROP(AuditSearch, MonotoneOracleGivesTheSmallestGridIndex, ()) {
+  const auto max_d = *rc::gen::inRange<std::uint64_t>(1, 5000);
+  const auto s = *rc::gen::inRange<unsigned>(1, 17);
+  const std::vector<std::uint64_t> grid = dimension_grid(max_d, s);
+  const auto T = *rc::gen::inRange<unsigned>(1, 41);
+  std::vector<unsigned> counts = *rc::gen::container<std::vector<unsigned>>(grid.size(), rc::gen::inRange<unsigned>(0, T + 1));
+  std::sort(counts.begin(), counts.end());
+  const auto stop = *rc::gen::inRange<unsigned>(1, T + 1);
+  const auto t1 = *rc::gen::inRange<unsigned>(1, stop + 1);
+  std::map<std::size_t, int> calls;
+  const std::function<unsigned(std::size_t)> oracle = [&](std::size_t j) {
+    ++calls[j];
+    return counts[j];
+  };
+  std::vector<std::optional<unsigned>> probed;
+  for (unsigned t : {stop, t1}) {
+    const QuantileResult r = search_quantile(grid, t, stop, oracle, probed);
+    const auto first = std::find_if(counts.begin(), counts.end(), [&](unsigned c) { return c >= t; });
+    RC_CLASSIFY(first == counts.end(), "not reached");
+    RC_ASSERT(r.found == (first != counts.end()));
+    if (!r.found) continue;
+    RC_ASSERT(r.index == static_cast<std::size_t>(first - counts.begin()));
+    RC_ASSERT(r.below.has_value() == (r.index > 0));
+    if (r.below) {
+      RC_ASSERT(*r.below + 1 == r.index);
+      RC_ASSERT(probed[*r.below].has_value());
+      RC_ASSERT(counts[*r.below] < t);
+    }
+  }
+  for (const auto& [j, n] : calls) RC_ASSERT(n == 1);
+}
+
+// Without monotonicity, what is promised still holds: the count reaches the
+// threshold at the answer and does not one grid step below.
+RC_GTEST_PROP(AuditSearch, AnyOracleGivesALocalCrossing, ()) {
+  const std::vector<std::uint64_t> grid = dimension_grid(*rc::gen::inRange<std::uint64_t>(1, 3000), 8);
+  const auto T = *rc::gen::inRange<unsigned>(1, 21);
+  const std::vector<unsigned> counts =
+      *rc::gen::container<std::vector<unsigned>>(grid.size(), rc::gen::inRange<unsigned>(0, T + 1));
+  const auto t = *rc::gen::inRange<unsigned>(1, T + 1);
+  std::vector<std::optional<unsigned>> probed;
+  const QuantileResult r = search_quantile(grid, t, t, [&](std::size_t j) { return counts[j]; }, probed);
+  if (!r.found) {
+    for (std::size_t j = 0; j < grid.size(); ++j)
+      if (probed[j]) RC_ASSERT(*probed[j] < t);
+    return;
+  }
+  RC_ASSERT(counts[r.index] >= t);
+  if (r.index > 0) {
+    RC_ASSERT(r.below.has_value());
+    RC_ASSERT(counts[*r.below] < t);
+    RC_ASSERT(*r.below + 1 == r.index);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Target families
+
+Cell cell_of(const std::string& family, std::uint64_t L, std::uint64_t k, double rho) {
+  return Cell{parse_family(family), L, k, k == 1 ? 0.0 : rho, 1.0, 0.1, Projection::gaussian};
+}
+
+TEST(AuditTargets, EveryRowHasKEntriesAndTheRangeStaysWithinRho) {
+  for (const char* family : {"random", "window", "window+global"})
+    for (std::uint64_t k : {1U, 2U, 4U})
+      for (std::uint64_t L : {4U, 9U, 33U}) {
+        const Cell c = cell_of(family, L, k, 1.3862943611198906);
+        const Target A = draw_target(c, 12345);
+        ASSERT_EQ(A.L(), L);
+        for (std::size_t i = 0; i < L; ++i) EXPECT_EQ(A.k_i(i), k) << family << " L=" << L << " k=" << k << " i=" << i;
+        EXPECT_LE(target_range_upper(A), c.rho) << family;
+        if (k >= 2) {
+          EXPECT_GT(A.rho(), 0.99 * c.rho) << family << ": every row spans the class's range";
+        }
+        if (std::string(family) == "window+global") {
+          for (std::size_t i = 0; i < L; ++i) EXPECT_TRUE(A.in_support(i, 0));
+        }
+        if (std::string(family) == "window") {
+          for (std::size_t i = 0; i < L; ++i) EXPECT_TRUE(A.in_support(i, i));
+        }
+      }
+}
+
+TEST(AuditTargets, PermutationIsAPermutationAndDrawsAreReproducible) {
+  const Cell c = cell_of("permutation", 50, 1, 0);
+  const Target A = draw_target(c, 7), B = draw_target(c, 7), C = draw_target(c, 8);
+  std::set<std::size_t> columns;
+  for (std::size_t i = 0; i < 50; ++i) {
+    ASSERT_EQ(A.k_i(i), 1U);
+    columns.insert(A.support(i)[0]);
+  }
+  EXPECT_EQ(columns.size(), 50U);
+  EXPECT_TRUE(A.dense() == B.dense());
+  EXPECT_FALSE(A.dense() == C.dense());
+  const Cell r = cell_of("random", 40, 3, 2.0);
+  EXPECT_TRUE(draw_target(r, 99).dense() == draw_target(r, 99).dense());
+}
+
+TEST(AuditTargets, TrialSeedsDependOnCellAndTrialOnly) {
+  const Cell a = cell_of("random", 64, 2, 1.0), b = cell_of("random", 128, 2, 1.0);
+  EXPECT_EQ(trial_seed(1, a, 0, 5), trial_seed(1, a, 0, 5));
+  EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(1, a, 1, 5));
+  EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(1, b, 0, 5));
+  EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(2, a, 0, 5));
+}
+
+// The audit certifies what the construction emits: a trial's X is construct()'s
+// X at the same d, seed, projection, eps and gamma, bit for bit.
+TEST(AuditTargets, TrialInputIsTheConstructionsX) {
+  for (const char* law : {"gaussian", "achlioptas"}) {
+    Cell c = cell_of("window+global", 24, 3, 1.0);
+    c.projection = parse_projection(law);
+    const std::uint64_t target_seed = trial_seed(7, c, 3, kTargetStream);
+    const std::uint64_t r_seed = trial_seed(7, c, 3, kProjectionStream);
+    const Target A = draw_target(c, target_seed);
+    ConstructionRequest request;
+    request.eps = c.eps;
+    request.gamma = c.gamma;
+    request.seed = r_seed;
+    request.projection = c.projection;
+    request.rule = DimensionRule::given;
+    request.d = 300;
+    request.threads = 2;
+    const Construction built = construct(A, request);
+    EXPECT_TRUE(built.X == trial_input(c, A, r_seed, 300)) << law;
+  }
+}
+
+TEST(AuditCells, KOneCellsAreListedOnceWithRhoZeroAndBadCellsAreRefused) {
+  Parameters p;
+  p.L = {8, 16};
+  p.k = {1, 2};
+  p.rho = {0.0, 1.0};
+  const std::vector<Cell> cs = cells(p);
+  EXPECT_EQ(cs.size(), 2U + 4U);  // k = 1: two L; k = 2: two L times two rho
+  for (const Cell& c : cs)
+    if (c.k == 1) {
+      EXPECT_EQ(c.rho, 0.0);
+    }
+  p.k = {2, 32};
+  EXPECT_THROW(cells(p), InputError);  // k > L
+  p.k = {2};
+  p.families = {parse_family("permutation")};
+  EXPECT_THROW(cells(p), InputError);  // permutation needs k = 1
+  EXPECT_THROW(parse_family("windows"), InputError);
+  EXPECT_THROW(parse_shard("3/2"), InputError);
+  EXPECT_THROW(parse_shard("0/2"), InputError);
+  EXPECT_THROW(parse_shard("1/"), InputError);
+  EXPECT_EQ(parse_shard("2/3").index, 2U);
+}
+
+// ---------------------------------------------------------------------------
+// One cell
+
+Parameters tiny() {
+  Parameters p;
+  p.L = {8};
+  p.k = {2};
+  p.trials = 4;
+  p.max_d = 1024;
+  return p;
+}
+
+// Undecided is never a success: with limits that leave every row undecided,
+// no probe has a certified trial and no quantile is found.
+TEST(AuditCell, UndecidedNeverCountsAsSuccess) {
+  const Parameters p = tiny();
+  const Cell c = cells(p).front();
+  Hooks hooks;
+  hooks.adjust_limits = [](CertificationLimits& limits) {
+    limits.exact_only = true;
+    limits.max_exact_multiply_adds = 0;
+  };
+  const nlohmann::json r = run_cell(p, c, nullptr, 1, hooks);
+  unsigned undecided = 0;
+  for (const auto& probe : r.at("search").at("probes")) {
+    EXPECT_EQ(probe.at("certified").get<unsigned>(), 0U) << probe.dump();
+    undecided += probe.at("undecided").get<unsigned>();
+  }
+  EXPECT_GT(undecided, 0U);
+  EXPECT_FALSE(r.at("search").at("d_50").at("found").get<bool>());
+  EXPECT_FALSE(r.at("search").at("d_1_minus_delta").at("found").get<bool>());
+  for (const auto& b : r.at("bounds"))
+    if (!b.at("measured").is_null()) {
+      EXPECT_EQ(b.at("measured").at("certified").get<unsigned>(), 0U) << b.dump();
+    }
+}
+
+TEST(AuditCell, CountsAddUpAndTheThresholdsAreThoseOfTheDefinition) {
+  Parameters p = tiny();
+  p.trials = 20;
+  p.max_d = 2048;
+  p.delta = 0.05;
+  const Cell c = cells(p).front();
+  const nlohmann::json r = run_cell(p, c, nullptr, 2);
+  EXPECT_EQ(r.at("search").at("d_50").at("threshold").get<unsigned>(), 10U);
+  EXPECT_EQ(r.at("search").at("d_1_minus_delta").at("threshold").get<unsigned>(), 19U);
+  for (const auto& probe : r.at("search").at("probes"))
+    EXPECT_EQ(probe.at("certified").get<unsigned>() + probe.at("refuted").get<unsigned>() +
+                  probe.at("undecided").get<unsigned>(),
+              20U);
+  const auto& q = r.at("search").at("d_1_minus_delta");
+  ASSERT_TRUE(q.at("found").get<bool>());
+  EXPECT_GE(q.at("counts").at("certified").get<unsigned>(), 19U);
+  EXPECT_LT(q.at("step_below").at("counts").at("certified").get<unsigned>(), 19U);
+  // The trivial baseline d = L is certified in every trial.
+  for (const auto& b : r.at("bounds"))
+    if (b.at("name") == "trivial") {
+      EXPECT_EQ(b.at("measured").at("certified").get<unsigned>(), 20U);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The command line, end to end
+
+using testing::CliRun;
+using testing::slurp;
+
+class AuditCli : public testing::ScratchDirTest {
+ protected:
+  AuditCli() : ScratchDirTest("jlattn_audit_") {}
+
+  // Standard output goes to /dev/null: only the exit code and stderr are looked at.
+  CliRun jlattn(const std::string& args) const { return testing::run_jlattn(args, dir_, {.capture_stdout = false}); }
+
+  // A grid of six small cells (eps = 2 keeps d small: well under a second in all).
+  static std::string grid() { return "--L 8,12,16 --k 1,2 --eps 2 --trials 4 --max-d 256 --no-plots --quiet"; }
+
+  std::string out(const std::string& name) const { return (dir_ / name).string(); }
+};
+
+TEST_F(AuditCli, SameResultsWhateverTheThreadCount) {
+  ASSERT_EQ(jlattn("audit " + grid() + " --threads 1 --out " + out("t1")).exit_code, 0) << slurp(dir_ / "stderr");
+  ASSERT_EQ(jlattn("audit " + grid() + " --threads 2 --out " + out("t2")).exit_code, 0) << slurp(dir_ / "stderr");
+  const std::string csv = slurp(dir_ / "t1" / "results.csv");
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 7);
+  EXPECT_EQ(csv, slurp(dir_ / "t2" / "results.csv"));
+  EXPECT_EQ(slurp(dir_ / "t1" / "results.json"), slurp(dir_ / "t2" / "results.json"));
+  EXPECT_EQ(slurp(dir_ / "t1" / "results.md"), slurp(dir_ / "t2" / "results.md"));
+  EXPECT_TRUE(fs::exists(dir_ / "t1" / "timings.json"));
+  EXPECT_EQ(slurp(dir_ / "t1" / "results.json").find("wall"), std::string::npos) << "results hold no time";
+}
+
+TEST_F(AuditCli, ShardsJoinedByMergeEqualTheUnshardedRun) {
+  ASSERT_EQ(jlattn("audit " + grid() + " --out " + out("all")).exit_code, 0);
+  ASSERT_EQ(jlattn("audit " + grid() + " --shard 1/2 --out " + out("s1")).exit_code, 0);
+  ASSERT_EQ(jlattn("audit " + grid() + " --shard 2/2 --out " + out("s2")).exit_code, 0);
+  EXPECT_NE(slurp(dir_ / "s1" / "results.csv"), slurp(dir_ / "all" / "results.csv"));  // half the cells
+  const CliRun m = jlattn("audit-merge " + out("s1") + " " + out("s2") + " --no-plots --out " + out("merged"));
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  EXPECT_EQ(slurp(dir_ / "merged" / "results.csv"), slurp(dir_ / "all" / "results.csv"));
+  EXPECT_EQ(slurp(dir_ / "merged" / "results.json"), slurp(dir_ / "all" / "results.json"));
+  // Shards of different commands are refused.
+  ASSERT_EQ(jlattn("audit " + grid() + " --seed 5 --shard 2/2 --out " + out("other")).exit_code, 0);
+  const CliRun bad = jlattn("audit-merge " + out("s1") + " " + out("other") + " --no-plots --out " + out("bad"));
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("different audit command"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("seed"), std::string::npos) << bad.err;
+}
+
+TEST_F(AuditCli, ResumeAfterLosingCellsEqualsTheFullRun) {
+  ASSERT_EQ(jlattn("audit " + grid() + " --out " + out("r")).exit_code, 0);
+  const std::string full = slurp(dir_ / "r" / "results.csv");
+  int removed = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "r" / "cells"))
+    if (e.path().string().find("-k2-") != std::string::npos && e.path().extension() == ".json" &&
+        e.path().string().find(".timing") == std::string::npos) {
+      fs::remove(e.path());
+      ++removed;
+    }
+  ASSERT_EQ(removed, 3);
+  fs::remove(dir_ / "r" / "results.csv");
+  // Without --quiet, so that the summary line says how many cells were already finished.
+  const CliRun again = jlattn("audit --L 8,12,16 --k 1,2 --eps 2 --trials 4 --max-d 256 --no-plots --out " + out("r"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("3 already finished"), std::string::npos) << again.err;
+  EXPECT_EQ(slurp(dir_ / "r" / "results.csv"), full);
+  // Another command on the same directory is refused.
+  const CliRun other = jlattn("audit " + grid() + " --trials 5 --out " + out("r"));
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("trials"), std::string::npos) << other.err;
+}
+
+TEST_F(AuditCli, BadArgumentsGiveOneLineAndExitTwo) {
+  for (const std::string args :
+       {"--L 64,,128", "--L 64,abc", "--L 64,64", "--eps 1,x", "--shard 3/2", "--shard 0/1", "--target-family windows",
+        "--target-family permutation --k 2", "--k 4 --L 2", "--gamma 1", "--trials 0", "--projection normal",
+        "--L ''"}) {
+    const CliRun r = jlattn("audit " + args + " --out " + out("x"));
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("jlattn: error: ", 0), 0U) << args << ": " << r.err;
+  }
+  EXPECT_EQ(jlattn("audit-merge " + out("nothing") + " --out " + out("y")).exit_code, 2);
+}
+
+// Every target family runs end to end, a file target with its own L, k, rho.
+TEST_F(AuditCli, EveryFamilyRuns) {
+  std::ofstream(dir_ / "A.mtx") << "%%MatrixMarket matrix coordinate real general\n6 6 11\n"
+                                   "1 1 1\n1 2 2\n2 1 3\n2 2 1\n3 1 1\n3 3 4\n4 1 2\n4 4 1\n5 1 1\n5 5 1\n6 1 1\n";
+  const CliRun r = jlattn("audit --L 8 --k 1,2 --eps 2 --trials 3 --max-d 256 --no-plots --quiet --target-family "
+                          "random,window,window+global,permutation,file:" + (dir_ / "A.mtx").string() +
+                          " --out " + out("f"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json results = nlohmann::json::parse(slurp(dir_ / "f" / "results.json"));
+  EXPECT_EQ(results.at("cells").size(), 2U + 2U + 2U + 1U + 1U);
+  EXPECT_TRUE(results.at("complete").get<bool>());
+  for (const auto& c : results.at("cells"))
+    if (c.at("cell").at("family").get<std::string>().rfind("file:", 0) == 0) {
+      EXPECT_EQ(c.at("cell").at("L").get<unsigned>(), 6U);
+      EXPECT_EQ(c.at("cell").at("k").get<unsigned>(), 2U);
+    }
+}
+
+// Ctrl-C: the finished cells stay, exit 130, and rerunning completes the
+// same results as an uninterrupted run.
+TEST_F(AuditCli, InterruptKeepsFinishedCellsAndRerunResumes) {
+  const std::string args = "--L 8,12,16,20,24,28,32 --k 2 --eps 2 --trials 6 --max-d 512 --no-plots --quiet";
+  ASSERT_EQ(jlattn("audit " + args + " --out " + out("ref")).exit_code, 0);
+  std::vector<std::string> argv = {JLATTN_CLI, "audit"};
+  std::istringstream words(args + " --threads 1 --out " + out("int"));
+  for (std::string w; words >> w;) argv.push_back(w);
+  std::vector<char*> cargv;
+  for (std::string& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, JLATTN_CLI, nullptr, nullptr, cargv.data(), environ), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(dir_ / "int" / "cells")) {
+      bool any = false;
+      for (const auto& e : fs::directory_iterator(dir_ / "int" / "cells"))
+        any = any || e.path().filename().string().rfind("random", 0) == 0;
+      if (any) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  const int code = WEXITSTATUS(status);
+  EXPECT_TRUE(code == 130 || code == 0) << code;  // 0 only if it finished before the signal
+  if (code == 130) {
+    EXPECT_FALSE(fs::exists(dir_ / "int" / "results.csv"));
+  }
+  EXPECT_TRUE(fs::exists(dir_ / "int" / "run.json"));
+  ASSERT_EQ(jlattn("audit " + args + " --out " + out("int")).exit_code, 0);
+  EXPECT_EQ(slurp(dir_ / "int" / "results.csv"), slurp(dir_ / "ref" / "results.csv"));
+}
+
+// The figures: SVG and PNG files that are what they say they are.
+TEST_F(AuditCli, WritesFiguresWhenMatplotlibIsThere) {
+  if (std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0 &&
+      std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "no python3 with matplotlib (tools/install-deps.sh installs python3-matplotlib)";
+  const CliRun r = jlattn("audit --L 8,16 --k 1 --eps 2 --trials 3 --max-d 256 --quiet --out " + out("fig"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* stem : {"d_vs_L", "success_vs_d"}) {
+    const std::string png = slurp(dir_ / "fig" / (std::string(stem) + ".png"));
+    ASSERT_GT(png.size(), 8U) << stem;
+    EXPECT_EQ(png.substr(1, 3), "PNG") << stem;
+    const std::string svg = slurp(dir_ / "fig" / (std::string(stem) + ".svg"));
+    EXPECT_NE(svg.find("<svg"), std::string::npos) << stem;
+  }
+  EXPECT_NE(slurp(dir_ / "fig" / "d_vs_L.svg").find("d = L"), std::string::npos) << "the trivial line is labelled";
+}
+
+}  // namespace
+}  // namespace jlattn::audit

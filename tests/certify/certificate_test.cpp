@@ -1,0 +1,441 @@
+// Checks the certifier (proofs/certificate.md): its verdicts agree with an
+// independent 332-bit oracle at the margins, the filter never changes a row's
+// verdict, and "certified" is never said of a false instance.
+#include <gtest/gtest.h>
+#include <rapidcheck/gtest.h>
+
+#include <boost/multiprecision/mpfr.hpp>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/proof/lemma4_adaptive_input.hpp"
+#include "jlattn/core/weights.hpp"
+#include "support/generators.hpp"
+
+namespace jlattn {
+namespace {
+
+// 100 decimal digits = 332 bits: the independent oracle.
+using Big = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<100>>;
+
+// An instance whose real scores are exactly the given doubles: X = [S | I_L]
+// with Lemma 4's selectors (d = L), so X W_Q = S and X W_K = I exactly.
+struct Instance {
+  Matrix X;
+  Weights W_Q, W_K;
+};
+
+Instance with_scores(const Matrix& S) {
+  const Eigen::Index L = S.rows();
+  Instance inst{Matrix(L, 2 * L), Weights::lemma4_query(static_cast<std::size_t>(L)),
+                Weights::lemma4_key(static_cast<std::size_t>(L))};
+  inst.X << S, Matrix::Identity(L, L);
+  return inst;
+}
+
+// The oracle's per-row verdict of Definition 2 for M = softmax(c S), from the
+// definition itself (every pair), at 332 bits.
+std::vector<bool> oracle_rows(const Target& A, const Matrix& S, double eps, double gamma, double d, bool scaled) {
+  const Big c = scaled ? Big(1 / sqrt(Big(d))) : Big(1);
+  std::vector<bool> holds;
+  for (std::size_t i = 0; i < A.L(); ++i) {
+    bool ok = true;
+    const auto Si = [&](std::size_t j) { return Big(c * Big(S(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)))); };
+    for (std::size_t jp : A.support(i)) {
+      for (std::size_t j = 0; j < A.L(); ++j) {
+        const Big diff = Si(j) - Si(jp);
+        if (A.in_support(i, j)) {
+          const Big D = abs(Big(diff - log(Big(A.value(i, j)) / Big(A.value(i, jp)))));
+          if (D > Big(eps)) ok = false;
+        } else if (diff > log(Big(gamma))) {
+          ok = false;
+        }
+      }
+    }
+    holds.push_back(ok);
+  }
+  return holds;
+}
+
+// The products this build offers for the filter's scores (ScoreProduct).
+std::vector<ScoreProduct> available_products() {
+  std::vector<ScoreProduct> products{ScoreProduct::eigen};
+  if (score_product_available(ScoreProduct::openblas)) products.push_back(ScoreProduct::openblas);
+  return products;
+}
+
+Verdict oracle_verdict(const std::vector<bool>& rows) {
+  for (bool ok : rows)
+    if (!ok) return Verdict::refuted;
+  return Verdict::certified;
+}
+
+// The witness must be a real violation, recomputed by the oracle.
+void expect_true_witness(const Target& A, const Matrix& S, const Certificate& cert, double d) {
+  ASSERT_TRUE(cert.witness.has_value());
+  const CertifiedWitness& w = *cert.witness;
+  EXPECT_GT(w.margin.lower, 0.0);
+  EXPECT_LE(w.margin.lower, w.margin.upper);
+  const Big c = cert.scaled ? Big(1 / sqrt(Big(d))) : Big(1);
+  const Big diff = c * (Big(S(static_cast<Eigen::Index>(w.i), static_cast<Eigen::Index>(w.j))) -
+                        Big(S(static_cast<Eigen::Index>(w.i), static_cast<Eigen::Index>(w.j_prime))));
+  ASSERT_TRUE(A.in_support(w.i, w.j_prime));
+  Big margin;
+  if (w.condition == Condition::R1) {
+    ASSERT_TRUE(A.in_support(w.i, w.j));
+    margin = diff - log(Big(A.value(w.i, w.j)) / Big(A.value(w.i, w.j_prime))) - Big(cert.eps);
+  } else {
+    ASSERT_FALSE(A.in_support(w.i, w.j));
+    margin = diff - log(Big(cert.gamma));
+  }
+  EXPECT_GT(margin, 0) << "witness (" << w.i << ", " << w.j << ", " << w.j_prime << ") does not violate";
+  EXPECT_LE(Big(w.margin.lower), margin);
+  EXPECT_GE(Big(w.margin.upper), margin);
+}
+
+double next_up(double x) { return std::nextafter(x, std::numeric_limits<double>::infinity()); }
+double next_down(double x) { return std::nextafter(x, -std::numeric_limits<double>::infinity()); }
+
+struct MarginCase {
+  const char* name;
+  Target A;
+  Matrix S;
+  double eps, gamma;
+  bool scaled;
+};
+
+// A 4-token instance whose row 0 sits at a margin and whose other rows are
+// far inside; d = L = 4, so the scaled convention divides by exactly 2.
+MarginCase margin_case(const char* name, std::vector<TargetEntry> row0, double s00, double s01, double s02,
+                       double eps, double gamma, bool scaled) {
+  std::vector<TargetEntry> entries = std::move(row0);
+  for (std::size_t i = 1; i < 4; ++i) entries.push_back({i, i, 1.0});
+  Matrix S = Matrix::Constant(4, 4, -100.0);
+  for (Eigen::Index i = 1; i < 4; ++i) S(i, i) = 0.0;
+  S(0, 0) = s00;
+  S(0, 1) = s01;
+  S(0, 2) = s02;
+  S(0, 3) = -100.0;
+  return {name, Target::from_entries(4, std::move(entries)), S, eps, gamma, scaled};
+}
+
+std::vector<MarginCase> margin_cases() {
+  std::vector<MarginCase> cases;
+  const double eps = 0.75, gamma = 0.1;
+  for (bool scaled : {false, true}) {
+    const double c = scaled ? 2.0 : 1.0;  // scores are divided by sqrt(4) = 2 when scaled
+    // R1 with equal weights: ln(A_00 / A_01) = 0, the condition is rational.
+    const std::vector<TargetEntry> equal = {{0, 0, 1.0}, {0, 1, 1.0}};
+    cases.push_back(margin_case("R1 tie, exact equality", equal, c * eps, 0.0, -100.0, eps, gamma, scaled));
+    cases.push_back(margin_case("R1 tie, one ulp over", equal, next_up(c * eps), 0.0, -100.0, eps, gamma, scaled));
+    cases.push_back(margin_case("R1 tie, one ulp under", equal, next_down(c * eps), 0.0, -100.0, eps, gamma, scaled));
+    // R1 with unequal weights: ln 3 is irrational, so the margin is never zero.
+    const std::vector<TargetEntry> unequal = {{0, 0, 3.0}, {0, 1, 1.0}};
+    const double target = c * (std::log(3.0) + eps);
+    for (double s : {next_down(next_down(target)), next_down(target), target, next_up(target), next_up(next_up(target))})
+      cases.push_back(margin_case("R1 ln 3, within two ulps", unequal, s, 0.0, -100.0, eps, gamma, scaled));
+    // R2: an off-support score against ln gamma (irrational), within ulps.
+    const std::vector<TargetEntry> single = {{0, 0, 1.0}};
+    const double r2 = c * std::log(gamma);
+    for (double s : {next_down(next_down(r2)), next_down(r2), r2, next_up(r2), next_up(next_up(r2))})
+      cases.push_back(margin_case("R2 ln gamma, within two ulps", single, 0.0, s, -100.0, eps, gamma, scaled));
+    // Holds by less than 1e-15 (relative), in R1 and in R2.
+    cases.push_back(margin_case("R1 holds by < 1e-15", unequal, c * (std::log(3.0) + eps) * (1 - 1e-16), 0.0, -100.0,
+                                eps, gamma, scaled));
+    cases.push_back(margin_case("R2 holds by < 1e-15", single, 0.0, c * std::log(gamma) * (1 + 1e-16), -100.0, eps,
+                                gamma, scaled));
+  }
+  return cases;
+}
+
+// The margin instances: holds with exact equality, misses by one ulp, holds
+// by less than 1e-15, in R1 and R2, scaled and unscaled. The certifier's
+// verdict matches the oracle every time, with and without the filter.
+TEST(Certificate, MarginInstancesMatchTheOracle) {
+  int certified = 0, refuted = 0;
+  for (const MarginCase& m : margin_cases()) {
+    SCOPED_TRACE(std::string(m.name) + (m.scaled ? " (scaled)" : ""));
+    const Instance inst = with_scores(m.S);
+    const Verdict expected = oracle_verdict(oracle_rows(m.A, m.S, m.eps, m.gamma, 4, m.scaled));
+    for (const ScoreProduct product : available_products())
+    for (bool exact_only : {false, true}) {
+      CertificationLimits limits;
+      limits.exact_only = exact_only;
+      limits.product = product;
+      const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled, limits);
+      ASSERT_EQ(cert.verdict, expected) << "exact_only = " << exact_only << ", " << score_product_name(product);
+      if (cert.verdict == Verdict::certified) {
+        EXPECT_LE(cert.eps_hat.upper, m.eps);
+        EXPECT_LE(cert.gamma_hat.upper, m.gamma);
+      } else {
+        expect_true_witness(m.A, m.S, cert, 4);
+        EXPECT_EQ(cert.witness->i, 0u);
+      }
+    }
+    (expected == Verdict::certified ? certified : refuted)++;
+  }
+  // The family really straddles the margins.
+  EXPECT_GE(certified, 8);
+  EXPECT_GE(refuted, 8);
+}
+
+// The margin instances need the exact pass: the filter alone cannot decide
+// a row at a one-ulp margin, and the certificate says how many rows went there.
+TEST(Certificate, MarginRowsGoToTheExactPass) {
+  const MarginCase m = margin_cases()[0];  // R1 tie with exact equality
+  const Instance inst = with_scores(m.S);
+  const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled);
+  EXPECT_EQ(cert.verdict, Verdict::certified);
+  EXPECT_EQ(cert.rows_exact, 1u);
+  EXPECT_EQ(cert.rows_fast, 3u);
+  EXPECT_EQ(cert.eps_hat.upper, m.eps);  // eps_hat = eps exactly
+}
+
+// Random instances near the margin: the filtered verdict equals the
+// exact-only verdict on every row, and both equal the oracle's. Weights are
+// 1 or 2 (so equal-weight pairs, whose R1 condition is rational, are common),
+// scores lie on the grid Z/8, eps = 1/2 is on the grid (so R1 often holds
+// with exact equality), and ln gamma is within rounding of -9/4 (so R2 often
+// sits within the filter's error of its threshold).
+RC_GTEST_PROP(Certificate, FilterNeverChangesARowVerdict, ()) {
+  const auto L = *rc::gen::inRange<Eigen::Index>(2, 9);
+  std::vector<TargetEntry> entries;
+  for (Eigen::Index i = 0; i < L; ++i)
+    for (Eigen::Index j = 0; j < L; ++j)
+      if (j == i || *rc::gen::inRange(0, 3) == 0)
+        entries.push_back({static_cast<std::size_t>(i), static_cast<std::size_t>(j), *rc::gen::elementOf(std::vector<double>{1.0, 1.0, 2.0})});
+  const Target A = Target::from_entries(static_cast<std::size_t>(L), entries);
+  const double eps = 0.5, gamma = std::exp(-2.25);
+  Matrix S(L, L);
+  for (Eigen::Index i = 0; i < L; ++i)
+    for (Eigen::Index j = 0; j < L; ++j) {
+      const bool on = A.in_support(static_cast<std::size_t>(i), static_cast<std::size_t>(j));
+      const double base = on ? std::round(8 * std::log(A.value(static_cast<std::size_t>(i), static_cast<std::size_t>(j)))) / 8 : -2.25;
+      S(i, j) = base + (*rc::gen::inRange(-4, 5)) / 8.0;
+    }
+  const bool scaled = *rc::gen::arbitrary<bool>();
+  const Instance inst = with_scores(S);
+  CertificationLimits filtered_limits, exact_limits;
+  filtered_limits.all_rows = exact_limits.all_rows = true;
+  exact_limits.exact_only = true;
+  const Certificate filtered = certify(A, inst.X, inst.W_Q, inst.W_K, eps, gamma, scaled, filtered_limits);
+  const Certificate exact = certify(A, inst.X, inst.W_Q, inst.W_K, eps, gamma, scaled, exact_limits);
+  const std::vector<bool> oracle = oracle_rows(A, S, eps, gamma, static_cast<double>(L), scaled);
+  RC_CLASSIFY(filtered.rows_exact > 0, "filter left rows to the exact pass");
+  RC_CLASSIFY(filtered.verdict == Verdict::refuted, "refuted");
+  RC_ASSERT(filtered.row_verdicts.size() == A.L());
+  for (std::size_t i = 0; i < A.L(); ++i) {
+    RC_ASSERT(filtered.row_verdicts[i] == exact.row_verdicts[i]);
+    RC_ASSERT(filtered.row_verdicts[i] == (oracle[i] ? Verdict::certified : Verdict::refuted));
+  }
+  RC_ASSERT(filtered.verdict == exact.verdict);
+  // The same with the other score product, where the build has it.
+  if (score_product_available(ScoreProduct::openblas)) {
+    CertificationLimits openblas_limits = filtered_limits;
+    openblas_limits.product = ScoreProduct::openblas;
+    const Certificate other = certify(A, inst.X, inst.W_Q, inst.W_K, eps, gamma, scaled, openblas_limits);
+    for (std::size_t i = 0; i < A.L(); ++i) RC_ASSERT(other.row_verdicts[i] == exact.row_verdicts[i]);
+  }
+}
+
+// The two score products (ScoreProduct) on constructed instances: every
+// row's verdict is the same, and the enclosures of eps_hat and gamma_hat,
+// which both contain the exact values, intersect. Where the build has no
+// OpenBLAS, asking for it is refused with InputError instead.
+RC_GTEST_PROP(Certificate, ScoreProductsAgreeOnConstructedInstances, ()) {
+  const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 40, .max_k = 3});
+  const Target& A = drawn.A;
+  ConstructionRequest request;
+  request.rule = DimensionRule::given;
+  request.d = *rc::gen::inRange<std::size_t>(1, 300);
+  request.seed = *rc::gen::arbitrary<std::uint32_t>();
+  const Construction c = construct(A, request);
+  const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
+  CertificationLimits eigen_limits, openblas_limits;
+  eigen_limits.all_rows = openblas_limits.all_rows = true;
+  openblas_limits.product = ScoreProduct::openblas;
+  const Certificate a = certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, eigen_limits);
+  RC_ASSERT(a.score_product == "eigen");
+  if (!score_product_available(ScoreProduct::openblas)) {
+    RC_ASSERT_THROWS_AS(certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, openblas_limits), InputError);
+    return;
+  }
+  const Certificate b = certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, openblas_limits);
+  RC_ASSERT(b.score_product.rfind("openblas-", 0) == 0);
+  RC_CLASSIFY(a.verdict == Verdict::certified, "certified");
+  RC_CLASSIFY(a.rows_exact > 0 || b.rows_exact > 0, "exact pass used");
+  RC_ASSERT(a.verdict == b.verdict);
+  RC_ASSERT(a.row_verdicts == b.row_verdicts);
+  RC_ASSERT(std::max(a.eps_hat.lower, b.eps_hat.lower) <= std::min(a.eps_hat.upper, b.eps_hat.upper));
+  RC_ASSERT(std::max(a.log_gamma_hat.lower, b.log_gamma_hat.lower) <=
+            std::min(a.log_gamma_hat.upper, b.log_gamma_hat.upper));
+}
+
+// The design card's property: certify(construct(A)) at d* is certified for
+// random targets (delta = 1e-6, as in the Theorem 1 test), and the same X
+// against a target with one weight moved by a factor e^(2 eps + 0.01) in a
+// row with k_i >= 2 is refuted with a true witness in that row.
+RC_GTEST_PROP(Certificate, ConstructionAtDStarIsCertifiedAndAPerturbedTargetIsRefuted, ()) {
+  const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 24, .max_k = 3});
+  const Target& A = drawn.A;
+  ConstructionRequest request;
+  request.eps = 1.0;
+  request.gamma = 0.1;
+  request.delta = 1e-6;
+  request.seed = *rc::gen::arbitrary<std::uint64_t>();
+  const Construction c = construct(A, request);
+  const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
+  const Certificate cert = certify(A, c.X, W_Q, W_K, request.eps, request.gamma, false);
+  RC_ASSERT(cert.verdict == Verdict::certified);
+  RC_ASSERT(cert.eps_hat.upper <= request.eps);
+  RC_ASSERT(cert.eps_hat.lower <= c.evaluation.eps_hat + 1e-9);
+
+  std::vector<std::size_t> rows_with_pairs;
+  for (std::size_t i = 0; i < A.L(); ++i)
+    if (A.k_i(i) >= 2) rows_with_pairs.push_back(i);
+  RC_CLASSIFY(rows_with_pairs.empty(), "no row with two support entries");
+  if (rows_with_pairs.empty()) return;
+  const std::size_t i = *rc::gen::elementOf(rows_with_pairs);
+  std::vector<TargetEntry> entries;
+  for (std::size_t r = 0; r < A.L(); ++r)
+    for (std::size_t n = 0; n < A.k_i(r); ++n)
+      entries.push_back({r, A.support(r)[n], A.weights(r)[n] * (r == i && n == 0 ? std::exp(2 * request.eps + 0.01) : 1.0)});
+  const Target perturbed = Target::from_entries(A.L(), entries);
+  const Certificate refuted = certify(perturbed, c.X, W_Q, W_K, request.eps, request.gamma, false);
+  RC_ASSERT(refuted.verdict == Verdict::refuted);
+  RC_ASSERT(refuted.witness.has_value());
+  RC_ASSERT(refuted.witness->i == i);
+  RC_ASSERT(refuted.witness->condition == Condition::R1);
+  RC_ASSERT(refuted.witness->margin.lower > 0.0);
+}
+
+// Large magnitudes: with |X| near 1e155 the double scores overflow, so the
+// filter falls back and the exact pass decides; with |X| near 1e-160 the
+// scores are subnormal and the underflow term keeps the filter honest. Either
+// way the verdict is the oracle's, computed from the stored doubles.
+TEST(Certificate, LargeAndSubnormalMagnitudesNeverGiveAWrongVerdict) {
+  const Target A = Target::from_entries(3, {{0, 0, 1.0}, {0, 1, 2.0}, {1, 1, 1.0}, {2, 2, 1.0}, {2, 0, 1.0}});
+  Matrix S(3, 3);
+  S << 0.0, std::log(2.0), -50.0, -50.0, 0.0, -50.0, 0.0, -50.0, 0.0;
+  for (double scale : {1e155, 1e150, 1e-160, 1e-155}) {
+    SCOPED_TRACE(scale);
+    // X = [S scale | scale I]: score (i, j) is exactly X_ij * scale (one term).
+    Matrix X(3, 6);
+    X << S * scale, scale * Matrix::Identity(3, 3);
+    for (double eps : {0.5, 1e-300}) {
+      const Certificate cert = certify(A, X, Weights::lemma4_query(3), Weights::lemma4_key(3), eps, 0.1, false);
+      std::vector<bool> holds;
+      for (std::size_t i = 0; i < 3; ++i) {
+        bool ok = true;
+        const auto s = [&](std::size_t j) {
+          return Big(Big(X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) *
+                     Big(X(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(3 + j))));
+        };
+        for (std::size_t jp : A.support(i))
+          for (std::size_t j = 0; j < 3; ++j) {
+            const Big diff = s(j) - s(jp);
+            if (A.in_support(i, j)) {
+              if (abs(Big(diff - log(Big(A.value(i, j)) / Big(A.value(i, jp))))) > Big(eps)) ok = false;
+            } else if (diff > log(Big(0.1))) {
+              ok = false;
+            }
+          }
+        holds.push_back(ok);
+      }
+      EXPECT_EQ(cert.verdict, oracle_verdict(holds)) << cert.fast_pass_note;
+      EXPECT_NE(cert.verdict, Verdict::undecided) << cert.undecided_reason;
+    }
+  }
+}
+
+// A general (non-selector) W_Q, W_K: the two-stage error bound is used and
+// the verdict still matches the exact-only pass.
+RC_GTEST_PROP(Certificate, GeneralWeightsAgreeWithTheExactPass, ()) {
+  const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 6, .max_k = 2});
+  const Target& A = drawn.A;
+  const auto L = static_cast<Eigen::Index>(A.L());
+  const auto m = *rc::gen::inRange<Eigen::Index>(1, 6);
+  const auto d = *rc::gen::inRange<Eigen::Index>(1, 5);
+  Matrix X(L, m), W_Q(m, d), W_K(m, d);
+  for (Eigen::Index r = 0; r < L; ++r)
+    for (Eigen::Index c = 0; c < m; ++c) X(r, c) = (*rc::gen::inRange(-40, 41)) / 8.0;
+  for (Eigen::Index r = 0; r < m; ++r)
+    for (Eigen::Index c = 0; c < d; ++c) {
+      W_Q(r, c) = (*rc::gen::inRange(-20, 21)) / 16.0;
+      W_K(r, c) = (*rc::gen::inRange(-20, 21)) / 16.0;
+    }
+  const bool scaled = *rc::gen::arbitrary<bool>();
+  CertificationLimits all, exact;
+  all.all_rows = exact.all_rows = true;
+  exact.exact_only = true;
+  const Certificate a = certify(A, X, Weights::from_matrix(W_Q), Weights::from_matrix(W_K), 1.0, 0.2, scaled, all);
+  const Certificate b = certify(A, X, Weights::from_matrix(W_Q), Weights::from_matrix(W_K), 1.0, 0.2, scaled, exact);
+  RC_CLASSIFY(a.verdict == Verdict::certified, "certified");
+  RC_ASSERT(a.row_verdicts == b.row_verdicts);
+  RC_ASSERT(a.verdict == b.verdict);
+}
+
+// Undecided only when a stated limit is hit, with the reason.
+TEST(Certificate, UndecidedOnlyWhenALimitIsHit) {
+  const MarginCase m = margin_cases()[3];  // R1 ln 3 near the margin: needs > 64 bits
+  const Instance inst = with_scores(m.S);
+  CertificationLimits tight;
+  tight.max_precision_bits = 32;  // below the first working precision
+  const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled, tight);
+  EXPECT_EQ(cert.verdict, Verdict::undecided);
+  EXPECT_EQ(cert.rows_undecided, 1u);
+  EXPECT_NE(cert.undecided_reason.find("precision"), std::string::npos) << cert.undecided_reason;
+  CertificationLimits no_work;
+  no_work.max_exact_multiply_adds = 0;
+  const Certificate broke = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled, no_work);
+  EXPECT_EQ(broke.verdict, Verdict::undecided);
+  EXPECT_NE(broke.undecided_reason.find("multiply-adds"), std::string::npos) << broke.undecided_reason;
+}
+
+// NaN/Inf anywhere and shape mismatches are input errors, not verdicts.
+TEST(Certificate, RejectsNonFiniteEntriesAndShapeMismatches) {
+  const Target A = Target::from_entries(2, {{0, 0, 1.0}, {1, 1, 1.0}});
+  const Instance ok = with_scores(Matrix::Zero(2, 2));
+  Matrix X = ok.X;
+  X(0, 0) = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_THROW(certify(A, X, ok.W_Q, ok.W_K, 1, 0.1, false), InputError);
+  Matrix W = ok.W_K.to_dense();
+  W(0, 0) = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(certify(A, ok.X, ok.W_Q, Weights::from_matrix(W), 1, 0.1, false), InputError);
+  EXPECT_THROW(certify(A, Matrix(ok.X.leftCols(3)), ok.W_Q, ok.W_K, 1, 0.1, false), InputError);
+  EXPECT_THROW(certify(A, ok.X, ok.W_Q, Weights::from_matrix(Matrix::Zero(4, 3)), 1, 0.1, false), InputError);
+  EXPECT_THROW(certify(A, Matrix(ok.X.topRows(1)), ok.W_Q, ok.W_K, 1, 0.1, false), InputError);
+  EXPECT_THROW(certify(A, ok.X, ok.W_Q, ok.W_K, 0, 0.1, false), InputError);
+  EXPECT_THROW(certify(A, ok.X, ok.W_Q, ok.W_K, 1, 1.0, false), InputError);
+}
+
+// The result does not depend on the thread count.
+TEST(Certificate, SameCertificateForEveryThreadCount) {
+  const Target A = window_global_target(48, 3);
+  ConstructionRequest request;
+  request.rule = DimensionRule::given;
+  request.d = 600;
+  const Construction c = construct(A, request);
+  CertificationLimits one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const Certificate a = certify(A, c.X, Weights::lemma4_query(c.d), Weights::lemma4_key(c.d), 1.0, 0.1, false, one);
+  const Certificate b = certify(A, c.X, Weights::lemma4_query(c.d), Weights::lemma4_key(c.d), 1.0, 0.1, false, two);
+  EXPECT_EQ(a.verdict, b.verdict);
+  EXPECT_EQ(a.eps_hat.upper, b.eps_hat.upper);
+  EXPECT_EQ(a.log_gamma_hat.upper, b.log_gamma_hat.upper);
+  EXPECT_EQ(a.rows_fast, b.rows_fast);
+}
+
+// The filter is refused in an environment where its error bound is invalid.
+TEST(Certificate, FloatingPointEnvironmentIsChecked) {
+  EXPECT_EQ(floating_point_environment_problem(), "");
+}
+
+}  // namespace
+}  // namespace jlattn
