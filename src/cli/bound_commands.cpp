@@ -25,7 +25,7 @@ namespace {
 const std::vector<jlattn::Projection> kLaws = {jlattn::Projection::gaussian, jlattn::Projection::rademacher,
                                                jlattn::Projection::achlioptas};
 
-nlohmann::json enclosure_json(const jlattn::RealEnclosure& e) { return {{"lower", e.lower}, {"upper", e.upper}}; }
+nlohmann::json enclosure_json(const jlattn::Enclosure& e) { return {{"lower", e.lower}, {"upper", e.upper}}; }
 
 std::string valid_for_text(const jlattn::DimensionBound& b) {
   if (b.name == jlattn::BoundName::trivial) return "any (R = I)";
@@ -111,7 +111,7 @@ nlohmann::json report_json(const jlattn::BoundReport& r, const std::vector<jlatt
   return j;
 }
 
-std::string mid(const jlattn::RealEnclosure& e) { return num((e.lower + e.upper) / 2, 9); }
+std::string mid(const jlattn::Enclosure& e) { return num((e.lower + e.upper) / 2, 9); }
 
 void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projection>& laws, double milliseconds,
                   std::ostream& out) {

@@ -63,7 +63,7 @@ Ref reference_log_p(std::uint64_t d, double tau) {
   return Ref(log(Ref(up + lo)));
 }
 
-bool contains(const RealEnclosure& e, const Ref& x) { return Ref(e.lower) <= x && x <= Ref(e.upper); }
+bool contains(const Enclosure& e, const Ref& x) { return Ref(e.lower) <= x && x <= Ref(e.upper); }
 
 // =============================================================================
 // The chi-square tail enclosure against the reference.

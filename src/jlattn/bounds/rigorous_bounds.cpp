@@ -4,15 +4,12 @@
 /// tail p(d, tau), and the searches for the smallest dimension and the
 /// smallest L at which a bound falls below L.
 ///
-/// MPFR and MPFI are used directly, through the RAII wrappers Real and
-/// Interval below; no comparison operator exists on an interval, only the
-/// two decided ones (certainly_le, certainly_gt) that look at endpoints.
+/// MPFR and MPFI are used through the one wrapper, core/multiprecision.hpp;
+/// no comparison operator exists on an interval, only the decided ones
+/// (certainly_le, certainly_gt) that look at endpoints.
 ///
 /// Proof page: proofs/rigorous-bounds.md
 #include "jlattn/bounds/rigorous_bounds.hpp"
-
-#include <mpfi.h>
-#include <mpfr.h>
 
 #include <algorithm>
 #include <cmath>
@@ -25,177 +22,38 @@
 #include <utility>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/multiprecision.hpp"
 
 namespace jlattn {
 
 namespace {
 
-static_assert(sizeof(unsigned long) == sizeof(std::uint64_t), "the *_ui functions of MPFR/MPFI carry 64-bit integers");
-
-using Prec = mpfr_prec_t;
+using mp::certainly_gt;
+using mp::certainly_le;
+using mp::exp_of;
+using mp::hull;
+using mp::integer;
+using mp::Interval;
+using mp::log_of;
+using mp::pi_at;
+using mp::point;
+using mp::Real;
+using mp::sqr_of;
+using mp::sqrt_of;
+using Prec = mp::Precision;
 
 constexpr Prec kClosedFormStartBits = 128;
 constexpr Prec kMaxBits = 4096;
 constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
 
-// ---------------------------------------------------------------------------
-// RAII wrappers (house rule: no manual init/clear).
-
-class Real {
- public:
-  explicit Real(Prec prec) { mpfr_init2(v_, prec); }
-  Real(const Real&) = delete;
-  Real& operator=(const Real&) = delete;
-  ~Real() { mpfr_clear(v_); }
-  mpfr_ptr get() { return v_; }
-  mpfr_srcptr get() const { return v_; }
-
- private:
-  mpfr_t v_;
-};
-
-class Interval {
- public:
-  explicit Interval(Prec prec) { mpfi_init2(v_, prec); }
-  Interval(const Interval& other) {
-    mpfi_init2(v_, mpfi_get_prec(other.v_));
-    mpfi_set(v_, other.v_);
-  }
-  Interval(Interval&& other) noexcept {
-    mpfi_init2(v_, MPFR_PREC_MIN);
-    mpfi_swap(v_, other.v_);
-  }
-  Interval& operator=(const Interval& other) {
-    if (this != &other) {
-      mpfi_set_prec(v_, mpfi_get_prec(other.v_));
-      mpfi_set(v_, other.v_);
-    }
-    return *this;
-  }
-  Interval& operator=(Interval&& other) noexcept {
-    mpfi_swap(v_, other.v_);
-    return *this;
-  }
-  ~Interval() { mpfi_clear(v_); }
-
-  mpfi_ptr get() { return v_; }
-  mpfi_srcptr get() const { return v_; }
-  Prec prec() const { return mpfi_get_prec(v_); }
-  mpfr_srcptr left() const { return &v_->left; }
-  mpfr_srcptr right() const { return &v_->right; }
-  /// Endpoints as doubles, rounded outward.
-  double lower() const { return mpfr_get_d(left(), MPFR_RNDD); }
-  double upper() const { return mpfr_get_d(right(), MPFR_RNDU); }
-  RealEnclosure enclosure() const { return {lower(), upper()}; }
-
- private:
-  mpfi_t v_;
-};
-
-Prec max_prec(const Interval& a, const Interval& b) { return std::max(a.prec(), b.prec()); }
-
-Interval point(Prec p, double x) {
-  Interval r(p);
-  mpfi_set_d(r.get(), x);  // exact: p >= 53
-  return r;
-}
-
-Interval integer(Prec p, std::uint64_t n) {
-  Interval r(p);
-  mpfi_set_ui(r.get(), n);  // exact: p >= 64
-  return r;
-}
-
-Interval operator+(const Interval& a, const Interval& b) {
-  Interval r(max_prec(a, b));
-  mpfi_add(r.get(), a.get(), b.get());
-  return r;
-}
-Interval operator-(const Interval& a, const Interval& b) {
-  Interval r(max_prec(a, b));
-  mpfi_sub(r.get(), a.get(), b.get());
-  return r;
-}
-Interval operator*(const Interval& a, const Interval& b) {
-  Interval r(max_prec(a, b));
-  mpfi_mul(r.get(), a.get(), b.get());
-  return r;
-}
-Interval operator/(const Interval& a, const Interval& b) {
-  Interval r(max_prec(a, b));
-  mpfi_div(r.get(), a.get(), b.get());
-  return r;
-}
-Interval operator*(const Interval& a, std::uint64_t n) {
-  Interval r(a.prec());
-  mpfi_mul_ui(r.get(), a.get(), n);
-  return r;
-}
-Interval operator/(const Interval& a, std::uint64_t n) {
-  Interval r(a.prec());
-  mpfi_div_ui(r.get(), a.get(), n);
-  return r;
-}
-Interval operator+(const Interval& a, std::uint64_t n) {
-  Interval r(a.prec());
-  mpfi_add_ui(r.get(), a.get(), n);
-  return r;
-}
-Interval operator-(const Interval& a, std::uint64_t n) {
-  Interval r(a.prec());
-  mpfi_sub_ui(r.get(), a.get(), n);
-  return r;
-}
-Interval operator-(std::uint64_t n, const Interval& a) {
-  Interval r(a.prec());
-  mpfi_ui_sub(r.get(), n, a.get());
-  return r;
-}
-Interval exp_of(const Interval& a) {
-  Interval r(a.prec());
-  mpfi_exp(r.get(), a.get());
-  return r;
-}
-Interval log_of(const Interval& a) {
-  Interval r(a.prec());
-  mpfi_log(r.get(), a.get());
-  return r;
-}
-Interval sqrt_of(const Interval& a) {
-  Interval r(a.prec());
-  mpfi_sqrt(r.get(), a.get());
-  return r;
-}
-Interval sqr_of(const Interval& a) {
-  Interval r(a.prec());
-  mpfi_sqr(r.get(), a.get());
-  return r;
-}
-Interval pi_at(Prec p) {
-  Interval r(p);
-  mpfi_const_pi(r.get());
-  return r;
-}
-/// The convex hull of 0 and a (a remainder known to lie in [0, a]).
-Interval zero_to(const Interval& a) {
-  Interval r(a.prec());
-  mpfi_set_ui(r.get(), 0);
-  mpfi_put(r.get(), a.get());
-  return r;
-}
-
-/// Decided comparisons: true only when every point of a is <= (>) every point of b.
-bool certainly_le(const Interval& a, const Interval& b) { return mpfr_lessequal_p(a.right(), b.left()) != 0; }
-bool certainly_gt(const Interval& a, const Interval& b) { return mpfr_greater_p(a.left(), b.right()) != 0; }
-
 /// ln Gamma at a point a >= 1/2, with MPFR's correctly rounded lngamma in
 /// both directions.
 Interval lngamma_at_point(const Interval& a) {
   if (!mpfr_equal_p(a.left(), a.right())) throw std::logic_error("lngamma_at_point needs a point interval");
-  Real lo(a.prec()), hi(a.prec());
+  Real lo(a.precision()), hi(a.precision());
   mpfr_lngamma(lo.get(), a.left(), MPFR_RNDD);
   mpfr_lngamma(hi.get(), a.left(), MPFR_RNDU);
-  Interval r(a.prec());
+  Interval r(a.precision());
   mpfi_interv_fr(r.get(), lo.get(), hi.get());
   return r;
 }
@@ -203,10 +61,10 @@ Interval lngamma_at_point(const Interval& a) {
 /// erfc on an interval of non-negative numbers (erfc is decreasing there),
 /// with MPFR's correctly rounded erfc in the outward directions.
 Interval erfc_of_nonnegative(const Interval& s) {
-  Real lo(s.prec()), hi(s.prec());
+  Real lo(s.precision()), hi(s.precision());
   mpfr_erfc(lo.get(), s.right(), MPFR_RNDD);
   mpfr_erfc(hi.get(), s.left(), MPFR_RNDU);
-  Interval r(s.prec());
+  Interval r(s.precision());
   mpfi_interv_fr(r.get(), lo.get(), hi.get());
   return r;
 }
@@ -220,7 +78,7 @@ constexpr std::uint64_t kMaxSeriesTerms = 100000000;
 
 /// Checks whether `bound` is at most 2^-rel_bits of `sum` (both positive).
 bool remainder_small(const Interval& bound, const Interval& sum, unsigned rel_bits) {
-  Real scaled(bound.prec());
+  Real scaled(bound.precision());
   mpfr_mul_2ui(scaled.get(), bound.right(), rel_bits, MPFR_RNDU);
   return mpfr_lessequal_p(scaled.get(), sum.left()) != 0;
 }
@@ -251,7 +109,7 @@ Interval log_upper_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned r
       // s - 1 = a - m - 1 >= a - n >= 0 here.
       const Interval bound = term / (1u - (a - (m + 1)) * inv_x);
       if (remainder_small(bound, sum, rel_bits)) {
-        remainder = zero_to(bound);
+        remainder = hull(integer(p, 0), bound);  // the remainder lies in [0, bound]
         truncated = true;
         break;
       }
@@ -265,7 +123,7 @@ Interval log_upper_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned r
       // Remainder (a-1)_n Gamma(1/2, x) = x^{a-1} e^{-x} t_n sqrt(pi x) e^x erfc(sqrt x);
       // the scaled erfc lies in (0, 1], which is the fallback for huge x.
       if (mpfr_cmp_d(x.right(), 1e8) > 0) {
-        remainder = zero_to(term);
+        remainder = hull(integer(p, 0), term);
       } else {
         const Interval scaled = sqrt_of(pi_at(p) * x) * exp_of(x) * erfc_of_nonnegative(sqrt_of(x));
         remainder = term * scaled;
@@ -292,7 +150,7 @@ Interval log_lower_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned r
     if ((k + 1) % 16 == 0) {
       const Interval bound = term / (1u - y / (a + (k + 2)));
       if (mpfr_sgn(bound.left()) > 0 && remainder_small(bound, sum, rel_bits)) {
-        remainder = zero_to(bound);
+        remainder = hull(integer(p, 0), bound);  // the remainder lies in [0, bound]
         break;
       }
     }
@@ -361,7 +219,7 @@ struct ClosedForm {
 };
 
 Interval closed_form_value(const ClosedForm& f, std::uint64_t L) {
-  const Prec p = f.K.prec();
+  const Prec p = f.K.precision();
   const Interval lnL = log_of(integer(p, L));
   const Interval lnL2 = f.pairs ? log_of(integer(p, L - 1)) : lnL;
   return f.K * (f.C + lnL + lnL2);
@@ -475,7 +333,7 @@ class Evaluator {
 
   struct ExactOutcome {
     Tri tri = Tri::unknown;
-    RealEnclosure ratio;  // factor * p / delta
+    Enclosure ratio;  // factor * p / delta
   };
 
   /// factor * p(d, tau) <= delta with factor = 2 L^2 (Theorem 1) or L^2 (Theorem 2).
@@ -539,7 +397,7 @@ class Evaluator {
 
   void exact_bound(DimensionBound& b, const DimensionBound& chernoff) {
     const bool theorem1 = b.name == BoundName::d_star_exact;
-    const RealEnclosure tau = (theorem1 ? at(64).tau : at(64).tau_u).enclosure();
+    const Enclosure tau = (theorem1 ? at(64).tau : at(64).tau_u).enclosure();
     if (!q_.exact_tails) {
       b.note = "not computed (not asked for)";
       return;
@@ -589,7 +447,7 @@ class Evaluator {
       return;
     }
     const bool theorem1 = b.name == BoundName::d_star_exact;
-    const RealEnclosure tau = (theorem1 ? at(64).tau : at(64).tau_u).enclosure();
+    const Enclosure tau = (theorem1 ? at(64).tau : at(64).tau_u).enclosure();
     const double tau_mid = (tau.lower + tau.upper) / 2;
     std::map<std::uint64_t, Tri> memo;
     auto tri = [&](std::uint64_t L) {

@@ -19,18 +19,11 @@
 #include <string>
 #include <vector>
 
+#include "jlattn/core/enclosure.hpp"
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 
 namespace jlattn {
-
-/// A closed interval \f$[\ell, u]\f$ of doubles. As a guarantee
-/// ("enclosure", docs/contract.md) it contains the exact real value named by
-/// the function that returns it; the endpoints are rounded outward.
-struct RealEnclosure {
-  double lower = 0.0;
-  double upper = 0.0;
-};
 
 /// The parameters of one query of `jlattn bound`: the class (L, k, rho) and
 /// the request (eps, gamma, delta).
@@ -95,7 +88,7 @@ struct DimensionBound {
   bool tight = false;
   /// Closed forms: enclosure of the real number inside the ceiling.
   /// Exact-tail forms: enclosure of (union-bound factor) * p(d, tau) / delta at d, which is <= 1.
-  RealEnclosure value;
+  Enclosure value;
   std::string method;    ///< how d was established, in one sentence
   std::string note;      ///< why a bound was not computed, or a caveat
   Crossover below_L;     ///< the smallest L at which the bound falls below L
@@ -104,15 +97,15 @@ struct DimensionBound {
 /// Everything `jlattn bound` prints.
 struct BoundReport {
   BoundQuery query;
-  RealEnclosure eta;           ///< eps / 2
-  RealEnclosure gap_Delta;     ///< ln(1/gamma) + eps
-  RealEnclosure beta_sharp;    ///< sqrt(Delta^2 + (k-1)(Delta+rho)^2)
-  RealEnclosure beta_paper;    ///< sqrt(k) (Delta + rho)
-  RealEnclosure l1_upper;      ///< k Delta + (k-1) rho
-  RealEnclosure tau;           ///< eta / beta_sharp
-  RealEnclosure tau_paper;     ///< eta / beta_paper
-  RealEnclosure tau_u;         ///< eta / (k Delta + (k-1) rho)
-  RealEnclosure tau_pair;      ///< eps / (sqrt 2 beta_sharp), the threshold of Theorem 1'
+  Enclosure eta;         ///< eps / 2
+  Enclosure gap_Delta;   ///< ln(1/gamma) + eps
+  Enclosure beta_sharp;  ///< sqrt(Delta^2 + (k-1)(Delta+rho)^2)
+  Enclosure beta_paper;  ///< sqrt(k) (Delta + rho)
+  Enclosure l1_upper;    ///< k Delta + (k-1) rho
+  Enclosure tau;         ///< eta / beta_sharp
+  Enclosure tau_paper;   ///< eta / beta_paper
+  Enclosure tau_u;       ///< eta / (k Delta + (k-1) rho)
+  Enclosure tau_pair;    ///< eps / (sqrt 2 beta_sharp), the threshold of Theorem 1'
   std::vector<DimensionBound> bounds;  ///< in the order of BoundName
   unsigned max_precision_bits = 0;     ///< the largest working precision that was needed
 };
@@ -164,9 +157,9 @@ bool is_valid_for(const DimensionBound& bound, Projection projection);
 /// logarithms (p itself underflows a double already at moderate d):
 /// \f$\ln Q(d/2, (1+\tau)d/2)\f$, \f$\ln P(d/2, (1-\tau)d/2)\f$ and \f$\ln p(d,\tau)\f$.
 struct ChiSquareTailEnclosure {
-  RealEnclosure log_upper_tail;  ///< \f$\ln\Pr[\chi^2_d \ge (1+\tau)d]\f$
-  RealEnclosure log_lower_tail;  ///< \f$\ln\Pr[\chi^2_d \le (1-\tau)d]\f$
-  RealEnclosure log_total;       ///< \f$\ln p(d,\tau)\f$
+  Enclosure log_upper_tail;  ///< \f$\ln\Pr[\chi^2_d \ge (1+\tau)d]\f$
+  Enclosure log_lower_tail;  ///< \f$\ln\Pr[\chi^2_d \le (1-\tau)d]\f$
+  Enclosure log_total;       ///< \f$\ln p(d,\tau)\f$
 };
 
 /// Rigorous enclosure of the exact chi-square tail of Lemma 3a by the
@@ -187,7 +180,7 @@ ChiSquareTailEnclosure chi_square_tail_enclosure(std::uint64_t d, double tau, un
 /// `johnson_lindenstrauss_min_dim` reports it (`floor`, its truncation to
 /// an integer) and as the proof needs it (`ceil`).
 struct JlMinDim {
-  RealEnclosure value;
+  Enclosure value;
   std::uint64_t floor = 0;  ///< scikit-learn's convention
   std::uint64_t ceil = 0;   ///< the smallest d with d >= v (Lemma 3, point-set corollary)
   bool decided = false;     ///< false: the enclosure straddled an integer at 4096 bits

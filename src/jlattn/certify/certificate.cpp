@@ -30,7 +30,6 @@ using detail::mul_up;
 using detail::RowCandidates;
 using detail::RowOutcome;
 using detail::sub_down;
-using detail::sub_up;
 using State = RowOutcome::State;
 
 template <typename M>
@@ -147,19 +146,19 @@ RowOutcome filter_row(const Target& A, std::size_t i, const double* S_hat, const
   std::vector<Enclosure> T(supp.size());
   for (std::size_t n = 0; n < supp.size(); ++n) {
     const double s = S_hat[supp[n]];
-    T[n] = {sub_down(bounds.lower(s), log_A[offset + n].upper), sub_up(bounds.upper(s), log_A[offset + n].lower)};
+    T[n] = Enclosure{bounds.lower(s), bounds.upper(s)} - log_A[offset + n];
     if (T[n].lower > tmax_lo) { tmax_lo = T[n].lower; a = supp[n]; }
     tmax_hi = std::max(tmax_hi, T[n].upper);
     tmin_lo = std::min(tmin_lo, T[n].lower);
     if (T[n].upper < tmin_hi) { tmin_hi = T[n].upper; b = supp[n]; }
   }
-  out.eps_i = {std::max(0.0, sub_down(tmax_lo, tmin_hi)), sub_up(tmax_hi, tmin_lo)};
+  const Enclosure spread = Enclosure{tmax_lo, tmax_hi} - Enclosure{tmin_lo, tmin_hi};  // max T - min T
+  out.eps_i = {std::max(0.0, spread.lower), spread.upper};
   out.r1_certified = out.eps_i.upper <= eps;
-  if (sub_down(tmax_lo, tmin_hi) > eps) {
+  if (spread.lower > eps) {
     // The pair (a, b) alone violates R1: T_a - T_b >= tmax_lo - tmin_hi > eps.
     out.state = State::refuted;
-    out.witness = CertifiedWitness{i, a, b, Condition::R1,
-                                   {sub_down(sub_down(tmax_lo, tmin_hi), eps), sub_up(sub_up(tmax_hi, tmin_lo), eps)}};
+    out.witness = CertifiedWitness{i, a, b, Condition::R1, spread - Enclosure::point(eps)};
     return out;
   }
 
@@ -182,13 +181,11 @@ RowOutcome filter_row(const Target& A, std::size_t i, const double* S_hat, const
   } else {
     const Enclosure off{bounds.lower(off_max), bounds.upper(off_max)};
     const Enclosure low{bounds.lower(supp_min), bounds.upper(supp_min)};
-    out.log_gamma_i = {sub_down(off.lower, low.upper), sub_up(off.upper, low.lower)};
+    out.log_gamma_i = off - low;
     out.r2_certified = out.log_gamma_i.upper <= log_gamma.lower;
     if (out.log_gamma_i.lower > log_gamma.upper) {
       out.state = State::refuted;
-      out.witness = CertifiedWitness{i, o, p, Condition::R2,
-                                     {sub_down(out.log_gamma_i.lower, log_gamma.upper),
-                                      sub_up(out.log_gamma_i.upper, log_gamma.lower)}};
+      out.witness = CertifiedWitness{i, o, p, Condition::R2, out.log_gamma_i - log_gamma};
       return out;
     }
   }
@@ -333,7 +330,7 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
   cert.gamma = gamma;
   cert.scaled = scaled;
   cert.rows = L;
-  const Enclosure log_gamma = detail::log_enclosure(gamma);
+  const Enclosure log_gamma = log_enclosure(gamma);
 
   std::vector<RowOutcome> rows(L);
   std::vector<std::optional<RowCandidates>> candidates(L);
@@ -445,10 +442,8 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
   cert.eps_hat = {0.0, 0.0};
   cert.log_gamma_hat = {-kInfinity, -kInfinity};
   for (const RowOutcome& r : rows) {
-    cert.eps_hat.lower = std::max(cert.eps_hat.lower, r.eps_i.lower);
-    cert.eps_hat.upper = std::max(cert.eps_hat.upper, r.eps_i.upper);
-    cert.log_gamma_hat.lower = std::max(cert.log_gamma_hat.lower, r.log_gamma_i.lower);
-    cert.log_gamma_hat.upper = std::max(cert.log_gamma_hat.upper, r.log_gamma_i.upper);
+    cert.eps_hat = max(cert.eps_hat, r.eps_i);
+    cert.log_gamma_hat = max(cert.log_gamma_hat, r.log_gamma_i);
   }
   if (limits.all_rows) {
     cert.row_verdicts.reserve(L);
@@ -468,7 +463,7 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
     cert.eps_hat.upper = std::min(cert.eps_hat.upper, eps);
     cert.log_gamma_hat.upper = std::min(cert.log_gamma_hat.upper, log_gamma.upper);
   }
-  cert.gamma_hat = detail::exp_enclosure(cert.log_gamma_hat);
+  cert.gamma_hat = exp_enclosure(cert.log_gamma_hat);
   if (cert.verdict == Verdict::certified) cert.gamma_hat.upper = std::min(cert.gamma_hat.upper, gamma);
   return cert;
 }

@@ -26,6 +26,7 @@
 
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/definition2_approximation.hpp"
+#include "jlattn/core/enclosure.hpp"
 #include "jlattn/core/matrix.hpp"
 #include "jlattn/core/weights.hpp"
 
@@ -40,12 +41,6 @@ enum class Verdict {
 
 /// "certified", "refuted" or "undecided".
 std::string to_string(Verdict verdict);
-
-/// A closed interval of doubles that contains an exact real value.
-struct Enclosure {
-  double lower = 0.0;
-  double upper = 0.0;
-};
 
 /// A proved violation: \f$j' \in \mathrm{supp}_i\f$ and
 /// R1: \f$j \in \mathrm{supp}_i\f$, \f$\ln(M_{ij}/M_{ij'}) - \ln(A_{ij}/A_{ij'}) - \varepsilon \in \text{margin}\f$;

@@ -1,11 +1,9 @@
 // The certifier's exact pass (proofs/certificate.md, "The exact pass"):
 // scores as exact dyadic rationals (GMP), logarithms and thresholds as MPFI
-// intervals at rising precision. All multiprecision code of the certifier
-// lives in this file behind detail/certificate_exact.hpp.
+// intervals at rising precision (through core/multiprecision.hpp). All
+// multiprecision code of the certifier lives in this file, behind
+// certificate_exact.hpp.
 #include "jlattn/certify/certificate_exact.hpp"
-
-#include <mpfi.h>
-#include <mpfr.h>
 
 #include <algorithm>
 #include <boost/multiprecision/gmp.hpp>
@@ -17,6 +15,7 @@
 #include <utility>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/multiprecision.hpp"
 
 namespace jlattn::detail {
 
@@ -24,41 +23,13 @@ namespace {
 
 using boost::multiprecision::mpq_rational;
 using boost::multiprecision::mpz_int;
+using mp::certainly_gt;
+using mp::certainly_le;
+using mp::certainly_lt;
+using mp::Interval;
+using mp::log_of;
+using mp::point;
 using State = RowOutcome::State;
-
-// RAII over MPFR and MPFI values.
-class Real {
- public:
-  explicit Real(mpfr_prec_t precision) { mpfr_init2(v_, precision); }
-  ~Real() { mpfr_clear(v_); }
-  Real(const Real&) = delete;
-  Real& operator=(const Real&) = delete;
-  mpfr_ptr get() { return v_; }
-
- private:
-  mpfr_t v_;
-};
-
-class Interval {
- public:
-  explicit Interval(mpfr_prec_t precision) { mpfi_init2(v_, precision); }
-  ~Interval() { mpfi_clear(v_); }
-  Interval(const Interval&) = delete;
-  Interval& operator=(const Interval&) = delete;
-  mpfi_ptr get() { return v_; }
-  mpfi_srcptr get() const { return v_; }
-  // The endpoints, rounded outward to doubles: still an enclosure.
-  Enclosure to_doubles() const { return {mpfr_get_d(&v_->left, MPFR_RNDD), mpfr_get_d(&v_->right, MPFR_RNDU)}; }
-  // Endpoint comparisons only: overlapping intervals are never compared as wholes.
-  bool upper_at_most(double x) const { return mpfr_cmp_d(&v_->right, x) <= 0; }
-  bool lower_above(double x) const { return mpfr_cmp_d(&v_->left, x) > 0; }
-  bool upper_at_most(const Interval& y) const { return mpfr_cmp(&v_->right, &y.v_->left) <= 0; }
-  bool lower_above(const Interval& y) const { return mpfr_cmp(&v_->left, &y.v_->right) > 0; }
-  bool upper_at_least_lower_of(const Interval& y) const { return mpfr_cmp(&v_->right, &y.v_->left) >= 0; }
-
- private:
-  mpfi_t v_;
-};
 
 // An exact dyadic rational m 2^e.
 struct Dyadic {
@@ -103,8 +74,8 @@ mpq_rational to_rational(const Dyadic& x) {
   return q;
 }
 
-void set_interval(Interval& I, const mpq_rational& q) {
-  mpfi_set_q(I.get(), q.backend().data());
+Interval rational(mp::Precision precision, const mpq_rational& q) {
+  return mp::rational(precision, q.backend().data());
 }
 
 }  // namespace
@@ -115,28 +86,6 @@ std::vector<Enclosure> log_target_enclosures(const Target& A) {
   for (std::size_t i = 0; i < A.L(); ++i)
     for (double w : A.weights(i)) out.push_back(log_enclosure(w));
   return out;
-}
-
-Enclosure log_enclosure(double x) {
-  Real r(53), v(53);
-  mpfr_set_d(v.get(), x, MPFR_RNDN);  // exact: 53 bits hold any double
-  Enclosure e;
-  mpfr_log(r.get(), v.get(), MPFR_RNDD);
-  e.lower = mpfr_get_d(r.get(), MPFR_RNDD);
-  mpfr_log(r.get(), v.get(), MPFR_RNDU);
-  e.upper = mpfr_get_d(r.get(), MPFR_RNDU);
-  return e;
-}
-
-Enclosure exp_enclosure(Enclosure x) {
-  const auto exp_rounded = [](double t, mpfr_rnd_t mode) {
-    if (t == -kInfinity) return 0.0;
-    Real r(53), v(53);
-    mpfr_set_d(v.get(), t, MPFR_RNDN);
-    mpfr_exp(r.get(), v.get(), mode);
-    return mpfr_get_d(r.get(), mode);
-  };
-  return {exp_rounded(x.lower, MPFR_RNDD), exp_rounded(x.upper, MPFR_RNDU)};
 }
 
 int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, std::size_t k, double rho, double eps,
@@ -151,22 +100,14 @@ int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, std::
   if (l == j) g -= 1;
   if (g < 0) g = -g;
   for (unsigned precision = 64; precision <= max_precision_bits; precision *= 2) {
-    Interval G(precision), tau(precision), denominator(precision), rho_k(precision);
-    set_interval(G, g);
-    *deviation = G.to_doubles();
+    const Interval G = rational(precision, g);
+    *deviation = G.enclosure();
     // tau_u = (eps / 2) / (k (eps - ln gamma) + (k - 1) rho)
-    mpfi_set_d(denominator.get(), gamma);
-    mpfi_log(denominator.get(), denominator.get());
-    mpfi_d_sub(denominator.get(), eps, denominator.get());
-    mpfi_mul_ui(denominator.get(), denominator.get(), static_cast<unsigned long>(k));
-    mpfi_set_d(rho_k.get(), rho);
-    mpfi_mul_ui(rho_k.get(), rho_k.get(), static_cast<unsigned long>(k - 1));
-    mpfi_add(denominator.get(), denominator.get(), rho_k.get());
-    mpfi_set_d(tau.get(), eps);
-    mpfi_div_2ui(tau.get(), tau.get(), 1);
-    mpfi_div(tau.get(), tau.get(), denominator.get());
-    if (G.upper_at_most(tau)) return -1;
-    if (G.lower_above(tau)) return 1;
+    const Interval denominator = (point(precision, eps) - log_of(point(precision, gamma))) * k +
+                                 point(precision, rho) * (k - 1);
+    const Interval tau = point(precision, eps) / 2u / denominator;
+    if (certainly_le(G, tau)) return -1;
+    if (certainly_gt(G, tau)) return 1;
   }
   return 0;
 }
@@ -306,28 +247,24 @@ RowOutcome ExactScores::decide_row(const Target& A, std::size_t i, const RowOutc
       return out;
     }
     *precision_used = precision;
-    Interval scale(precision);
-    mpfi_set_ui(scale.get(), static_cast<unsigned long>(d));
-    mpfi_sqrt(scale.get(), scale.get());
-    mpfi_ui_div(scale.get(), 1, scale.get());
-    const auto scaled_score = [&](const mpq_rational& s, Interval& I) {
-      set_interval(I, s);
-      if (im.scaled) mpfi_mul(I.get(), I.get(), scale.get());
+    const Interval scale = 1u / mp::sqrt_of(mp::integer(precision, d));
+    // c S with c = 1, or c = 1/sqrt(d) when scaled.
+    const auto scaled_score = [&](const mpq_rational& s) {
+      Interval I = rational(precision, s);
+      return im.scaled ? I * scale : I;
     };
+    const auto log_at = [&](double x) { return log_of(point(precision, x)); };
 
     if (!r2_done) {
-      Interval delta(precision), log_gamma(precision), margin(precision);
-      scaled_score(r2_delta, delta);
-      mpfi_set_d(log_gamma.get(), gamma);
-      mpfi_log(log_gamma.get(), log_gamma.get());
-      mpfi_sub(margin.get(), delta.get(), log_gamma.get());
-      out.log_gamma_i = delta.to_doubles();
-      if (margin.upper_at_most(0.0)) {
+      const Interval delta = scaled_score(r2_delta);
+      const Interval margin = delta - log_at(gamma);
+      out.log_gamma_i = delta.enclosure();
+      if (certainly_le(margin, 0.0)) {
         out.r2_certified = true;
         r2_done = true;
-      } else if (margin.lower_above(0.0)) {
+      } else if (certainly_gt(margin, 0.0)) {
         out.state = State::refuted;
-        out.witness = CertifiedWitness{i, r2_pair->first, r2_pair->second, Condition::R2, margin.to_doubles()};
+        out.witness = CertifiedWitness{i, r2_pair->first, r2_pair->second, Condition::R2, margin.enclosure()};
         return out;
       }
     }
@@ -335,66 +272,51 @@ RowOutcome ExactScores::decide_row(const Target& A, std::size_t i, const RowOutc
     if (!r1_done) {
       // T_j = c S_ij - ln A_ij; only columns that can be the maximum or the
       // minimum of T matter, and every pair of those is checked.
-      std::vector<std::unique_ptr<Interval>> T;
-      for (std::size_t j : r1_columns) {
-        auto t = std::make_unique<Interval>(precision);
-        Interval log_a(precision);
-        scaled_score(S.at(j), *t);
-        mpfi_set_d(log_a.get(), weight_of(j));
-        mpfi_log(log_a.get(), log_a.get());
-        mpfi_sub(t->get(), t->get(), log_a.get());
-        T.push_back(std::move(t));
-      }
+      std::vector<Interval> T;
+      T.reserve(r1_columns.size());
+      for (std::size_t j : r1_columns) T.push_back(scaled_score(S.at(j)) - log_at(weight_of(j)));
+      // The column with the largest lower end and the one with the smallest
+      // upper end (any choice would be sound; these prune the most).
       std::size_t top = 0, bottom = 0;
       for (std::size_t n = 1; n < T.size(); ++n) {
-        if (mpfr_cmp(&T[n]->get()->left, &T[top]->get()->left) > 0) top = n;
-        if (mpfr_cmp(&T[n]->get()->right, &T[bottom]->get()->right) < 0) bottom = n;
+        if (mpfr_cmp(T[n].left(), T[top].left()) > 0) top = n;
+        if (mpfr_cmp(T[n].right(), T[bottom].right()) < 0) bottom = n;
       }
       bool all_within = true;
       double eps_upper = 0.0, eps_lower = 0.0;
       for (std::size_t a = 0; a < T.size(); ++a) {
-        if (!T[a]->upper_at_least_lower_of(*T[top])) continue;  // cannot be the maximum
+        if (certainly_lt(T[a], T[top])) continue;  // cannot be the maximum
         for (std::size_t b = 0; b < T.size(); ++b) {
-          if (a == b || !T[bottom]->upper_at_least_lower_of(*T[b])) continue;  // b cannot be the minimum
+          if (a == b || certainly_lt(T[bottom], T[b])) continue;  // b cannot be the minimum
           const std::size_t ja = r1_columns[a], jb = r1_columns[b];
           const mpq_rational delta = S.at(ja) - S.at(jb);
           // D = c (S_ia - S_ib) - ln(A_ia / A_ib) and its margin D - eps.
-          Interval D(precision), margin(precision);
-          scaled_score(delta, D);
+          Interval D = scaled_score(delta);
+          Interval margin(precision);
           bool within = false, violated = false;
           if (weight_of(ja) == weight_of(jb)) {
             // ln(A_ia / A_ib) = 0 exactly: decide in rational arithmetic.
             const bool exceeds = im.scaled ? delta > 0 && mpq_rational(delta * delta) >
                                                               mpq_rational(eps_q * eps_q * mpq_rational(d))
                                            : delta > eps_q;
-            if (im.scaled) {
-              mpfi_sub_d(margin.get(), D.get(), eps);
-            } else {
-              set_interval(margin, mpq_rational(delta - eps_q));
-            }
+            margin = im.scaled ? D - point(precision, eps) : rational(precision, mpq_rational(delta - eps_q));
             within = !exceeds;
             // A proved violation is reported once its margin's enclosure is
             // positive too (it is nonzero, so some precision separates it).
-            violated = exceeds && margin.lower_above(0.0);
+            violated = exceeds && certainly_gt(margin, 0.0);
           } else {
-            Interval log_ratio(precision), log_b(precision);
-            mpfi_set_d(log_ratio.get(), weight_of(ja));
-            mpfi_log(log_ratio.get(), log_ratio.get());
-            mpfi_set_d(log_b.get(), weight_of(jb));
-            mpfi_log(log_b.get(), log_b.get());
-            mpfi_sub(log_ratio.get(), log_ratio.get(), log_b.get());
-            mpfi_sub(D.get(), D.get(), log_ratio.get());
-            mpfi_sub_d(margin.get(), D.get(), eps);
-            within = D.upper_at_most(eps);
-            violated = D.lower_above(eps);
+            D = D - (log_at(weight_of(ja)) - log_at(weight_of(jb)));
+            margin = D - point(precision, eps);
+            within = certainly_le(D, eps);
+            violated = certainly_gt(D, eps);
           }
-          const Enclosure De = D.to_doubles();
+          const Enclosure De = D.enclosure();
           eps_lower = std::max(eps_lower, De.lower);
           eps_upper = std::max(eps_upper, within ? std::min(De.upper, eps) : De.upper);
           if (violated) {
             out.eps_i = {eps_lower, eps_upper};
             out.state = State::refuted;
-            out.witness = CertifiedWitness{i, ja, jb, Condition::R1, margin.to_doubles()};
+            out.witness = CertifiedWitness{i, ja, jb, Condition::R1, margin.enclosure()};
             return out;
           }
           if (!within) all_within = false;

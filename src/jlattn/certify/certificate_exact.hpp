@@ -37,12 +37,8 @@ struct RowCandidates {
 };
 
 /// Rigorous enclosures of ln A_ij for every support entry (aligned with the
-/// target's CSR order) and of ln gamma, by MPFR with directed rounding.
+/// target's CSR order), by log_enclosure.
 std::vector<Enclosure> log_target_enclosures(const Target& A);
-/// Encloses ln x. \pre x finite and > 0.
-Enclosure log_enclosure(double x);
-/// Encloses exp(x) for x in [x.lower, x.upper] (exp(-inf) = 0).
-Enclosure exp_enclosure(Enclosure x);
 
 /// Theorem 2's entry test, exactly: with \f$g = |(RR^\top)_{lj} - [l = j]|\f$ as an
 /// exact rational and \f$\tau_u = (\varepsilon/2)/(k(\ln(1/\gamma) + \varepsilon) + (k-1)\rho)\f$

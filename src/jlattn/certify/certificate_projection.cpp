@@ -22,7 +22,7 @@ using namespace detail;
 // enclosed with outward rounding around MPFR's enclosure of ln gamma.
 Enclosure tau_u_enclosure(std::size_t k, double rho, double eps, double gamma) {
   const Enclosure log_gamma = log_enclosure(gamma);
-  const Enclosure Delta{sub_down(eps, log_gamma.upper), sub_up(eps, log_gamma.lower)};
+  const Enclosure Delta = Enclosure::point(eps) - log_gamma;
   const double kd = static_cast<double>(k), k1 = static_cast<double>(k - 1);
   const Enclosure denominator{add_down(mul_down(kd, Delta.lower), mul_down(k1, rho)),
                               add_up(mul_up(kd, Delta.upper), mul_up(k1, rho))};
@@ -99,8 +99,7 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
         }
         const double dev_upper = std::max(std::abs(lo), std::abs(hi));
         const double dev_lower = lo > 0 ? lo : (hi < 0 ? -hi : 0.0);
-        cert.mu.lower = std::max(cert.mu.lower, dev_lower);
-        cert.mu.upper = std::max(cert.mu.upper, dev_upper);
+        cert.mu = max(cert.mu, {dev_lower, dev_upper});
         if (dev_lower > cert.tau_u.upper && !cert.witness) cert.witness = std::make_pair(l, j);
         else if (dev_upper > cert.tau_u.lower && dev_lower <= cert.tau_u.upper) open.push_back({l, j, true});
       }
@@ -123,8 +122,7 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
     Enclosure deviation;
     const int side = compare_coherence_entry(R, l, j, k, rho, eps, gamma, limits.max_precision_bits, &deviation);
     ++cert.entries_exact;
-    cert.mu.upper = std::max(cert.mu.upper, deviation.upper);
-    cert.mu.lower = std::max(cert.mu.lower, deviation.lower);
+    cert.mu = max(cert.mu, deviation);
     if (side > 0 && !cert.witness) cert.witness = std::make_pair(l, j);
     if (side == 0 && !undecided) {
       undecided = true;
