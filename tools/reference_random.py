@@ -20,6 +20,8 @@ tools/crosscheck_bounds.py computes independently with mpmath at 40 digits
 both far from an integer, so double precision cannot move the ceiling).
 """
 import math
+import pathlib
+import re
 import struct
 import sys
 
@@ -42,6 +44,16 @@ def philox(seed, counter):
 
 def uniform53(w0, w1):
     return float((w0 << 21) | (w1 >> 11)) * 2.0**-53
+
+
+# Stream tags (the fourth counter word), written out here as the recipe fixes
+# them; the C++ library names them once in src/jlattn/core/random_streams.hpp
+# (enum class Stream), and main() checks that these copies agree with it.
+STREAM_GAUSSIAN = 0        # Stream::gaussian_projection
+STREAM_RADEMACHER = 1      # Stream::rademacher_projection
+STREAM_ACHLIOPTAS = 2      # Stream::achlioptas_projection
+STREAM_EXAMPLE_WEIGHT = 7  # Stream::example_weight
+STREAMS_HEADER = pathlib.Path(__file__).resolve().parent.parent / "src" / "jlattn" / "core" / "random_streams.hpp"
 
 
 LN2_HI = float.fromhex("0x1.62e42feep-1")
@@ -77,13 +89,13 @@ def standard_normal(seed, i, j, tag):
 
 def projection_entry(kind, d, seed, i, j):
     if kind == "gaussian":
-        return standard_normal(seed, i, j, 0) / math.sqrt(float(d))
+        return standard_normal(seed, i, j, STREAM_GAUSSIAN) / math.sqrt(float(d))
     if kind == "rademacher":
         b = 1.0 / math.sqrt(float(d))
-        return b if philox(seed, [i, j, 0, 1])[0] >> 31 == 0 else -b
+        return b if philox(seed, [i, j, 0, STREAM_RADEMACHER])[0] >> 31 == 0 else -b
     a = math.sqrt(3.0 / float(d))
     for attempt in range(64):
-        for w in philox(seed, [i, j, attempt, 2]):
+        for w in philox(seed, [i, j, attempt, STREAM_ACHLIOPTAS]):
             if w < 6 * (2**32 // 6):
                 r = w % 6
                 return a if r == 0 else (-a if r == 1 else 0.0)
@@ -124,7 +136,7 @@ def demo_input_checksum(bound="pair", L=64, seed=2106037642, eps=1.0, gamma=0.1,
     rows = []
     for i in range(L):
         cols = sorted({0, *range(max(0, i - 1), min(L - 1, i + 1) + 1)})
-        rows.append({j: 1.0 + float(philox(seed, [i, j, 0, 7])[0] % 4) for j in cols})
+        rows.append({j: 1.0 + float(philox(seed, [i, j, 0, STREAM_EXAMPLE_WEIGHT])[0] % 4) for j in cols})
     rows[0] = {0: 1.0, 1: 4.0}
     delta_gap = -portable_log(gamma) + eps
     rho = max(portable_log(max(r.values()) / min(r.values())) for r in rows)
@@ -151,8 +163,22 @@ def demo_input_checksum(bound="pair", L=64, seed=2106037642, eps=1.0, gamma=0.1,
     return d, fnv1a(values)
 
 
+def stream_tags_of_the_header():
+    """The enumerators of enum class Stream in random_streams.hpp: {name: value}."""
+    text = STREAMS_HEADER.read_text(encoding="utf-8")
+    body = text[text.index("enum class Stream"):]
+    body = body[:body.index("};")]
+    return {name: int(value, 0) for name, value in re.findall(r"^\s*(\w+)\s*=\s*(0x[0-9A-Fa-f]+|\d+),", body, re.M)}
+
+
 def main(argv):
     problems = []
+    header = stream_tags_of_the_header()
+    ours = {"gaussian_projection": STREAM_GAUSSIAN, "rademacher_projection": STREAM_RADEMACHER,
+            "achlioptas_projection": STREAM_ACHLIOPTAS, "example_weight": STREAM_EXAMPLE_WEIGHT}
+    for name, value in ours.items():
+        if header.get(name) != value:
+            problems.append(f"stream tag {name}: {value} here, {header.get(name)} in {STREAMS_HEADER.name}")
     known = [
         ((0, [0, 0, 0, 0]), [0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8]),
         ((2**64 - 1, [MASK] * 4), [0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD]),
@@ -179,7 +205,7 @@ def main(argv):
             problems.append(f"demo X ({bound}): d = {d}, checksum {got:#x}; C++ tests froze d = {want_d}, {want_x:#x}")
     for p in problems:
         print(p)
-    checked = len(known) + len(FROZEN_NORMALS) + len(FROZEN_PROJECTIONS) + len(demos)
+    checked = len(ours) + len(known) + len(FROZEN_NORMALS) + len(FROZEN_PROJECTIONS) + len(demos)
     print(f"{checked - len(problems)} passed, {len(problems)} failed")
     return 1 if problems else 0
 

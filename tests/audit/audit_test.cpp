@@ -166,10 +166,29 @@ TEST(AuditTargets, PermutationIsAPermutationAndDrawsAreReproducible) {
 
 TEST(AuditTargets, TrialSeedsDependOnCellAndTrialOnly) {
   const Cell a = cell_of("random", 64, 2, 1.0), b = cell_of("random", 128, 2, 1.0);
-  EXPECT_EQ(trial_seed(1, a, 0, 5), trial_seed(1, a, 0, 5));
-  EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(1, a, 1, 5));
-  EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(1, b, 0, 5));
-  EXPECT_NE(trial_seed(1, a, 0, 5), trial_seed(2, a, 0, 5));
+  constexpr Stream s = Stream::audit_trial_target;
+  EXPECT_EQ(trial_seed(1, a, 0, s), trial_seed(1, a, 0, s));
+  EXPECT_NE(trial_seed(1, a, 0, s), trial_seed(1, a, 1, s));
+  EXPECT_NE(trial_seed(1, a, 0, s), trial_seed(1, b, 0, s));
+  EXPECT_NE(trial_seed(1, a, 0, s), trial_seed(2, a, 0, s));
+}
+
+// random_streams.hpp reuses the tags 1 and 2 between the audit's targets and
+// Lemma 3's projections because a trial's target seed and projection seed
+// differ: checked here on every trial of a grid of cells.
+TEST(AuditTargets, TargetAndProjectionSeedsOfATrialDiffer) {
+  std::set<std::uint64_t> target_seeds, projection_seeds;
+  for (const char* family : {"random", "window", "permutation"})
+    for (const std::size_t L : {16, 64, 1024})
+      for (std::uint32_t t = 0; t < 50; ++t) {
+        const Cell c = cell_of(family, L, 1, 0.5);
+        const std::uint64_t target = trial_seed(2106037642, c, t, Stream::audit_trial_target);
+        const std::uint64_t projection = trial_seed(2106037642, c, t, Stream::audit_trial_projection);
+        EXPECT_NE(target, projection) << family << " L = " << L << " t = " << t;
+        target_seeds.insert(target);
+        projection_seeds.insert(projection);
+      }
+  for (const std::uint64_t seed : target_seeds) EXPECT_EQ(projection_seeds.count(seed), 0U);
 }
 
 // The audit certifies what the construction emits: a trial's X is construct()'s
@@ -178,8 +197,8 @@ TEST(AuditTargets, TrialInputIsTheConstructionsX) {
   for (const char* law : {"gaussian", "achlioptas"}) {
     Cell c = cell_of("window+global", 24, 3, 1.0);
     c.projection = parse_projection(law);
-    const std::uint64_t target_seed = trial_seed(7, c, 3, kTargetStream);
-    const std::uint64_t r_seed = trial_seed(7, c, 3, kProjectionStream);
+    const std::uint64_t target_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_target);
+    const std::uint64_t r_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_projection);
     const Target A = draw_target(c, target_seed);
     ConstructionRequest request;
     request.eps = c.eps;

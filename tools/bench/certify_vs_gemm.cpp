@@ -36,6 +36,7 @@
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/pipeline/construction.hpp"
 #include "jlattn/io/npy.hpp"
+#include "jlattn/core/random_streams.hpp"
 #include "jlattn/core/reproducible_random.hpp"
 #include "jlattn/core/weights.hpp"
 
@@ -60,7 +61,8 @@ int exact_share(std::size_t targets, std::size_t L) {
       std::vector<jlattn::TargetEntry> entries;
       const bool global = t % 4 == 0;
       for (std::size_t i = 0; i < L; ++i) {
-        const auto w = jlattn::philox4x32(t, {static_cast<std::uint32_t>(i), 0, 0, 11});
+        const auto w =
+            jlattn::philox4x32(t, {static_cast<std::uint32_t>(i), 0, 0, jlattn::stream_tag(jlattn::Stream::bench_target)});
         const std::size_t k_i = 1 + w[0] % 4;
         for (std::size_t n = 0; n < k_i; ++n) {
           const std::size_t j = (i + n * (1 + w[1] % 7)) % L;

@@ -30,6 +30,7 @@
 #include "jlattn/proof/lemma1_log_transform.hpp"
 #include "jlattn/proof/lemma2_score_error.hpp"
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
+#include "jlattn/core/random_streams.hpp"
 #include "jlattn/core/reproducible_random.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/core/weights.hpp"
@@ -37,11 +38,6 @@
 namespace jlattn::audit {
 
 namespace {
-
-// Philox stream tags (fourth counter word) of the audit's draws.
-constexpr std::uint32_t kTagSupport = 1;                   // random supports (Floyd's algorithm)
-constexpr std::uint32_t kTagPermutation = 2;               // Fisher-Yates
-constexpr std::uint32_t kTagWeight = 3;                    // e^{rho u}
 
 constexpr std::uint64_t kMaxL = std::uint64_t{1} << 20;
 constexpr double kMaxRho = 100.0;
@@ -76,13 +72,12 @@ std::string read_bytes(const std::string& path) {
 }
 
 // A uniform integer in [0, n) from Philox words (Lemire's multiply-shift with
-// rejection, so exactly uniform), counters (a, b, attempt, tag).
-std::uint32_t uniform_below(std::uint64_t seed, std::uint32_t a, std::uint32_t b, std::uint32_t tag,
-                            std::uint32_t n) {
+// rejection, so exactly uniform), counters (a, b, attempt, tag of the stream).
+std::uint32_t uniform_below(std::uint64_t seed, std::uint32_t a, std::uint32_t b, Stream stream, std::uint32_t n) {
   const std::uint32_t threshold = static_cast<std::uint32_t>(0U - n) % n;
   std::uint64_t m = 0;
   for (std::uint32_t attempt = 0; attempt < 64; ++attempt) {
-    for (std::uint32_t w : philox4x32(seed, {a, b, attempt, tag})) {
+    for (std::uint32_t w : philox4x32(seed, {a, b, attempt, stream_tag(stream)})) {
       m = static_cast<std::uint64_t>(w) * n;
       if (static_cast<std::uint32_t>(m) >= threshold) return static_cast<std::uint32_t>(m >> 32);
     }
@@ -408,9 +403,10 @@ QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned 
   }
 }
 
-std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, std::uint32_t tag) {
+std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, Stream stream) {
   const std::uint64_t h = fnv1a(cell.key());
-  const auto w = philox4x32(seed, {static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(h >> 32), trial, tag});
+  const auto w =
+      philox4x32(seed, {static_cast<std::uint32_t>(h), static_cast<std::uint32_t>(h >> 32), trial, stream_tag(stream)});
   return (static_cast<std::uint64_t>(w[1]) << 32) | w[0];
 }
 
@@ -431,7 +427,7 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
         // Floyd's algorithm: a uniformly random k-subset of [0, L).
         std::set<std::uint32_t> chosen;
         for (std::uint32_t j = L - k, step = 0; j < L; ++j, ++step) {
-          const std::uint32_t r = uniform_below(target_seed, i, step, kTagSupport, j + 1);
+          const std::uint32_t r = uniform_below(target_seed, i, step, Stream::audit_support, j + 1);
           chosen.insert(chosen.count(r) ? j : r);
         }
         supports[i].assign(chosen.begin(), chosen.end());
@@ -457,7 +453,7 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
     case Family::permutation: {
       std::vector<std::uint32_t> pi(L);
       for (std::uint32_t i = 0; i < L; ++i) pi[i] = i;
-      for (std::uint32_t p = L - 1; p >= 1; --p) std::swap(pi[p], pi[uniform_below(target_seed, p, 0, kTagPermutation, p + 1)]);
+      for (std::uint32_t p = L - 1; p >= 1; --p) std::swap(pi[p], pi[uniform_below(target_seed, p, 0, Stream::audit_permutation, p + 1)]);
       for (std::uint32_t i = 0; i < L; ++i) supports[i] = {pi[i]};
       break;
     }
@@ -473,7 +469,7 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
         if (c + 1 == s.size()) {
           w = fixed_exp(top);
         } else {
-          const auto words = philox4x32(target_seed, {i, s[c], 0, kTagWeight});
+          const auto words = philox4x32(target_seed, {i, s[c], 0, stream_tag(Stream::audit_weight)});
           w = fixed_exp(cell.rho * uniform53(words[0], words[1]));
         }
       }
@@ -559,8 +555,8 @@ class Trials {
     budget_ = score_error_budget(cell.eps, cell.gamma);
     targets_.reserve(p.trials);  // B keeps a pointer to its target: no reallocation after this
     for (unsigned t = 0; t < p.trials; ++t) {
-      targets_.push_back(draw_target(cell, trial_seed(p.seed, cell, t, kTargetStream), file_target));
-      projection_seeds_.push_back(trial_seed(p.seed, cell, t, kProjectionStream));
+      targets_.push_back(draw_target(cell, trial_seed(p.seed, cell, t, Stream::audit_trial_target), file_target));
+      projection_seeds_.push_back(trial_seed(p.seed, cell, t, Stream::audit_trial_projection));
     }
     for (const Target& A : targets_) B_.push_back(log_transform(A, budget_.gap_Delta));
   }

@@ -42,6 +42,7 @@
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/core/matrix.hpp"
+#include "jlattn/core/random_streams.hpp"
 
 namespace jlattn::audit {
 
@@ -185,18 +186,14 @@ QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned 
                                unsigned stop_threshold, const std::function<unsigned(std::size_t)>& count_at,
                                std::vector<std::optional<unsigned>>& probed);
 
-/// The seed of trial t of a cell for one purpose (stream tag): the first
-/// two words of philox4x32(seed, (h_lo, h_hi, t, tag)) with h the FNV-1a hash
-/// of cell.key(), so a trial's draws depend on (seed, cell, t) only, never on
-/// sharding, order or threads.
+/// The seed of trial t of a cell for one purpose: the first two words of
+/// philox4x32(seed, (h_lo, h_hi, t, stream_tag(stream))) with h the FNV-1a
+/// hash of cell.key(), so a trial's draws depend on (seed, cell, t) only,
+/// never on sharding, order or threads. trial_seed(seed, cell, t,
+/// Stream::audit_trial_target) draws the target, trial_seed(seed, cell, t,
+/// Stream::audit_trial_projection) the projection R (random_streams.hpp).
 /// Guarantee: exact.
-std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, std::uint32_t tag);
-
-/// The stream tags of a trial's two seeds: trial_seed(seed, cell, t, kTargetStream)
-/// draws the target, trial_seed(seed, cell, t, kProjectionStream) the projection R.
-inline constexpr std::uint32_t kTargetStream = 0x41554454;      // "AUDT"
-/// See kTargetStream.
-inline constexpr std::uint32_t kProjectionStream = 0x41554452;  // "AUDR"
+std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, Stream stream);
 
 /// Lemma 4's input of one trial at dimension d: \f$X = [BR \mid R]\f$ with B of
 /// Lemma 1 for A at the cell's (eps, gamma) (Lemma 2's \f$\Delta\f$) and

@@ -11,6 +11,7 @@
 #include "jlattn/proof/lemma1_log_transform.hpp"
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "jlattn/pipeline/memory_guard.hpp"
+#include "jlattn/core/random_streams.hpp"
 #include "jlattn/core/reproducible_random.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/proof/theorem1_one_target.hpp"
@@ -181,7 +182,6 @@ Construction construct(const Target& A, const ConstructionRequest& request) {
 
 Target window_global_target(std::size_t L, std::uint64_t seed) {
   if (L < 3) throw InputError("the window + global example needs L >= 3");
-  constexpr std::uint32_t kWeightStream = 7;  // Philox stream tag for example weights
   std::vector<TargetEntry> entries;
   for (std::size_t i = 0; i < L; ++i) {
     std::vector<std::size_t> cols = {0};  // the global token
@@ -189,7 +189,8 @@ Target window_global_target(std::size_t L, std::uint64_t seed) {
     std::sort(cols.begin(), cols.end());
     cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
     for (std::size_t j : cols) {
-      const auto words = philox4x32(seed, {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 0, kWeightStream});
+      const auto words = philox4x32(
+          seed, {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), 0, stream_tag(Stream::example_weight)});
       entries.push_back({i, j, 1.0 + static_cast<double>(words[0] % 4)});
     }
   }

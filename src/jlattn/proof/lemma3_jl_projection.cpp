@@ -12,17 +12,12 @@
 #include <sstream>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/random_streams.hpp"
 #include "jlattn/core/reproducible_random.hpp"
 
 namespace jlattn {
 
 namespace {
-
-// Stream tags (fourth Philox counter word): each entry law draws from its own
-// stream, so the three projections of one seed are independent of each other.
-constexpr std::uint32_t kTagGaussian = 0;  // the header fixes standard_normal(seed, i, j, 0)
-constexpr std::uint32_t kTagRademacher = 1;
-constexpr std::uint32_t kTagAchlioptas = 2;
 
 constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;
 
@@ -59,12 +54,12 @@ double entry_unchecked(Projection projection, std::uint32_t d, std::uint64_t see
     case Projection::gaussian: {
       // Lemma 3a-3b law N(0, 1/d): z / sqrt(d) (two roundings: sqrt, division;
       // chosen over z * (1/sqrt d), which rounds three times).
-      return standard_normal(seed, i, j, kTagGaussian) / std::sqrt(dd);
+      return standard_normal(seed, i, j, stream_tag(Stream::gaussian_projection)) / std::sqrt(dd);
     }
     case Projection::rademacher: {
       // Lemma 3c, Rademacher law: the sign is the top bit of the first word of
       // the block (i, j, 0, tag), so +-1 each with probability exactly 1/2.
-      const std::array<std::uint32_t, 4> w = philox4x32(seed, {i, j, 0, kTagRademacher});
+      const std::array<std::uint32_t, 4> w = philox4x32(seed, {i, j, 0, stream_tag(Stream::rademacher_projection)});
       const double magnitude = 1.0 / std::sqrt(dd);
       return (w[0] >> 31) == 0 ? magnitude : -magnitude;
     }
@@ -77,7 +72,8 @@ double entry_unchecked(Projection projection, std::uint32_t d, std::uint64_t see
       constexpr std::uint32_t kMaxAttempts = 64;
       const double magnitude = std::sqrt(3.0 / dd);
       for (std::uint32_t attempt = 0; attempt < kMaxAttempts; ++attempt) {
-        const std::array<std::uint32_t, 4> w = philox4x32(seed, {i, j, attempt, kTagAchlioptas});
+        const std::array<std::uint32_t, 4> w =
+            philox4x32(seed, {i, j, attempt, stream_tag(Stream::achlioptas_projection)});
         for (const std::uint32_t word : w) {
           if (word >= kLimit) continue;  // rejected: probability 4/2^32 per word
           const std::uint32_t r = word % 6U;
