@@ -86,120 +86,65 @@ class Interval {
   mpfi_t v_;
 };
 
+/// What an MPFI function takes for an operand: the interval's handle, or the
+/// value itself.
+inline mpfi_srcptr operand(const Interval& a) { return a.get(); }
+template <class T>
+T operand(T x) {
+  return x;
+}
+
+/// A new interval of `precision`, set by one MPFI call set(result, operands...).
+template <class Set, class... Operands>
+Interval computed(Precision precision, Set set, const Operands&... operands) {
+  Interval r(precision);
+  set(r.get(), operand(operands)...);
+  return r;
+}
+
 // ---------------------------------------------------------------------------
 // Conversions. Each is exact when the precision holds the value (53 bits
 // for any double, 64 for any 64-bit integer) and an enclosure otherwise.
 
 /// \f$[x, x]\f$.
-inline Interval point(Precision precision, double x) {
-  Interval r(precision);
-  mpfi_set_d(r.get(), x);
-  return r;
-}
+inline Interval point(Precision precision, double x) { return computed(precision, mpfi_set_d, x); }
 /// \f$[n, n]\f$.
-inline Interval integer(Precision precision, std::uint64_t n) {
-  Interval r(precision);
-  mpfi_set_ui(r.get(), n);
-  return r;
-}
+inline Interval integer(Precision precision, std::uint64_t n) { return computed(precision, mpfi_set_ui, n); }
 /// Encloses the GMP rational q (for a Boost mpq_rational: `q.backend().data()`).
-inline Interval rational(Precision precision, mpq_srcptr q) {
-  Interval r(precision);
-  mpfi_set_q(r.get(), q);
-  return r;
-}
+inline Interval rational(Precision precision, mpq_srcptr q) { return computed(precision, mpfi_set_q, q); }
 /// Encloses \f$\pi\f$.
-inline Interval pi_at(Precision precision) {
-  Interval r(precision);
-  mpfi_const_pi(r.get());
-  return r;
-}
+inline Interval pi_at(Precision precision) { return computed(precision, mpfi_const_pi); }
 
 // ---------------------------------------------------------------------------
 // Arithmetic: the result has the larger precision of the operands. (A double
 // operand is written point(precision, x): an overload for double next to the
-// integer ones would make `a + 1u` ambiguous.)
+// integer ones would make `a + 1u` ambiguous.) Division by an interval that
+// contains 0 gives an unbounded interval.
 
 inline Precision max_precision(const Interval& a, const Interval& b) { return std::max(a.precision(), b.precision()); }
 
-inline Interval operator+(const Interval& a, const Interval& b) {
-  Interval r(max_precision(a, b));
-  mpfi_add(r.get(), a.get(), b.get());
-  return r;
-}
-inline Interval operator-(const Interval& a, const Interval& b) {
-  Interval r(max_precision(a, b));
-  mpfi_sub(r.get(), a.get(), b.get());
-  return r;
-}
-inline Interval operator*(const Interval& a, const Interval& b) {
-  Interval r(max_precision(a, b));
-  mpfi_mul(r.get(), a.get(), b.get());
-  return r;
-}
-/// Division by an interval that contains 0 gives an unbounded interval.
-inline Interval operator/(const Interval& a, const Interval& b) {
-  Interval r(max_precision(a, b));
-  mpfi_div(r.get(), a.get(), b.get());
-  return r;
-}
-inline Interval operator+(const Interval& a, std::uint64_t n) {
-  Interval r(a.precision());
-  mpfi_add_ui(r.get(), a.get(), n);
-  return r;
-}
-inline Interval operator-(const Interval& a, std::uint64_t n) {
-  Interval r(a.precision());
-  mpfi_sub_ui(r.get(), a.get(), n);
-  return r;
-}
-inline Interval operator-(std::uint64_t n, const Interval& a) {
-  Interval r(a.precision());
-  mpfi_ui_sub(r.get(), n, a.get());
-  return r;
-}
-inline Interval operator*(const Interval& a, std::uint64_t n) {
-  Interval r(a.precision());
-  mpfi_mul_ui(r.get(), a.get(), n);
-  return r;
-}
-inline Interval operator/(const Interval& a, std::uint64_t n) {
-  Interval r(a.precision());
-  mpfi_div_ui(r.get(), a.get(), n);
-  return r;
-}
-inline Interval operator/(std::uint64_t n, const Interval& a) {
-  Interval r(a.precision());
-  mpfi_ui_div(r.get(), n, a.get());
-  return r;
-}
+inline Interval operator+(const Interval& a, const Interval& b) { return computed(max_precision(a, b), mpfi_add, a, b); }
+inline Interval operator-(const Interval& a, const Interval& b) { return computed(max_precision(a, b), mpfi_sub, a, b); }
+inline Interval operator*(const Interval& a, const Interval& b) { return computed(max_precision(a, b), mpfi_mul, a, b); }
+inline Interval operator/(const Interval& a, const Interval& b) { return computed(max_precision(a, b), mpfi_div, a, b); }
+inline Interval operator+(const Interval& a, std::uint64_t n) { return computed(a.precision(), mpfi_add_ui, a, n); }
+inline Interval operator-(const Interval& a, std::uint64_t n) { return computed(a.precision(), mpfi_sub_ui, a, n); }
+inline Interval operator-(std::uint64_t n, const Interval& a) { return computed(a.precision(), mpfi_ui_sub, n, a); }
+inline Interval operator*(const Interval& a, std::uint64_t n) { return computed(a.precision(), mpfi_mul_ui, a, n); }
+inline Interval operator/(const Interval& a, std::uint64_t n) { return computed(a.precision(), mpfi_div_ui, a, n); }
+inline Interval operator/(std::uint64_t n, const Interval& a) { return computed(a.precision(), mpfi_ui_div, n, a); }
+
 // ---------------------------------------------------------------------------
-// Elementary functions and set operations.
+// Elementary functions and set operations, at a's precision.
 
 /// Encloses \f$e^t\f$ over a.
-inline Interval exp_of(const Interval& a) {
-  Interval r(a.precision());
-  mpfi_exp(r.get(), a.get());
-  return r;
-}
+inline Interval exp_of(const Interval& a) { return computed(a.precision(), mpfi_exp, a); }
 /// Encloses \f$\ln t\f$ over a (NaN endpoints where a reaches below 0).
-inline Interval log_of(const Interval& a) {
-  Interval r(a.precision());
-  mpfi_log(r.get(), a.get());
-  return r;
-}
+inline Interval log_of(const Interval& a) { return computed(a.precision(), mpfi_log, a); }
 /// Encloses \f$\sqrt t\f$ over a.
-inline Interval sqrt_of(const Interval& a) {
-  Interval r(a.precision());
-  mpfi_sqrt(r.get(), a.get());
-  return r;
-}
+inline Interval sqrt_of(const Interval& a) { return computed(a.precision(), mpfi_sqrt, a); }
 /// Encloses \f$t^2\f$ over a (tighter than a * a when a contains 0).
-inline Interval sqr_of(const Interval& a) {
-  Interval r(a.precision());
-  mpfi_sqr(r.get(), a.get());
-  return r;
-}
+inline Interval sqr_of(const Interval& a) { return computed(a.precision(), mpfi_sqr, a); }
 /// The smallest interval (at a's precision) that contains a and b.
 inline Interval hull(const Interval& a, const Interval& b) {
   Interval r(a);
