@@ -10,7 +10,9 @@
 #   docs_build, doxygen_md_filter_self_test  Doxygen and a Python filter: no C++ of ours runs
 #   reference_random_python                  pure Python re-implementation, no C++ runs
 #   proof_links, proof_links_self_test       a Python link checker, no C++ runs
-# bound_crosscheck_mpmath stays: it runs the sanitized jlattn binary.
+#   walkthrough_browser_self_test            the browser check on hand-written DOMs, no C++ runs
+# bound_crosscheck_mpmath and walkthrough_browser stay: they run the sanitized
+# jlattn binary.
 #
 # RapidCheck runs 20 cases per property here instead of 100 (the sanitized
 # code is several times slower; the Release pass runs the full 100).
