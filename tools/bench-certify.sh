@@ -10,9 +10,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 L="${1:-4096}" d="${2:-1024}" repeats="${3:-3}"
-"$root/tools/build.sh" -DJLATTN_BUILD_TESTS=OFF >/dev/null
-cmake --build "$root/build" --target bench_certify_vs_gemm >/dev/null
-"$root/build/bin/bench_certify_vs_gemm" "$L" "$d" "$repeats"
+"$root/tools/build.sh" bench >/dev/null   # build-bench/: jlattn and the benchmark
+bin="$root/build-bench/bin"
+"$bin/bench_certify_vs_gemm" "$L" "$d" "$repeats"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
@@ -25,10 +25,10 @@ print(L, L, len(rows))
 for i, j, w in rows:
     print(i + 1, j + 1, w)
 PY
-"$root/build/bin/jlattn" construct --target "$work/A.mtx" --eps 1 --gamma 0.1 --d "$d" --no-weights \
+"$bin/jlattn" construct --target "$work/A.mtx" --eps 1 --gamma 0.1 --d "$d" --no-weights \
   --out "$work/out" >/dev/null || true
 if [ -x /usr/bin/time ]; then
-  /usr/bin/time -v "$root/build/bin/jlattn" certify --target "$work/A.mtx" --x "$work/out/X.npy" --lemma4 \
+  /usr/bin/time -v "$bin/jlattn" certify --target "$work/A.mtx" --x "$work/out/X.npy" --lemma4 \
     --eps 1 --gamma 0.1 2> "$work/time.txt" | sed -n 's/^  verdict/certify verdict/p' || true
   grep -E "Elapsed|Maximum resident" "$work/time.txt"
 else

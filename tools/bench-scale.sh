@@ -5,8 +5,8 @@
 #
 # Installs what the comparison needs when missing (Debian's OpenBLAS, so that
 # python3-numpy and the DGEMM line use it, and GNU time for peak memory),
-# builds jlattn and the benchmark in Release, and prints one line per process
-# and a final table. Needs about 10 GB of memory at L = 32768 (NumPy's whole
+# builds jlattn and the benchmark in Release (preset bench, into build-bench/),
+# and prints one line per process and a final table. Needs about 10 GB of memory at L = 32768 (NumPy's whole
 # score matrix) and, there, about 25 minutes on 2 cores. Run it on an
 # otherwise idle machine; nothing asserts its timings.
 set -euo pipefail
@@ -23,9 +23,8 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-"$root/tools/build.sh" -DJLATTN_BUILD_TESTS=OFF >/dev/null
-cmake --build "$root/build" --target jlattn bench_certify_vs_gemm >/dev/null
+"$root/tools/build.sh" bench >/dev/null   # build-bench/: jlattn and the benchmark
 work="${JLATTN_BENCH_DIR:-$(mktemp -d)}"
 [ -n "${JLATTN_BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
 export OMP_WAIT_POLICY=PASSIVE
-python3 "$root/tools/bench/scale.py" "$root/build/bin" "$work" "$@"
+python3 "$root/tools/bench/scale.py" "$root/build-bench/bin" "$work" "$@"

@@ -37,6 +37,13 @@ What it checks (the numbering is the one used in the messages):
     folders of ROLE_FOLDERS (and at most the files of TOP_LEVEL_FILES), the
     proof folder holds exactly the steps, and tests/ mirrors src/jlattn/:
     every tests/<role>/ is a role folder (or cli/, support/).
+(f) The repository is self-contained: no tracked text file names the old
+    design document the proofs/ pages replaced (FORBIDDEN_NAMES) or an
+    absolute path of a development machine (FORBIDDEN_PATH_PREFIXES: home
+    directories, the work tree of a build machine). System paths of Debian packages (/usr/share/...)
+    and scratch paths (/tmp/...) in examples are allowed. Tracked files are
+    those `git ls-files` lists; outside a git checkout, every file except
+    build*/ and hidden directories.
 
 It is deliberately small and uses the standard library only. The C++ scan in
 `declared_names` is not a C++ parser: it reads the kinds of declarations the
@@ -48,6 +55,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -89,6 +97,12 @@ NOT_STEP_PAGES = {"README.md", "notation.md"}
 
 # Directories whose Markdown links are checked by (d).
 MARKDOWN_DIRS = ("proofs", "docs")
+
+# (f): names of documents outside the repository that the repository must
+# not cite, and the top directories of absolute paths on development machines.
+# Both are spelled in pieces so that this file does not trip its own check.
+FORBIDDEN_NAMES = ("THE" + "OREM.md",)
+FORBIDDEN_PATH_PREFIXES = tuple(f"/{top}/" for top in ("work", "home", "root", "Users", "mnt"))
 
 IMPLEMENTED_BY = "Implemented by"
 CHECKED_BY = "Checked by"
@@ -633,6 +647,47 @@ def check_layout(root: Path, report: Report) -> None:
                 report.add(rel(root, entry), "(e) a test file belongs in the folder of the code it checks")
 
 
+def tracked_files(root: Path) -> list[Path]:
+    """The files git tracks under root; outside a checkout, every file except
+    those under hidden directories and build*/ directories."""
+    try:
+        listed = subprocess.run(["git", "-C", str(root), "ls-files", "-z"], capture_output=True, check=True)
+        names = [n for n in listed.stdout.decode("utf-8", "surrogateescape").split("\0") if n]
+        if names:
+            return [root / n for n in names]
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    files = []
+    for directory, subdirs, filenames in os.walk(root):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith((".", "build")))
+        files += [Path(directory) / f for f in sorted(filenames)]
+    return files
+
+
+_FORBIDDEN_PATH = re.compile(
+    r"(?<![\w.~-])(" + "|".join(re.escape(p) for p in FORBIDDEN_PATH_PREFIXES) + r")[^\s`'\")\]>]*"
+)
+
+
+def check_self_contained(root: Path, report: Report) -> None:
+    """(f) no tracked text file cites a document or path outside the repository."""
+    for path in tracked_files(root):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue  # a tracked file deleted in the work tree
+        if b"\0" in data:
+            continue  # binary (images, .npy)
+        text = data.decode("utf-8", "replace")
+        where = rel(root, path)
+        for number, line in enumerate(text.splitlines(), start=1):
+            for name in FORBIDDEN_NAMES:
+                if name in line:
+                    report.add(where, f"(f) names {name}, which is not in the repository; cite proofs/ instead", number)
+            for match in _FORBIDDEN_PATH.finditer(line):
+                report.add(where, f"(f) absolute path {match.group(0)} lies outside the repository", number)
+
+
 def check(root: Path) -> list[str]:
     report = Report(root)
     check_steps(root, report)
@@ -640,6 +695,7 @@ def check(root: Path) -> list[str]:
     check_source_proof_pages(root, report)
     check_markdown_links(root, report)
     check_layout(root, report)
+    check_self_contained(root, report)
     return report.problems
 
 
@@ -702,7 +758,10 @@ RC_GTEST_PROP(Suite, Property, (int x)) {{ }}
             (base / test_of(stem)).write_text(test.format(stem=stem))
         (base / "proofs/README.md").write_text("[docs](../docs/contract.md#the-contract)\n")
         (base / "proofs/notation.md").write_text("$$\n[a](nowhere.md)\n$$\n")
-        (base / "docs/contract.md").write_text("# The contract\n[ok](https://example.org/x)\n")
+        (base / "docs/contract.md").write_text(
+            "# The contract\n[ok](https://example.org/x)\nMathJax from /usr/share/javascript/mathjax; "
+            f"scratch in /tmp/out; a URL path https://example.org{FORBIDDEN_PATH_PREFIXES[1]}x and "
+            f"~{FORBIDDEN_PATH_PREFIXES[0]}x are fine.\n")
         (base / "src/jlattn/core/matrix.hpp").write_text("#pragma once\n")
         (base / "src/jlattn/io/npy.hpp").write_text("#pragma once\n")
 
@@ -733,6 +792,13 @@ RC_GTEST_PROP(Suite, Property, (int x)) {{ }}
         (lambda b: _edit(b / page_of(stem), "(#a-heading-with-code)", "(#no-such)"), "no heading with anchor #no-such"),
         (lambda b: _edit(b / "proofs/README.md", "#the-contract", "#contract"), "no heading with anchor #contract"),
         (lambda b: _edit(b / "proofs/README.md", "../docs/contract.md", "../../outside.md"), "leaves the repository"),
+        (lambda b: _edit(b / header_of(stem), "/// \\file", "/// (" + FORBIDDEN_NAMES[0] + " section 5)\n/// \\file"),
+         f"(f) names {FORBIDDEN_NAMES[0]}"),
+        (lambda b: (b / "tools").mkdir() or (b / "tools/run.sh").write_text(
+            f"cat {FORBIDDEN_PATH_PREFIXES[0]}shared/notes.md\n"),
+         f"tools/run.sh:1: (f) absolute path {FORBIDDEN_PATH_PREFIXES[0]}shared/notes.md lies outside"),
+        (lambda b: _edit(b / "docs/contract.md", "[ok]", f"See `{FORBIDDEN_PATH_PREFIXES[1]}someone/x.md`. [ok]"),
+         f"(f) absolute path {FORBIDDEN_PATH_PREFIXES[1]}someone/x.md"),
     ]
     failures = 0
     with tempfile.TemporaryDirectory() as tmp:

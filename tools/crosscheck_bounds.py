@@ -6,7 +6,7 @@ library, then compared with `jlattn bound --json`.
     crosscheck_bounds.py JLATTN [--quick] [--table]
 
 JLATTN is the path of the jlattn executable. Without --quick it runs the
-parameter table of THEOREM.md (L in {64, 128, 256, 512, 1024}, k in 1..4,
+parameter grid (L in {64, 128, 256, 512, 1024}, k in 1..4,
 eps in {0.5, 0.75, 1}, gamma = 0.1, delta = 0.05, rho = 0) and the demo's class
 (L = 64, k = 4, rho = ln 4); --quick runs a subset (ctest). --table prints
 every number. Exit status 0 when everything agrees, 1 on a disagreement, 77

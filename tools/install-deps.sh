@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages jlattn needs, but only when one is missing.
 # As root it runs apt-get; otherwise it prints the one line to run.
+#
+# chromium is for one test only (walkthrough_browser: the HTML walkthrough
+# opened headless, its formulas typeset by MathJax); it is about 120 MB to
+# download and took about a minute to install on the project's 2-core machine.
+# Without it that test is skipped with a message, nothing else changes.
 set -euo pipefail
 
 packages=(
@@ -11,6 +16,7 @@ packages=(
   doxygen graphviz libjs-mathjax texlive-binaries
   clang libclang-rt-14-dev
   libopenblas-dev time
+  chromium
 )
 
 missing=()

@@ -1,6 +1,6 @@
 // `jlattn certify`: the rigorous verdict of Definition 2 for any matrices
-// (ours, or a trained model's inputs against a pattern), following THEOREM.md
-// section 5 (proofs/certificate.md).
+// (ours, or a trained model's inputs against a pattern), as proved on
+// proofs/certificate.md.
 
 #include <cmath>
 #include <iostream>

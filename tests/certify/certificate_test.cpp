@@ -276,7 +276,7 @@ RC_GTEST_PROP(Certificate, ScoreProductsAgreeOnConstructedInstances, ()) {
             std::min(a.log_gamma_hat.upper, b.log_gamma_hat.upper));
 }
 
-// The design card's property: certify(construct(A)) at d* is certified for
+// The end-to-end property: certify(construct(A)) at d* is certified for
 // random targets (delta = 1e-6, as in the Theorem 1 test), and the same X
 // against a target with one weight moved by a factor e^(2 eps + 0.01) in a
 // row with k_i >= 2 is refuted with a true witness in that row.

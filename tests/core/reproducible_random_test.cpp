@@ -1,5 +1,5 @@
-// Tests for src/jlattn/reproducible_random: THEOREM.md section 6 (the same R on
-// every platform and thread count) for the generator behind Lemma 3.
+// Tests for src/jlattn/core/reproducible_random: docs/reproducibility.md (the
+// same R on every platform and thread count) for the generator behind Lemma 3.
 //
 // Oracles: Random123's published known-answer vectors (Philox), exact integer
 // formulas (uniform53), MPFR at 200 bits (logarithm, polar method), and the
@@ -258,7 +258,7 @@ TEST(PortableLog, WithinFourUlpOfMpfrExhaustivelyAroundEdges) {
 
 /// Independent recomputation of the polar method: u, v from the Philox words
 /// (exact), s = fl(fl(u^2) + fl(v^2)) emulated with MPFR at 53 bits (the double
-/// the specification tests against the unit disc), then u sqrt(-2 ln s / s) at
+/// the transform of docs/reproducibility.md tests against the unit disc), then u sqrt(-2 ln s / s) at
 /// 200 bits. Returns false if every attempt was rejected.
 bool polar_oracle(std::uint64_t seed, std::uint32_t i, std::uint32_t j, std::uint32_t tag, Mp& z,
                   std::uint32_t* accepted_attempt = nullptr) {

@@ -584,6 +584,12 @@ TEST(Explain, HtmlLoadsOnlyTheLocalMathJax) {
   EXPECT_NE(html.find("\\(\\eta\\)"), std::string::npos);
   EXPECT_NE(html.find("<a href=\"../proofs/lemma1-log-transform.md\">Lemma 1</a>"), std::string::npos);
   EXPECT_NE(html.find("'a&amp;b.mtx'"), std::string::npos);
+  // Without MathJax the page says how to get it; a script hides that once
+  // MathJax has loaded (tools/check-walkthrough-browser.py opens both cases).
+  EXPECT_NE(html.find("<p id=\"mathjax-missing\""), std::string::npos);
+  EXPECT_NE(html.find("<code>apt-get install libjs-mathjax</code>"), std::string::npos);
+  EXPECT_NE(html.find("--mathjax URL"), std::string::npos);
+  EXPECT_NE(html.find("document.getElementById('mathjax-missing').hidden = true;"), std::string::npos);
   for (const char* id : {"1-the-target-and-its-supports-definition-1", "5-the-input-x-and-the-scores-s-lemma-4"})
     EXPECT_NE(html.find(std::string("id=\"") + id + "\""), std::string::npos) << id;
 }

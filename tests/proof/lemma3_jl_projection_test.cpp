@@ -1,6 +1,7 @@
-// Tests for src/jlattn/lemma3_jl_projection: Lemma 3 of THEOREM.md (the
-// projection laws of 3a-3c, their sampling, reproducibility under section 6,
-// and the constants c(tau), 2 exp(-d c), 4 exp(-d c)).
+// Tests for src/jlattn/proof/lemma3_jl_projection: Lemma 3 of
+// proofs/lemma3-jl-projection.md (the projection laws of 3a-3c, their sampling,
+// reproducibility as in docs/reproducibility.md, and the constants c(tau),
+// 2 exp(-d c), 4 exp(-d c)).
 //
 // Oracles: exact rationals (boost::multiprecision::cpp_rational) and MPFR for
 // the constants; an independent re-implementation of the documented word rules
@@ -255,7 +256,7 @@ TEST(ProjectionFrequencies, GaussianSecondMomentIsOneOverD) {
   EXPECT_LE(std::abs(G.mean()) * std::sqrt(static_cast<double>(d)), 6.0 / std::sqrt(n));
 }
 
-// --- reproducibility (THEOREM.md section 6) ------------------------------------------
+// --- reproducibility (docs/reproducibility.md) ----------------------------------------
 
 TEST(ProjectionMatrix, EntriesAreProjectionEntry) {
   for (const Projection p : kProjections) {

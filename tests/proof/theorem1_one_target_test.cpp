@@ -86,7 +86,7 @@ struct Setting {
   Projection projection;
 };
 
-// The central property of the design card: at d = d* of Theorem 1 the
+// The central property of Theorem 1: at d = d* the
 // constructed attention (eps, gamma)-approximates the target, for random
 // sparse targets (L <= 64, per-row k_i in 1..4, range up to ln 4, sometimes a
 // global column), (eps, gamma) in {(1, 0.1), (0.5, 0.1)} and all three

@@ -52,7 +52,7 @@ inline RationalMatrix transpose(const RationalMatrix& A) {
 }
 
 /// Rigorous bound on |fl(x.y) - x.y| for a length-m dot product in any
-/// summation order, with or without FMA (THEOREM.md section 5):
+/// summation order, with or without FMA (proofs/certificate.md, Step 1):
 /// g_m sum|x_l||y_l| + m 2^-1074, g_m = m u / (1 - m u), u = 2^-53.
 /// Returned as an exact rational so the comparison itself does not round.
 inline Rational dot_error_bound(std::size_t m, const Rational& abs_dot) {

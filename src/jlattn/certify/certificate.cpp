@@ -90,7 +90,7 @@ Factor compute_factor(const Matrix& X, const Weights& weights) {
   }
   if (!weights.is_selector()) {
     const Matrix& W = weights.dense();
-    // Stage one of THEOREM.md section 5's bound: entry (i, c) errs by at most
+    // Stage one of the bound of proofs/certificate.md#proof, Step 1: entry (i, c) errs by at most
     // gamma_m |x_i| . |w_c| + m 2^-1074 <= gamma_m ||x_i|| ||w_c|| + m 2^-1074,
     // so the row errs by at most gamma_m ||x_i|| ||W||_F + sqrt(d) m 2^-1074.
     double frobenius_sq = 0.0;

@@ -1,6 +1,6 @@
 /// \file certificate.hpp
-/// \brief Certification of Definition 2 for given matrices (THEOREM.md
-/// section 5): does \f$\mathrm{softmax}_{\rm rows}(S)\f$, with
+/// \brief Certification of Definition 2 for given matrices
+/// (proofs/certificate.md): does \f$\mathrm{softmax}_{\rm rows}(S)\f$, with
 /// \f$S = (X W_Q)(X W_K)^\top\f$ over the reals (optionally divided by
 /// \f$\sqrt d\f$), \f$(\varepsilon, \gamma)\f$-approximate the target A? The stored
 /// doubles are exact binary rationals; nothing else is rounded in the claim.

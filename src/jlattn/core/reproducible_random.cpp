@@ -1,6 +1,6 @@
 /// \file reproducible_random.cpp
 /// \brief The generator and normal transform behind Lemma 3's random R
-/// (THEOREM.md section 6): Philox4x32-10, 53-bit uniforms, a logarithm of our
+/// (docs/reproducibility.md): Philox4x32-10, 53-bit uniforms, a logarithm of our
 /// own and Marsaglia's polar method, each a fixed sequence of IEEE operations.
 #include "jlattn/core/reproducible_random.hpp"
 

@@ -242,6 +242,7 @@ std::string render_html(const Document& doc, const std::string& title, const std
       << "pre { background: #f4f4f4; padding: 0.6em; overflow-x: auto; }\n"
       << "code { background: #f4f4f4; }\n"
       << ".math-note { color: #555; font-size: 0.9em; }\n"
+      << "#mathjax-missing { color: #000; background: #fff6d5; border: 1px solid #c90; padding: 0.5em 0.8em; }\n"
       << "</style>\n"
       // MathJax 2.7 (Debian's libjs-mathjax) from a local file: no network.
       << "<script type=\"text/x-mathjax-config\">\n"
@@ -251,7 +252,18 @@ std::string render_html(const Document& doc, const std::string& title, const std
       << "<script type=\"text/javascript\" src=\"" << html_escape(mathjax_url) << "?config=TeX-AMS_SVG\"></script>\n"
       << "</head>\n<body>\n"
       << "<noscript><p class=\"math-note\">The formulas on this page are rendered by MathJax, which needs "
-      << "JavaScript.</p></noscript>\n";
+      << "JavaScript.</p></noscript>\n"
+      // Visible unless MathJax loaded: the synchronous <script src> above has
+      // run (or failed) by the time the script below runs, so the notice is
+      // hidden before anything is drawn where MathJax is present, and says
+      // how to get it where it is missing, instead of leaving raw TeX unexplained.
+      << "<p id=\"mathjax-missing\" class=\"math-note\"><strong>The formulas below are shown as TeX source:</strong> "
+      << "MathJax 2 did not load from <code>" << html_escape(mathjax_url) << "</code>. "
+      << "On Debian or Ubuntu, install it with <code>apt-get install libjs-mathjax</code>, "
+      << "or regenerate this page with <code>jlattn explain ... --mathjax URL</code> naming a MathJax 2 "
+      << "<code>MathJax.js</code> that this browser can load.</p>\n"
+      << "<script>if (window.MathJax && window.MathJax.Hub) "
+      << "document.getElementById('mathjax-missing').hidden = true;</script>\n";
   for (const Block& b : doc.blocks()) {
     switch (b.kind) {
       case Block::Kind::heading:
