@@ -22,14 +22,19 @@ namespace jlattn::audit {
 /// The canonical JSON form of the parameters (what run.json stores and
 /// Parameters::key() hashes); files of family `file:` are identified by path
 /// and by the FNV-1a hash of their bytes.
+/// \pre none.
 /// \throws InputError when a file of family `file:` cannot be read.
+/// Guarantee: a pure function of the parameters and the files' bytes.
 nlohmann::json parameters_json(const Parameters& parameters);
 
 /// Parses the parameters back from run.json's form.
+/// \pre none: malformed input is what it reports.
 /// \throws InputError naming what is missing or malformed.
+/// Guarantee: the inverse of parameters_json() (files are not read again).
 Parameters parameters_from_json(const nlohmann::json& j);
 
-/// A cell's result as JSON (cells/<id>.json, format "jlattn-audit-cell/1").
+/// A cell's result as JSON (cells/ID.json, where ID is the cell's id(); format "jlattn-audit-cell/1").
+/// \pre result from run_cell().
 /// Guarantee: a pure function of its argument (same bytes).
 nlohmann::json cell_json(const CellResult& result);
 

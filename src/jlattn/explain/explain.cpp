@@ -21,7 +21,6 @@
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "jlattn/proof/theorem1_one_target.hpp"
 #include "jlattn/proof/theorem2_all_targets.hpp"
-#include "jlattn/core/weights.hpp"
 
 namespace jlattn {
 

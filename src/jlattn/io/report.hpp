@@ -29,12 +29,15 @@ struct UniformProjectionRecord {
 /// are JSON numbers printed to round-trip exactly; infinities (e.g. ln
 /// gamma_hat of a row with full support) are written as null with the reason
 /// in a sibling field.
+/// \pre certificate is certify_emitted()'s of c.X (construct_and_certify()).
 /// \throws InputError when uniform->certificate_json is not a JSON object.
+/// Guarantee: a pure function of its arguments; every number reads back as the same double.
 std::string construction_report_json(const Construction& c, const Certificate& certificate,
                                      const UniformProjectionRecord* uniform = nullptr);
 
 /// A certificate as JSON: verdict, enclosures of eps_hat and gamma_hat, the
 /// witness when refuted, and how the verdict was reached.
+/// Guarantee: a pure function of its argument; every number reads back as the same double.
 std::string certificate_json(const Certificate& cert);
 
 /// What a projection certificate is about: the R it certifies (FNV-1a of
@@ -49,6 +52,7 @@ struct ProjectionIdentity {
 /// the verdict, the enclosures of mu(R) and tau_u, the witness and how it
 /// was reached; with a non-empty `r_fnv1a`, also "R_fnv1a" (the file that
 /// `construct --uniform` keeps, so a later run can tell which R it certifies).
+/// Guarantee: a pure function of its arguments; every number reads back as the same double.
 std::string projection_certificate_json(const ProjectionCertificate& cert, const std::string& r_fnv1a = "");
 
 /// The verdict a stored projection certificate (the text of a file written
@@ -56,6 +60,7 @@ std::string projection_certificate_json(const ProjectionCertificate& cert, const
 /// nothing when it is about another R or class.
 /// \throws InputError naming `source` when the text is not a projection
 ///   certificate (not a JSON object, or no verdict).
+/// Guarantee: exact (numbers compared as the doubles and integers they are).
 std::optional<std::string> projection_certificate_verdict(const std::string& text, const ProjectionIdentity& identity,
                                                           const std::string& source);
 

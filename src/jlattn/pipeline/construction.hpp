@@ -179,8 +179,12 @@ struct CertifiedConstruction {
 CertifiedConstruction construct_and_certify(const Target& A, const ConstructionParameters& parameters,
                                             const ResourcePolicy& policy = {});
 
-/// construct_and_certify() from stage 1's result, for a caller that keeps B.
+/// construct_and_certify() from stage 1's result, for a caller that keeps B
+/// (the walkthrough prints it).
 /// \pre prepared from prepare(), its target alive.
+/// \throws as construct().
+/// Guarantee: as construct_and_certify() on prepared's target and parameters.
+/// Proof page: proofs/theorem1-one-target.md
 CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, const ResourcePolicy& policy = {});
 
 /// Theorem 2's class: the row sparsity and the range that one projection R serves.
@@ -217,6 +221,8 @@ Matrix theorem2_projection(std::size_t L, const ProjectionClass& projection_clas
 /// row), integer weights in {1, 2, 3, 4} drawn with Philox from `seed`, and
 /// A_00 = 1, A_01 = 4 so that rho = ln 4 exactly.
 /// \pre L has to be \f$\ge 3\f$.
+/// \throws InputError for L below 3.
+/// Guarantee: same bits for the same (L, seed) (Philox, integer weights).
 Target window_global_target(std::size_t L, std::uint64_t seed);
 
 }  // namespace jlattn

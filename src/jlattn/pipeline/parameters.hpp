@@ -36,8 +36,10 @@ enum class BoundChoice {
 };
 
 /// "auto", "dstar", "exact", "pair" or "polar" (the spellings of `--d` and `--bound`).
+/// Guarantee: exact.
 std::string to_string(BoundChoice choice);
 /// Inverse of to_string. \throws InputError naming the unknown value and the allowed ones.
+/// Guarantee: exact.
 BoundChoice parse_bound_choice(const std::string& name);
 
 /// The parameters of one construction: everything the emitted X, and so the
@@ -60,7 +62,9 @@ struct ConstructionParameters {
 
 /// Checks the documented ranges of every field, in the order eps, gamma
 /// (Lemma 2's preconditions, score_error_budget), delta, d, the given projection.
+/// \pre none: any values may be passed, that is what it checks.
 /// \throws InputError, one line naming the first field out of range and its value.
+/// Guarantee: exact (comparisons only); when it returns, every field is in its range.
 void validate(const ConstructionParameters& parameters);
 
 /// Parses the dimension as `--d` spells it (one parser for every subcommand)
@@ -74,7 +78,9 @@ void validate(const ConstructionParameters& parameters);
 /// `bound_text` is `--bound` (kept for compatibility: `--d auto --bound pair`
 /// is `--d pair`); it is always parsed, and has to be `auto` or the same bound
 /// when `--d` names one.
+/// \pre none.
 /// \throws InputError naming the text and the allowed forms.
+/// Guarantee: exact; only rule, bound and d of `parameters` are written.
 void parse_dimension(const std::string& d_text, const std::string& bound_text, ConstructionParameters& parameters);
 
 /// The resources one run may use. None of them changes a bit of X: the
@@ -95,6 +101,7 @@ struct ResourcePolicy {
 };
 
 /// policy.certification with its thread count set to policy.threads.
+/// Guarantee: exact.
 CertificationLimits certification_limits(const ResourcePolicy& policy);
 
 }  // namespace jlattn
