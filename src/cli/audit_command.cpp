@@ -39,10 +39,11 @@
 
 #include "cli/commands.hpp"
 #include "jlattn/audit/audit.hpp"
-#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/audit/audit_output.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/staged_output.hpp"
+#include "jlattn/pipeline/memory_guard.hpp"
 
 extern char** environ;
 
@@ -437,7 +438,7 @@ int run_audit(const AuditOptions& o) {
   Json ids = Json::array();
   for (const audit::Cell& c : all) ids.push_back(c.id());
   const Json run = {{"format", "jlattn-audit-run/1"},
-                    {"parameters", p.to_json()},
+                    {"parameters", audit::parameters_json(p)},
                     {"run_key", p.key()},
                     {"cells", ids}};
   if (fs::exists(dir / "run.json")) {
@@ -488,7 +489,7 @@ int run_audit(const AuditOptions& o) {
       const auto start = std::chrono::steady_clock::now();
       Json result;
       try {
-        result = audit::run_cell(p, cell, file_target, threads, hooks);
+        result = audit::cell_json(audit::run_cell(p, cell, file_target, threads, hooks));
       } catch (const audit::Interrupted&) {
         progress.clear();
         std::cerr << "jlattn audit: interrupted; " << n << " cell(s) finished in this run"

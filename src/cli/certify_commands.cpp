@@ -74,7 +74,7 @@ int run_certify(const CertifyOptions& o) {
   const Certificate cert = certify(A, X, W_Q, W_K, o.eps, o.gamma, o.scaled, limits);
 
   if (o.json) {
-    std::cout << io::certificate_report(cert).dump(2) << "\n";
+    std::cout << io::certificate_json(cert);
   } else {
     std::cout << "jlattn certify: softmax(" << (o.scaled ? "S / sqrt(d)" : "S") << "), S = (X W_Q)(X W_K)^T, against "
               << o.target << " with eps = " << num(o.eps, 17) << ", gamma = " << num(o.gamma, 17) << "\n"

@@ -10,9 +10,8 @@
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/io/npy.hpp"
+#include "jlattn/io/report.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
-
-#include <nlohmann/json.hpp>
 
 namespace jlattn::cli {
 
@@ -46,21 +45,7 @@ int run(const Options& o) {
   limits.exact_only = o.exact_only;
   const ProjectionCertificate cert = certify_projection(R, o.k, o.rho, o.eps, o.gamma, limits);
   if (o.json) {
-    nlohmann::json j = {{"verdict", to_string(cert.verdict)},
-                        {"condition", "mu(R) = max |R R^T - I| <= tau_u = (eps/2) / (k Delta + (k-1) rho)"},
-                        {"L", cert.L},
-                        {"d", cert.d},
-                        {"k", cert.k},
-                        {"rho", cert.rho},
-                        {"eps", cert.eps},
-                        {"gamma", cert.gamma},
-                        {"mu", {{"lower", cert.mu.lower}, {"upper", cert.mu.upper}}},
-                        {"tau_u", {{"lower", cert.tau_u.lower}, {"upper", cert.tau_u.upper}}},
-                        {"entries_exact", cert.entries_exact},
-                        {"undecided_reason", cert.undecided_reason}};
-    j["witness"] = cert.witness ? nlohmann::json{{"l", cert.witness->first}, {"j", cert.witness->second}}
-                                : nlohmann::json(nullptr);
-    std::cout << j.dump(2) << "\n";
+    std::cout << io::projection_certificate_json(cert);
   } else {
     std::cout << "jlattn certify-projection: Theorem 2's condition mu(R) <= tau_u for R (" << cert.L << " x "
               << cert.d << "), class k = " << cert.k << ", rho = " << num(cert.rho, 17) << ", eps = "

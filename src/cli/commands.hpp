@@ -29,6 +29,10 @@ struct Command {
   std::function<int()> run;
 };
 
+/// The help of `--d`, the same in every subcommand that constructs
+/// (parse_dimension in src/jlattn/pipeline/parameters.hpp parses it).
+extern const char* const kDimensionHelp;
+
 /// The exit code of a verdict: certified 0, refuted 3, undecided 4.
 int exit_code(jlattn::Verdict verdict);
 

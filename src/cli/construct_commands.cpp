@@ -1,53 +1,52 @@
-// `jlattn demo` and `jlattn construct`: the constructive proof of Theorem 1
-// on a built-in target or on the user's, with the emitted matrices written
-// as .npy files and every derived quantity in report.json.
+// `jlattn demo` and `jlattn construct`: parse the options, run the theorem
+// through the library (construct_and_certify, construction.hpp), write the
+// emitted matrices as .npy files and report.json, print the summary.
 
 #include <sys/statvfs.h>
 
 #include <algorithm>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "cli/commands.hpp"
 #include "jlattn/certify/certificate.hpp"
-#include "jlattn/pipeline/construction.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/fnv1a.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
 #include "jlattn/io/staged_output.hpp"
-#include "jlattn/proof/lemma3_jl_projection.hpp"
-#include "jlattn/bounds/rigorous_bounds.hpp"
+#include "jlattn/pipeline/construction.hpp"
 #include "jlattn/pipeline/memory_guard.hpp"
-#include "jlattn/core/weights.hpp"
 
 namespace jlattn::cli {
 
 namespace {
 
+// The options shared by `demo` and `construct`, as typed; parsed when the command runs.
+struct ConstructionOptions {
+  jlattn::ConstructionParameters parameters;
+  jlattn::ResourcePolicy policy;
+  std::string projection = "gaussian", dimension = "auto", bound = "auto", max_memory;
+};
 
-
-// Strict parse of --d: "auto", "trivial" or a decimal integer in [1, 2^32).
-void parse_dimension(const std::string& text, jlattn::ConstructionRequest& request) {
-  if (text == "auto") { request.rule = jlattn::DimensionRule::theorem1; return; }
-  if (text == "trivial") { request.rule = jlattn::DimensionRule::trivial; return; }
-  const bool digits = !text.empty() && text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos;
-  const unsigned long long value = digits ? std::stoull(text) : 0;
-  if (!digits || value < 1 || value >= (1ULL << 32))
-    throw jlattn::InputError("--d must be auto, trivial or an integer in [1, 2^32), got '" + text + "'");
-  request.rule = jlattn::DimensionRule::given;
-  request.d = static_cast<std::size_t>(value);
+// Parses the typed options into the library's parameters and policy.
+void parse_construction_options(ConstructionOptions& o) {
+  o.parameters.projection = jlattn::parse_projection(o.projection);
+  jlattn::parse_dimension(o.dimension, o.bound, o.parameters);
+  o.policy.max_memory_bytes = o.max_memory.empty() ? 0 : jlattn::parse_memory_size(o.max_memory);
 }
 
 void print_summary(const jlattn::Construction& c, std::ostream& out) {
   const auto& e = c.evaluation;
-  const auto& r = c.request;
+  const auto& r = c.parameters;
   out << "  Definition 1  L = " << c.L << ", k = " << c.k << ", rho = " << num(c.rho)
       << ", largest column count = " << c.max_column_count << "\n";
   out << "  request       eps = " << num(r.eps) << ", gamma = " << num(r.gamma) << ", delta = " << num(r.delta)
@@ -86,8 +85,9 @@ std::uintmax_t free_disk_bytes(const std::string& directory) {
   return static_cast<std::uintmax_t>(fs.f_bavail) * fs.f_frsize;
 }
 
-void write_outputs(const jlattn::Construction& c, const jlattn::Certificate& cert, const std::string& out_dir,
-                   bool write_weights, const nlohmann::json& extra = nlohmann::json::object()) {
+void write_outputs(const jlattn::CertifiedConstruction& result, const std::string& out_dir, bool write_weights,
+                   const jlattn::io::UniformProjectionRecord* uniform) {
+  const jlattn::Construction& c = result.construction;
   jlattn::io::StagedOutput output(out_dir);
   const long double d = static_cast<long double>(c.d);
   const long double bytes = 8.0L * (static_cast<long double>(c.L) * 2 * d + (write_weights ? 4 * d * d : 0)) + 4096.0L * 4;
@@ -109,41 +109,30 @@ void write_outputs(const jlattn::Construction& c, const jlattn::Certificate& cer
       if (row >= n) out[row - n] = 1.0;
     });
   }
-  nlohmann::json report = jlattn::io::construction_report(c, &cert);
-  report.update(extra);
-  output.open("report.json") << report.dump(2) << "\n";
+  output.open("report.json") << jlattn::io::construction_report_json(c, result.certificate, uniform);
   output.commit();
 }
 
-void add_construction_options(CLI::App& app, jlattn::ConstructionRequest& request, std::string& projection,
-                              std::string& dimension, std::string& bound, std::string& max_memory,
-                              bool eps_gamma_required) {
-  auto* eps = app.add_option("--eps", request.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
-  auto* gamma = app.add_option("--gamma", request.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
+void add_construction_options(CLI::App& app, ConstructionOptions& o, bool eps_gamma_required) {
+  auto* eps = app.add_option("--eps", o.parameters.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
+  auto* gamma =
+      app.add_option("--gamma", o.parameters.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
   if (eps_gamma_required) { eps->required(); gamma->required(); }
   else { eps->capture_default_str(); gamma->capture_default_str(); }
-  app.add_option("--delta", request.delta, "failure probability delta in (0, 1) of Theorem 1")->capture_default_str();
-  app.add_option("--d", dimension, "query/key dimension: auto (the proved bound of --bound), trivial (d = L, X = [B | I]) or N")
+  app.add_option("--delta", o.parameters.delta, "failure probability delta in (0, 1) of Theorem 1")
       ->capture_default_str();
-  app.add_option("--bound", bound,
-                 "which proved bound --d auto uses: auto (the smallest valid for the projection), dstar (Theorem 1), "
-                 "exact (d*_exact, Gaussian), pair (d_pair, Gaussian) or polar (d_polar)")
+  app.add_option("--d", o.dimension, kDimensionHelp)->capture_default_str();
+  app.add_option("--bound", o.bound,
+                 "the proved bound --d auto uses (kept for compatibility; --d can name it): auto (the smallest "
+                 "valid for the projection), dstar, exact, pair or polar")
       ->capture_default_str();
-  app.add_option("--projection", projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
+  app.add_option("--projection", o.projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
       ->capture_default_str();
-  app.add_option("--seed", request.seed, "seed of the counter-based generator (same seed, same bits)")
+  app.add_option("--seed", o.parameters.seed, "seed of the counter-based generator (same seed, same bits)")
       ->capture_default_str();
-  app.add_option("--threads", request.threads, "worker threads (0: all cores); the output does not depend on it")
+  app.add_option("--threads", o.policy.threads, "worker threads (0: all cores); the output does not depend on it")
       ->capture_default_str();
-  add_max_memory_option(app, max_memory);
-}
-
-// Section 5: the emitted X with Lemma 4's selectors, certified exactly.
-jlattn::Certificate certify_construction(const jlattn::Target& A, const jlattn::Construction& c) {
-  jlattn::CertificationLimits limits;
-  limits.threads = c.request.threads;
-  return jlattn::certify(A, c.X, jlattn::Weights::lemma4_query(c.d), jlattn::Weights::lemma4_key(c.d), c.request.eps,
-                         c.request.gamma, false, limits);
+  add_max_memory_option(app, o.max_memory);
 }
 
 void print_certificate(const jlattn::Certificate& cert, std::ostream& out) {
@@ -157,33 +146,28 @@ void print_certificate(const jlattn::Certificate& cert, std::ostream& out) {
   if (cert.verdict == jlattn::Verdict::undecided) out << "  undecided     " << cert.undecided_reason << "\n";
 }
 
-int run_demo(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
-             const std::string& bound, const std::string& max_memory, std::size_t L) {
+int run_demo(ConstructionOptions o, std::size_t L) {
   const auto start = std::chrono::steady_clock::now();
-  request.projection = jlattn::parse_projection(projection);
-  request.bound = jlattn::parse_bound_choice(bound);
-  parse_dimension(dimension, request);
-  request.max_memory_bytes = max_memory.empty() ? 0 : jlattn::parse_memory_size(max_memory);
-  request.include_certification_memory = true;
+  parse_construction_options(o);
   // The built-in target holds about 4 entries per row (window and global
   // column) with their logarithms and indices: refuse an absurd --L before
-  // building it; construct() then checks the matrices for the chosen d.
-  jlattn::require_memory(L > SIZE_MAX / 256 ? SIZE_MAX : 256 * L, request.max_memory_bytes,
+  // building it; the library then checks the matrices for the chosen d.
+  jlattn::require_memory(L > SIZE_MAX / 256 ? SIZE_MAX : 256 * L, o.policy.max_memory_bytes,
                          "the demo target for L = " + std::to_string(L));
-  const jlattn::Target A = jlattn::window_global_target(L, request.seed);
+  const jlattn::Target A = jlattn::window_global_target(L, o.parameters.seed);
   std::cout << "jlattn demo: the constructive proof of Theorem 1 on a built-in target\n"
             << "  (local window of width 3 + one global token, integer weights 1..4)\n";
-  const jlattn::Construction c = jlattn::construct(A, request);
-  print_summary(c, std::cout);
-  const jlattn::Certificate cert = certify_construction(A, c);
+  const jlattn::CertifiedConstruction result = jlattn::construct_and_certify(A, o.parameters, o.policy);
+  const jlattn::Certificate& cert = result.certificate;
+  print_summary(result.construction, std::cout);
   print_certificate(cert, std::cout);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "  result        " << jlattn::to_string(cert.verdict) << ": softmax(S) of the emitted matrices "
             << (cert.verdict == jlattn::Verdict::certified  ? "provably does"
                 : cert.verdict == jlattn::Verdict::refuted ? "provably does not"
                                                            : "could not be shown to")
-            << " (" << num(request.eps) << ", " << num(request.gamma) << ")-approximate A, in " << num(seconds, 3)
-            << " s\n";
+            << " (" << num(o.parameters.eps) << ", " << num(o.parameters.gamma) << ")-approximate A, in "
+            << num(seconds, 3) << " s\n";
   return exit_code(cert.verdict);
 }
 
@@ -196,140 +180,92 @@ struct UniformOptions {
   double class_rho = -1.0;
 };
 
-std::string checksum_hex(const jlattn::Matrix& R) {
-  // FNV-1a over the bit patterns, little-endian: identifies R in the certificate file.
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (Eigen::Index n = 0; n < R.size(); ++n) {
-    std::uint64_t bits;
-    std::memcpy(&bits, R.data() + n, sizeof bits);
-    for (int b = 0; b < 8; ++b) {
-      h ^= (bits >> (8 * b)) & 0xffu;
-      h *= 0x100000001b3ull;
-    }
-  }
-  char buffer[20];
-  std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(h));
-  return buffer;
-}
-
 struct UniformProjection {
   jlattn::Matrix R;
-  nlohmann::json certificate;  // the projection certificate, as written to / read from its file
-  bool reused = false;
-  std::string path;
+  jlattn::io::UniformProjectionRecord record;
+  std::string verdict;
 };
 
-UniformProjection prepare_uniform(const jlattn::Target& A, const jlattn::ConstructionRequest& request,
-                                  const UniformOptions& u, const std::string& out_dir) {
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// R of the class from --r or drawn by the library, and its certificate:
+// read back from its file when that certifies this R and class, else
+// computed and written there.
+UniformProjection prepare_uniform(const jlattn::Target& A, const ConstructionOptions& o, const UniformOptions& u,
+                                  const std::string& out_dir) {
   UniformProjection up;
-  // The class (k, rho) the one R must serve; the target has to belong to it.
-  const std::size_t k = u.class_k ? u.class_k : A.k();
-  const double rho_upper = jlattn::target_range_upper(A);
-  const double rho = u.class_rho >= 0 ? u.class_rho : rho_upper;
-  if (A.k() > k)
-    throw jlattn::InputError("the target has row sparsity k = " + std::to_string(A.k()) + ", above --class-k " +
-                             std::to_string(k));
-  if (rho_upper > rho)
-    throw jlattn::InputError("the target's range cannot be proved <= --class-rho " + num(rho, 17) +
-                             " (its upper bound is " + num(rho_upper, 17) + "; give a slightly larger --class-rho)");
-  if (!u.r_path.empty()) {
-    up.R = jlattn::io::read_npy_file(u.r_path);
-  } else {
-    std::size_t d = request.d;
-    if (request.rule != jlattn::DimensionRule::given) {
-      const jlattn::BoundQuery q{.L = A.L(), .k = k, .eps = request.eps, .gamma = request.gamma, .rho = rho,
-                                 .delta = request.delta, .crossovers = false, .exact_tails = false};
-      d = static_cast<std::size_t>(
-          jlattn::find_bound(jlattn::rigorous_bounds(q), jlattn::BoundName::d_star_u).d);
-    }
-    up.R = jlattn::projection_matrix(request.projection, A.L(), d, request.seed, request.threads);
-  }
-  up.path = u.certificate_path.empty() ? out_dir + "/projection_certificate.json" : u.certificate_path;
-  const std::string checksum = checksum_hex(up.R);
-  const nlohmann::json identity = {{"R_fnv1a", checksum}, {"L", up.R.rows()}, {"d", up.R.cols()}, {"k", k},
-                                   {"rho", rho},          {"eps", request.eps}, {"gamma", request.gamma}};
-  std::ifstream existing(up.path);
-  if (existing) {
-    nlohmann::json stored;
-    try {
-      stored = nlohmann::json::parse(existing);
-    } catch (const nlohmann::json::exception&) {
-      throw jlattn::InputError(up.path + " is not a projection certificate (invalid JSON)");
-    }
-    bool same = stored.is_object();
-    for (const auto& [key, value] : identity.items()) same = same && stored.contains(key) && stored[key] == value;
-    if (!same)
-      throw jlattn::InputError(up.path + " certifies another R or class; remove it or name another file");
-    up.certificate = stored;
-    up.reused = true;
+  const jlattn::ProjectionClass cls = jlattn::theorem2_class(A, u.class_k, u.class_rho);
+  up.R = u.r_path.empty() ? jlattn::theorem2_projection(A.L(), cls, o.parameters, o.policy.threads)
+                          : jlattn::io::read_npy_file(u.r_path);
+  up.record.file = u.certificate_path.empty() ? out_dir + "/projection_certificate.json" : u.certificate_path;
+  const jlattn::io::ProjectionIdentity identity{jlattn::fnv1a_hex(up.R), static_cast<std::size_t>(up.R.rows()),
+                                                static_cast<std::size_t>(up.R.cols()), cls.k, cls.rho,
+                                                o.parameters.eps, o.parameters.gamma};
+  if (std::filesystem::exists(up.record.file)) {
+    up.record.certificate_json = read_text(up.record.file);
+    const auto verdict =
+        jlattn::io::projection_certificate_verdict(up.record.certificate_json, identity, up.record.file);
+    if (!verdict)
+      throw jlattn::InputError(up.record.file + " certifies another R or class; remove it or name another file");
+    up.verdict = *verdict;
+    up.record.reused = true;
     return up;
   }
-  const jlattn::ProjectionCertificate pc = jlattn::certify_projection(up.R, k, rho, request.eps, request.gamma);
-  up.certificate = identity;
-  up.certificate["verdict"] = jlattn::to_string(pc.verdict);
-  up.certificate["condition"] = "mu(R) = max |R R^T - I| <= tau_u = (eps/2) / (k Delta + (k-1) rho)  (Theorem 2)";
-  up.certificate["mu"] = {{"lower", pc.mu.lower}, {"upper", pc.mu.upper}};
-  up.certificate["tau_u"] = {{"lower", pc.tau_u.lower}, {"upper", pc.tau_u.upper}};
-  up.certificate["undecided_reason"] = pc.undecided_reason;
-  const std::filesystem::path path(up.path);
+  const jlattn::ProjectionCertificate pc =
+      jlattn::certify_projection(up.R, cls.k, cls.rho, o.parameters.eps, o.parameters.gamma);
+  up.verdict = jlattn::to_string(pc.verdict);
+  up.record.certificate_json = jlattn::io::projection_certificate_json(pc, identity.r_fnv1a);
+  const std::filesystem::path path(up.record.file);
   jlattn::io::StagedOutput staged(path.has_parent_path() ? path.parent_path() : std::filesystem::path("."));
-  staged.open(path.filename().string()) << up.certificate.dump(2) << "\n";
+  staged.open(path.filename().string()) << up.record.certificate_json;
   staged.commit();
   return up;
 }
 
-int run_construct(jlattn::ConstructionRequest request, const std::string& projection, const std::string& dimension,
-                  const std::string& bound, const std::string& max_memory, const std::string& target_path,
-                  const std::string& out_dir, bool write_weights, const UniformOptions& uniform) {
-  request.projection = jlattn::parse_projection(projection);
-  request.bound = jlattn::parse_bound_choice(bound);
-  parse_dimension(dimension, request);
-  request.max_memory_bytes = max_memory.empty() ? 0 : jlattn::parse_memory_size(max_memory);
-  request.include_certification_memory = true;
+int run_construct(ConstructionOptions o, const std::string& target_path, const std::string& out_dir,
+                  bool write_weights, const UniformOptions& uniform) {
+  parse_construction_options(o);
   const jlattn::Target A = jlattn::io::read_matrix_market_file(target_path);
   UniformProjection up;
-  nlohmann::json extra = nlohmann::json::object();
   if (uniform.enabled) {
-    up = prepare_uniform(A, request, uniform, out_dir);
-    request.given_projection = &up.R;
-    extra["uniform_projection"] = up.certificate;
-    extra["uniform_projection"]["file"] = up.path;
-    extra["uniform_projection"]["reused"] = up.reused;
+    up = prepare_uniform(A, o, uniform, out_dir);
+    o.parameters.given_projection = &up.R;
   }
-  const jlattn::Construction c = jlattn::construct(A, request);
-  const jlattn::Certificate cert = certify_construction(A, c);
-  write_outputs(c, cert, out_dir, write_weights, extra);
+  const jlattn::CertifiedConstruction result = jlattn::construct_and_certify(A, o.parameters, o.policy);
+  write_outputs(result, out_dir, write_weights, uniform.enabled ? &up.record : nullptr);
   std::cout << "jlattn construct: " << target_path << " -> " << out_dir << "/{X.npy"
             << (write_weights ? ", W_Q.npy, W_K.npy" : "") << ", report.json}\n";
-  print_summary(c, std::cout);
-  print_certificate(cert, std::cout);
+  print_summary(result.construction, std::cout);
+  print_certificate(result.certificate, std::cout);
   if (uniform.enabled)
-    std::cout << "  Theorem 2     one R for the class: " << up.certificate["verdict"].get<std::string>()
-              << " (mu(R) <= tau_u), " << (up.reused ? "reused from " : "written to ") << up.path << "\n";
-  std::cout << "  result        " << jlattn::to_string(cert.verdict) << "\n";
-  return exit_code(cert.verdict);
+    std::cout << "  Theorem 2     one R for the class: " << up.verdict << " (mu(R) <= tau_u), "
+              << (up.record.reused ? "reused from " : "written to ") << up.record.file << "\n";
+  std::cout << "  result        " << jlattn::to_string(result.certificate.verdict) << "\n";
+  return exit_code(result.certificate.verdict);
 }
 
 }  // namespace
 
 Command add_demo_command(CLI::App& root) {
   struct Options {
-    ConstructionRequest request;
-    std::string projection = "gaussian", dimension = "auto", bound = "auto", max_memory;
+    ConstructionOptions construction;
     std::size_t L = 64;
   };
   auto o = std::make_shared<Options>();
   CLI::App* demo = root.add_subcommand("demo", "run the construction of Theorem 1 on a built-in target and certify it");
-  add_construction_options(*demo, o->request, o->projection, o->dimension, o->bound, o->max_memory, false);
+  add_construction_options(*demo, o->construction, false);
   demo->add_option("--L", o->L, "number of tokens of the built-in target (>= 3)")->capture_default_str();
   demo->footer(kExitCodesHelp);
-  return {demo, [o] { return run_demo(o->request, o->projection, o->dimension, o->bound, o->max_memory, o->L); }};
+  return {demo, [o] { return run_demo(o->construction, o->L); }};
 }
 
 Command add_construct_command(CLI::App& root) {
   struct Options {
-    ConstructionRequest request;
-    std::string projection = "gaussian", dimension = "auto", bound = "auto", max_memory, target_path, out_dir;
+    ConstructionOptions construction;
+    std::string target_path, out_dir;
     bool no_weights = false;
     UniformOptions uniform;
   };
@@ -337,7 +273,7 @@ Command add_construct_command(CLI::App& root) {
   CLI::App* construct = root.add_subcommand("construct", "build X = [B R | R], W_Q, W_K for a target and certify them");
   construct->add_option("--target", o->target_path, "target A as a Matrix Market coordinate file (real, integer or pattern)")
       ->required();
-  add_construction_options(*construct, o->request, o->projection, o->dimension, o->bound, o->max_memory, true);
+  add_construction_options(*construct, o->construction, true);
   construct->add_option("--out", o->out_dir, "output directory for X.npy, W_Q.npy, W_K.npy, report.json")->required();
   construct->add_flag("--no-weights", o->no_weights, "do not write W_Q.npy, W_K.npy (fixed selectors, 16 d^2 bytes)");
   construct->add_flag("--uniform", o->uniform.enabled,
@@ -355,8 +291,7 @@ Command add_construct_command(CLI::App& root) {
             if (!o->uniform.enabled && (!o->uniform.r_path.empty() || !o->uniform.certificate_path.empty() ||
                                         o->uniform.class_k != 0 || o->uniform.class_rho >= 0))
               throw jlattn::InputError("--r, --class-k, --class-rho and --projection-certificate need --uniform");
-            return run_construct(o->request, o->projection, o->dimension, o->bound, o->max_memory, o->target_path,
-                                 o->out_dir, !o->no_weights, o->uniform);
+            return run_construct(o->construction, o->target_path, o->out_dir, !o->no_weights, o->uniform);
           }};
 }
 

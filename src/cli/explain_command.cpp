@@ -48,18 +48,6 @@ std::string shell_word(const std::string& s) {
   return out + "'";
 }
 
-// Strict parse of --d (the same forms as `construct`): auto, trivial or N.
-void parse_dimension(const std::string& text, ConstructionRequest& request) {
-  if (text == "auto") { request.rule = DimensionRule::theorem1; return; }
-  if (text == "trivial") { request.rule = DimensionRule::trivial; return; }
-  const bool digits = !text.empty() && text.size() <= 10 && text.find_first_not_of("0123456789") == std::string::npos;
-  const unsigned long long value = digits ? std::stoull(text) : 0;
-  if (!digits || value < 1 || value >= (1ULL << 32))
-    throw InputError("--d must be auto, trivial or an integer in [1, 2^32), got '" + text + "'");
-  request.rule = DimensionRule::given;
-  request.d = static_cast<std::size_t>(value);
-}
-
 // The proofs/ directory of a source tree at or above `start`, if any.
 std::optional<fs::path> proofs_above(fs::path start) {
   std::error_code ec;
@@ -101,8 +89,10 @@ std::string proofs_prefix(const std::string& given, const fs::path& out) {
 }
 
 struct Options {
-  ConstructionRequest request;
-  std::string projection = "gaussian", dimension = "auto", target_path, out, proofs, mathjax = kDefaultMathJax;
+  ConstructionParameters parameters;
+  ResourcePolicy policy;
+  // The walkthrough follows Theorem 1's proof, so its d is Theorem 1's d* unless --d says otherwise.
+  std::string projection = "gaussian", dimension = "dstar", target_path, out, proofs, mathjax = kDefaultMathJax;
   std::size_t demo_L = 0;
 };
 
@@ -110,20 +100,26 @@ std::string regenerate_command(const Options& o) {
   std::string command = "jlattn explain";
   if (!o.target_path.empty()) command += " --target " + shell_word(o.target_path);
   else command += " --demo " + std::to_string(o.demo_L);
-  command += " --eps " + exact(o.request.eps) + " --gamma " + exact(o.request.gamma) + " --delta " +
-             exact(o.request.delta) + " --seed " + std::to_string(o.request.seed) + " --d " + shell_word(o.dimension) +
+  command += " --eps " + exact(o.parameters.eps) + " --gamma " + exact(o.parameters.gamma) + " --delta " +
+             exact(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) + " --d " + shell_word(o.dimension) +
              " --projection " + shell_word(o.projection);
   if (!o.proofs.empty()) command += " --proofs " + shell_word(o.proofs);
   if (o.mathjax != kDefaultMathJax) command += " --mathjax " + shell_word(o.mathjax);
   return command + " --out " + shell_word(o.out);
 }
 
+// Which d the walkthrough used, when it has a name: " = d*", " = d_pair", ...
+std::string dimension_name(const Construction& c) {
+  if (!c.bound_label.empty()) return " = " + c.bound_label;
+  return c.d == c.d_star && !c.trivial ? " = d*" : "";
+}
+
 // Rebuilds the walkthrough's X with `construct` (or `demo`) at the d it used
 // and certifies it, so a reader can check the certificate section.
 std::string check_command(const Options& o, const Construction& c) {
   const std::string d = c.trivial ? "trivial" : std::to_string(c.d);
-  const std::string common = " --eps " + exact(o.request.eps) + " --gamma " + exact(o.request.gamma);
-  const std::string draw = " --delta " + exact(o.request.delta) + " --seed " + std::to_string(o.request.seed) +
+  const std::string common = " --eps " + exact(o.parameters.eps) + " --gamma " + exact(o.parameters.gamma);
+  const std::string draw = " --delta " + exact(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) +
                            " --d " + d + " --projection " + shell_word(o.projection);
   if (o.target_path.empty()) return "jlattn demo --L " + std::to_string(o.demo_L) + common + draw;
   const std::string target = shell_word(o.target_path);
@@ -139,9 +135,9 @@ int run_explain(Options o) {
   const bool html = extension == ".html" || extension == ".htm";
   if (!html && extension != ".md") throw InputError("--out must end in .md (Markdown) or .html, got '" + o.out + "'");
 
-  o.request.projection = parse_projection(o.projection);
-  parse_dimension(o.dimension, o.request);
-  const Target A = has_target ? io::read_matrix_market_file(o.target_path) : window_global_target(o.demo_L, o.request.seed);
+  o.parameters.projection = parse_projection(o.projection);
+  parse_dimension(o.dimension, "auto", o.parameters);
+  const Target A = has_target ? io::read_matrix_market_file(o.target_path) : window_global_target(o.demo_L, o.parameters.seed);
 
   WalkthroughOptions options;
   options.target_name = has_target ? "`" + o.target_path + "`"
@@ -154,7 +150,7 @@ int run_explain(Options o) {
     std::cerr << "jlattn explain: note: " << o.mathjax.substr(7)
               << " does not exist, so the formulas will show as TeX; install Debian's libjs-mathjax or pass --mathjax\n";
 
-  const Walkthrough w = explain(A, o.request);
+  const Walkthrough w = explain(A, o.parameters, o.policy);
   options.check_command = check_command(o, w.construction);
   const std::string text = html ? walkthrough_html(w, options) : walkthrough_markdown(w, options);
 
@@ -176,7 +172,7 @@ int run_explain(Options o) {
   }
   const Construction& c = w.construction;
   std::cout << "jlattn explain: " << (has_target ? o.target_path : "demo target") << " -> " << o.out << " (L = " << c.L
-            << ", d = " << c.d << (c.d == c.d_star && !c.trivial ? " = d*" : "") << "; "
+            << ", d = " << c.d << dimension_name(c) << "; "
             << "certificate: " << to_string(w.verdict.certificate.verdict) << ")\n";
   return kExitOk;
 }
@@ -191,17 +187,18 @@ Command add_explain_command(CLI::App& root) {
   auto* demo = explain->add_option("--demo", o->demo_L,
                                    "use the built-in demo target (window of width 3 + a global token) with L tokens");
   target->excludes(demo);
-  explain->add_option("--eps", o->request.eps, "ratio tolerance eps > 0 (Definition 2, R1)")->capture_default_str();
-  explain->add_option("--gamma", o->request.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)")
+  explain->add_option("--eps", o->parameters.eps, "ratio tolerance eps > 0 (Definition 2, R1)")->capture_default_str();
+  explain->add_option("--gamma", o->parameters.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)")
       ->capture_default_str();
-  explain->add_option("--delta", o->request.delta, "failure probability delta in (0, 1) of Theorem 1")
+  explain->add_option("--delta", o->parameters.delta, "failure probability delta in (0, 1) of Theorem 1")
       ->capture_default_str();
   explain->add_option("--d", o->dimension,
-                      "query/key dimension: auto (d* of Theorem 1), trivial (d = L) or N (a small N gives a readable R)")
+                      std::string(kDimensionHelp) + "; the default follows Theorem 1's proof, and a small N keeps R "
+                                                    "readable")
       ->capture_default_str();
   explain->add_option("--projection", o->projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
       ->capture_default_str();
-  explain->add_option("--seed", o->request.seed, "seed of the counter-based generator (same seed, same bits)")
+  explain->add_option("--seed", o->parameters.seed, "seed of the counter-based generator (same seed, same bits)")
       ->capture_default_str();
   explain->add_option("--out", o->out, "the walkthrough: FILE.md (GitHub-style math) or FILE.html (local MathJax)")
       ->required();

@@ -24,6 +24,11 @@ const char* const kExitCodesHelp =
     "Exit codes: 0 done (certified / approximates); 3 done, negative verdict (refuted / does not approximate); "
     "4 undecided (a stated resource limit was hit); 2 bad input or usage; 1 internal error.";
 
+const char* const kDimensionHelp =
+    "query/key dimension: auto (the smallest dimension proved for the projection), a proved bound by name "
+    "(dstar: Theorem 1's d*; exact: d*_exact, Gaussian; pair: d_pair, Gaussian; polar: d_polar), "
+    "trivial (d = L, X = [B | I]) or an integer N";
+
 std::string num(double x, int digits) {
   char buffer[128];
   std::snprintf(buffer, sizeof buffer, "%.*g", std::clamp(digits, 1, 80), x);

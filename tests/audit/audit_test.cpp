@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "jlattn/audit/audit.hpp"
+#include "jlattn/audit/audit_output.hpp"
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/pipeline/construction.hpp"
 #include "jlattn/core/errors.hpp"
@@ -200,15 +201,16 @@ TEST(AuditTargets, TrialInputIsTheConstructionsX) {
     const std::uint64_t target_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_target);
     const std::uint64_t r_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_projection);
     const Target A = draw_target(c, target_seed);
-    ConstructionRequest request;
-    request.eps = c.eps;
-    request.gamma = c.gamma;
-    request.seed = r_seed;
-    request.projection = c.projection;
-    request.rule = DimensionRule::given;
-    request.d = 300;
-    request.threads = 2;
-    const Construction built = construct(A, request);
+    ConstructionParameters parameters;
+    parameters.eps = c.eps;
+    parameters.gamma = c.gamma;
+    parameters.seed = r_seed;
+    parameters.projection = c.projection;
+    parameters.rule = DimensionRule::given;
+    parameters.d = 300;
+    ResourcePolicy policy;
+    policy.threads = 2;
+    const Construction built = construct(A, parameters, policy);
     EXPECT_TRUE(built.X == trial_input(c, A, r_seed, 300)) << law;
   }
 }
@@ -258,18 +260,18 @@ TEST(AuditCell, UndecidedNeverCountsAsSuccess) {
     limits.exact_only = true;
     limits.max_exact_multiply_adds = 0;
   };
-  const nlohmann::json r = run_cell(p, c, nullptr, 1, hooks);
+  const CellResult r = run_cell(p, c, nullptr, 1, hooks);
   unsigned undecided = 0;
-  for (const auto& probe : r.at("search").at("probes")) {
-    EXPECT_EQ(probe.at("certified").get<unsigned>(), 0U) << probe.dump();
-    undecided += probe.at("undecided").get<unsigned>();
+  for (const Probe& probe : r.probes) {
+    EXPECT_EQ(probe.at.counts.certified, 0U) << "d = " << probe.at.d;
+    undecided += probe.at.counts.undecided;
   }
   EXPECT_GT(undecided, 0U);
-  EXPECT_FALSE(r.at("search").at("d_50").at("found").get<bool>());
-  EXPECT_FALSE(r.at("search").at("d_1_minus_delta").at("found").get<bool>());
-  for (const auto& b : r.at("bounds"))
-    if (!b.at("measured").is_null()) {
-      EXPECT_EQ(b.at("measured").at("certified").get<unsigned>(), 0U) << b.dump();
+  EXPECT_FALSE(r.d_50.found);
+  EXPECT_FALSE(r.d_1_minus_delta.found);
+  for (const MeasuredBound& b : r.bounds)
+    if (b.measured) {
+      EXPECT_EQ(b.measured->certified, 0U) << to_string(b.bound.name);
     }
 }
 
@@ -279,7 +281,8 @@ TEST(AuditCell, CountsAddUpAndTheThresholdsAreThoseOfTheDefinition) {
   p.max_d = 2048;
   p.delta = 0.05;
   const Cell c = cells(p).front();
-  const nlohmann::json r = run_cell(p, c, nullptr, 2);
+  // Measured (run_cell) and written (cell_json, the form cells/<id>.json holds).
+  const nlohmann::json r = cell_json(run_cell(p, c, nullptr, 2));
   EXPECT_EQ(r.at("search").at("d_50").at("threshold").get<unsigned>(), 10U);
   EXPECT_EQ(r.at("search").at("d_1_minus_delta").at("threshold").get<unsigned>(), 19U);
   for (const auto& probe : r.at("search").at("probes"))

@@ -741,12 +741,12 @@ TEST(BoundCommand, BadInputGetsOneLineAndExitTwo) {
 // projection; a bound not proved for the projection is refused.
 TEST(ConstructBound, DefaultIsTheSmallestValidBoundForTheProjection) {
   const Target A = window_global_target(24, 3);
-  ConstructionRequest request;
-  request.delta = 0.05;
+  ConstructionParameters parameters;
+  parameters.delta = 0.05;
   for (Projection p : {Projection::gaussian, Projection::rademacher}) {
-    request.projection = p;
-    const Construction c = construct(A, request);
-    BoundQuery q = query(A.L(), A.k(), request.eps, request.gamma, target_range_upper(A), request.delta);
+    parameters.projection = p;
+    const Construction c = construct(A, parameters);
+    BoundQuery q = query(A.L(), A.k(), parameters.eps, parameters.gamma, target_range_upper(A), parameters.delta);
     q.crossovers = false;
     const BoundReport report = rigorous_bounds(q);
     const DimensionBound& best = smallest_valid_bound(report, p);
@@ -754,14 +754,14 @@ TEST(ConstructBound, DefaultIsTheSmallestValidBoundForTheProjection) {
     EXPECT_EQ(c.bound_name, to_string(best.name)) << to_string(p);
     EXPECT_TRUE(c.evaluation.approximates()) << to_string(p);
   }
-  request.projection = Projection::rademacher;
+  parameters.projection = Projection::rademacher;
   for (BoundChoice choice : {BoundChoice::d_pair, BoundChoice::d_star_exact}) {
-    request.bound = choice;
-    EXPECT_THROW(construct(A, request), InputError) << to_string(choice);
+    parameters.bound = choice;
+    EXPECT_THROW(construct(A, parameters), InputError) << to_string(choice);
   }
-  request.projection = Projection::gaussian;
-  request.bound = BoundChoice::d_star;
-  EXPECT_EQ(construct(A, request).d, construct(A, request).d_star);
+  parameters.projection = Projection::gaussian;
+  parameters.bound = BoundChoice::d_star;
+  EXPECT_EQ(construct(A, parameters).d, construct(A, parameters).d_star);
   EXPECT_EQ(parse_bound_choice("pair"), BoundChoice::d_pair);
   EXPECT_THROW(parse_bound_choice("dpair"), InputError);
 }

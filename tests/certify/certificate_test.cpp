@@ -250,11 +250,11 @@ RC_GTEST_PROP(Certificate, FilterNeverChangesARowVerdict, ()) {
 RC_GTEST_PROP(Certificate, ScoreProductsAgreeOnConstructedInstances, ()) {
   const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 40, .max_k = 3});
   const Target& A = drawn.A;
-  ConstructionRequest request;
-  request.rule = DimensionRule::given;
-  request.d = *rc::gen::inRange<std::size_t>(1, 300);
-  request.seed = *rc::gen::arbitrary<std::uint32_t>();
-  const Construction c = construct(A, request);
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::given;
+  parameters.d = *rc::gen::inRange<std::size_t>(1, 300);
+  parameters.seed = *rc::gen::arbitrary<std::uint32_t>();
+  const Construction c = construct(A, parameters);
   const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
   CertificationLimits eigen_limits, openblas_limits;
   eigen_limits.all_rows = openblas_limits.all_rows = true;
@@ -283,16 +283,16 @@ RC_GTEST_PROP(Certificate, ScoreProductsAgreeOnConstructedInstances, ()) {
 RC_GTEST_PROP(Certificate, ConstructionAtDStarIsCertifiedAndAPerturbedTargetIsRefuted, ()) {
   const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 24, .max_k = 3});
   const Target& A = drawn.A;
-  ConstructionRequest request;
-  request.eps = 1.0;
-  request.gamma = 0.1;
-  request.delta = 1e-6;
-  request.seed = *rc::gen::arbitrary<std::uint64_t>();
-  const Construction c = construct(A, request);
+  ConstructionParameters parameters;
+  parameters.eps = 1.0;
+  parameters.gamma = 0.1;
+  parameters.delta = 1e-6;
+  parameters.seed = *rc::gen::arbitrary<std::uint64_t>();
+  const Construction c = construct(A, parameters);
   const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
-  const Certificate cert = certify(A, c.X, W_Q, W_K, request.eps, request.gamma, false);
+  const Certificate cert = certify(A, c.X, W_Q, W_K, parameters.eps, parameters.gamma, false);
   RC_ASSERT(cert.verdict == Verdict::certified);
-  RC_ASSERT(cert.eps_hat.upper <= request.eps);
+  RC_ASSERT(cert.eps_hat.upper <= parameters.eps);
   RC_ASSERT(cert.eps_hat.lower <= c.evaluation.eps_hat + 1e-9);
 
   std::vector<std::size_t> rows_with_pairs;
@@ -304,9 +304,9 @@ RC_GTEST_PROP(Certificate, ConstructionAtDStarIsCertifiedAndAPerturbedTargetIsRe
   std::vector<TargetEntry> entries;
   for (std::size_t r = 0; r < A.L(); ++r)
     for (std::size_t n = 0; n < A.k_i(r); ++n)
-      entries.push_back({r, A.support(r)[n], A.weights(r)[n] * (r == i && n == 0 ? std::exp(2 * request.eps + 0.01) : 1.0)});
+      entries.push_back({r, A.support(r)[n], A.weights(r)[n] * (r == i && n == 0 ? std::exp(2 * parameters.eps + 0.01) : 1.0)});
   const Target perturbed = Target::from_entries(A.L(), entries);
-  const Certificate refuted = certify(perturbed, c.X, W_Q, W_K, request.eps, request.gamma, false);
+  const Certificate refuted = certify(perturbed, c.X, W_Q, W_K, parameters.eps, parameters.gamma, false);
   RC_ASSERT(refuted.verdict == Verdict::refuted);
   RC_ASSERT(refuted.witness.has_value());
   RC_ASSERT(refuted.witness->i == i);
@@ -417,10 +417,10 @@ TEST(Certificate, RejectsNonFiniteEntriesAndShapeMismatches) {
 // The result does not depend on the thread count.
 TEST(Certificate, SameCertificateForEveryThreadCount) {
   const Target A = window_global_target(48, 3);
-  ConstructionRequest request;
-  request.rule = DimensionRule::given;
-  request.d = 600;
-  const Construction c = construct(A, request);
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::given;
+  parameters.d = 600;
+  const Construction c = construct(A, parameters);
   CertificationLimits one, two;
   one.threads = 1;
   two.threads = 2;

@@ -6,12 +6,14 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <utility>
 
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
@@ -269,6 +271,50 @@ TEST_F(CommandLine, CertifyBadInputGetsOneClearMessage) {
                           " --wk " + wq.string() + " --eps 1 --gamma 0.1");
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("W_Q is 3 x 2"), std::string::npos) << r.err;
+}
+
+// `--d` is read by one parser and means the same in every subcommand: `auto`
+// is the smallest proved bound for the projection in construct, demo and
+// explain alike, a bound's name is that bound, and `--bound` (kept for
+// compatibility) agrees; explain's default is the explicitly named dstar.
+TEST_F(CommandLine, DimensionAutoMeansTheSameInEverySubcommand) {
+  const fs::path target = write("R.mtx", "%%MatrixMarket matrix coordinate real general\n4 4 7\n"
+                                         "1 1 1\n1 2 2\n2 2 1\n3 1 1\n3 3 3\n4 1 1\n4 4 1\n");
+  const auto constructed = [&](const std::string& dimension, const std::string& out) {
+    const CliRun r = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 " + dimension +
+                            " --no-weights --out " + (dir_ / out).string());
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    const nlohmann::json report = nlohmann::json::parse(slurp(dir_ / out / "report.json"));
+    return std::make_pair(report.at("dimensions").at("d").get<std::uint64_t>(),
+                          report.at("dimensions").at("d_from_bound").at("name").get<std::string>());
+  };
+  const auto explained = [&](const std::string& dimension) {
+    const CliRun r = jlattn("explain --target " + target.string() + " " + dimension + " --out " +
+                            (dir_ / "walk.md").string());
+    EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+    return r.out;
+  };
+  const auto [d_auto, auto_name] = constructed("--d auto", "auto");
+  EXPECT_EQ(auto_name, "d_pair");  // the smallest bound proved for Gaussian R
+  EXPECT_EQ(constructed("--d pair", "pair"), std::make_pair(d_auto, std::string("d_pair")));
+  EXPECT_EQ(constructed("--bound pair", "bound_pair"), std::make_pair(d_auto, std::string("d_pair")));
+  const auto [d_star, star_name] = constructed("--d dstar", "dstar");
+  EXPECT_EQ(star_name, "d_star");
+  EXPECT_EQ(constructed("--d auto --bound dstar", "bound_dstar"), std::make_pair(d_star, std::string("d_star")));
+  EXPECT_GT(d_star, d_auto);
+
+  EXPECT_NE(explained("--d auto").find("d = " + std::to_string(d_auto) + " = d_pair;"), std::string::npos);
+  EXPECT_NE(explained("").find("d = " + std::to_string(d_star) + " = d*;"), std::string::npos);
+  EXPECT_NE(explained("--d dstar").find("d = " + std::to_string(d_star) + " = d*;"), std::string::npos);
+  const CliRun demo = jlattn("demo --L 8 --d pair");
+  EXPECT_EQ(demo.exit_code, 0) << demo.out << demo.err;
+  EXPECT_NE(demo.out.find("bound         d = d_pair = "), std::string::npos) << demo.out;
+
+  const CliRun both = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --d pair --bound dstar "
+                             "--out " + (dir_ / "both").string());
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_NE(both.err.find("--d pair and --bound dstar name two different bounds"), std::string::npos) << both.err;
+  EXPECT_FALSE(fs::exists(dir_ / "both" / "report.json"));
 }
 
 }  // namespace

@@ -203,12 +203,12 @@ Recomputed recompute(const Matrix& A, double eps, double gamma, double delta, co
   return r;
 }
 
-Matrix projection(const ConstructionRequest& request, std::size_t L, std::size_t d) {
+Matrix projection(const ConstructionParameters& parameters, std::size_t L, std::size_t d) {
   Matrix R(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(d));
   for (std::size_t i = 0; i < L; ++i)
     for (std::size_t c = 0; c < d; ++c)
       R(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(c)) =
-          projection_entry(request.projection, d, request.seed, i, c);
+          projection_entry(parameters.projection, d, parameters.seed, i, c);
   return R;
 }
 
@@ -286,19 +286,26 @@ Enclosure printed_enclosure(const std::string& cell) {
   return e;
 }
 
+// The walkthrough's default on the command line: Theorem 1's proved d*.
+ConstructionParameters at_theorem1_d_star() {
+  ConstructionParameters parameters;
+  parameters.bound = BoundChoice::d_star;
+  return parameters;
+}
+
 Target readme_target() {
   return Target::from_entries(4, {{0, 0, 1}, {0, 1, 2}, {1, 1, 1}, {2, 0, 1}, {2, 2, 3}, {3, 0, 1}, {3, 3, 1}});
 }
 
 // Checks every printed number of a walkthrough against the recomputation.
-void check_numbers(const Target& target, const ConstructionRequest& request) {
-  SCOPED_TRACE("L = " + std::to_string(target.L()) + ", d rule " + std::to_string(static_cast<int>(request.rule)));
-  const Walkthrough w = explain(target, request);
+void check_numbers(const Target& target, const ConstructionParameters& parameters) {
+  SCOPED_TRACE("L = " + std::to_string(target.L()) + ", d rule " + std::to_string(static_cast<int>(parameters.rule)));
+  const Walkthrough w = explain(target, parameters);
   const std::string doc = walkthrough_markdown(w, {});
   const std::size_t L = target.L(), d = w.construction.d;
   const bool full = L <= kExplainFullMatrixTokens;
   const Matrix A = target.dense();
-  const Recomputed r = recompute(A, request.eps, request.gamma, request.delta, projection(request, L, d));
+  const Recomputed r = recompute(A, parameters.eps, parameters.gamma, parameters.delta, projection(parameters, L, d));
 
   // Definition 1: k and rho.
   const std::string s1 = section(doc, "1. ");
@@ -353,7 +360,7 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
   EXPECT_EQ(w.construction.d_star, r.d_star);
   EXPECT_EQ(number_after(s4, "The dimension actually used is $d = "), static_cast<double>(d));
   EXPECT_TRUE(printed_as(number_after(s4, "\\tau_u = \\eta / (k\\Delta + (k-1)\\rho) = "), r.tau_u, 6, "tau_u"));
-  const Matrix R = projection(request, L, d);
+  const Matrix R = projection(parameters, L, d);
   const auto t4 = tables(s4);
   ASSERT_FALSE(t4.empty());
   const Table& rt = t4.back();
@@ -386,13 +393,13 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
   ASSERT_EQ(rows.size(), L);
   for (std::size_t i = 0; i < L; ++i) {
     EXPECT_TRUE(printed_as(parse_number(rows[i][2]), r.eps_i[i], 6, "eps_i row " + std::to_string(i)));
-    EXPECT_EQ(rows[i][3], r.eps_i[i] <= request.eps ? "✓" : "✗");
+    EXPECT_EQ(rows[i][3], r.eps_i[i] <= parameters.eps ? "✓" : "✗");
     if (std::isfinite(r.lgam_i[i])) {
       EXPECT_TRUE(printed_as(parse_number(rows[i][5]), r.lgam_i[i], 6, "lgam_i row " + std::to_string(i)));
     } else {
       EXPECT_EQ(rows[i][5], "$-\\infty$");
     }
-    EXPECT_EQ(rows[i][7], r.lgam_i[i] <= std::log(static_cast<Real>(request.gamma)) ? "✓" : "✗");
+    EXPECT_EQ(rows[i][7], r.lgam_i[i] <= std::log(static_cast<Real>(parameters.gamma)) ? "✓" : "✗");
   }
   EXPECT_TRUE(printed_as(number_after(s6, "\\hat\\varepsilon = \\max_i \\varepsilon_i = "), r.eps_hat, 6, "eps_hat"));
   EXPECT_TRUE(printed_as(number_after(s6, "\\hat\\gamma = \\exp(\\max_i \\ell\\gamma_i) = "), std::exp(r.lgam_hat), 6,
@@ -403,12 +410,12 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
   const std::string s7 = section(doc, "7. ");
   ASSERT_FALSE(s7.empty());
   const Certificate& cert = w.verdict.certificate;
-  const CertificateOracle o = certificate_oracle(A, w.construction.X, request.gamma);
+  const CertificateOracle o = certificate_oracle(A, w.construction.X, parameters.gamma);
   ASSERT_NE(cert.verdict, Verdict::undecided) << cert.undecided_reason;
   // The oracle decides too: its values are nowhere near a threshold.
-  ASSERT_GT(boost::multiprecision::abs(o.eps_hat - Big(request.eps)), Big(1e-30));
+  ASSERT_GT(boost::multiprecision::abs(o.eps_hat - Big(parameters.eps)), Big(1e-30));
   ASSERT_TRUE(!o.any_off_support || boost::multiprecision::abs(o.log_gamma_hat - o.log_gamma) > Big(1e-30));
-  const bool oracle_approximates = o.eps_hat <= Big(request.eps) && (!o.any_off_support || o.log_gamma_hat <= o.log_gamma);
+  const bool oracle_approximates = o.eps_hat <= Big(parameters.eps) && (!o.any_off_support || o.log_gamma_hat <= o.log_gamma);
   EXPECT_EQ(cert.verdict == Verdict::certified, oracle_approximates);
   EXPECT_NE(s7.find(cert.verdict == Verdict::certified ? "**Certified:**" : "**Refuted:**"), std::string::npos) << s7;
   EXPECT_EQ(s7.find(cert.verdict == Verdict::certified ? "**Refuted:**" : "**Certified:**"), std::string::npos) << s7;
@@ -418,8 +425,8 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
     EXPECT_TRUE(contains(cert.gamma_hat, boost::multiprecision::exp(o.log_gamma_hat)));
   }
   if (cert.verdict == Verdict::certified) {
-    EXPECT_LE(cert.eps_hat.upper, request.eps);
-    EXPECT_LE(cert.gamma_hat.upper, request.gamma);
+    EXPECT_LE(cert.eps_hat.upper, parameters.eps);
+    EXPECT_LE(cert.gamma_hat.upper, parameters.gamma);
   }
   // The printed enclosures are the certificate's, rounded outward.
   const auto t7 = tables(s7);
@@ -441,7 +448,7 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
     EXPECT_GT(x.margin.lower, 0.0);
     EXPECT_TRUE(A(x.i, x.j_prime) > 0);
     EXPECT_EQ(A(x.i, x.j) > 0, x.condition == Condition::R1);
-    EXPECT_TRUE(contains(x.margin, o.margin(A, request.eps, x.i, x.j, x.j_prime, x.condition)));
+    EXPECT_TRUE(contains(x.margin, o.margin(A, parameters.eps, x.i, x.j, x.j_prime, x.condition)));
     EXPECT_NE(s7.find("**Witness:** condition " + to_string(x.condition) + " fails at $(i, j, j') = (" +
                       std::to_string(x.i) + ", " + std::to_string(x.j) + ", " + std::to_string(x.j_prime) + ")$"),
               std::string::npos)
@@ -460,14 +467,14 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
   // The evaluation: labelled, the same pair as section 6, and the same verdict
   // as the certificate wherever it is more than 1e-9 from a threshold; its
   // achieved eps_hat lies in the enclosure up to its own rounding.
-  const bool approximates = r.eps_hat <= request.eps && r.lgam_hat <= std::log(static_cast<Real>(request.gamma));
+  const bool approximates = r.eps_hat <= parameters.eps && r.lgam_hat <= std::log(static_cast<Real>(parameters.gamma));
   EXPECT_NE(s7.find("**Evaluation (double precision, not a certificate):**"), std::string::npos) << s7;
   EXPECT_NE(s7.find(approximates ? "**approximates**" : "**does not approximate**"), std::string::npos) << s7;
   const std::string evaluation_text = s7.substr(s7.find("**Evaluation"));
   EXPECT_TRUE(printed_as(number_after(evaluation_text, "\\hat\\varepsilon = "), r.eps_hat, 6, "eps_hat (evaluation)"));
   const ApproximationEvaluation& ev = w.verdict.evaluation;
-  const double log_gamma = std::log(request.gamma);
-  if (std::fabs(ev.eps_hat - request.eps) > 1e-9 &&
+  const double log_gamma = std::log(parameters.gamma);
+  if (std::fabs(ev.eps_hat - parameters.eps) > 1e-9 &&
       (std::isinf(ev.log_gamma_hat) || std::fabs(ev.log_gamma_hat - log_gamma) > 1e-9)) {
     EXPECT_EQ(cert.verdict == Verdict::certified, ev.approximates());
     EXPECT_NE(s7.find("the certificate agrees with it"), std::string::npos) << s7;
@@ -481,17 +488,20 @@ void check_numbers(const Target& target, const ConstructionRequest& request) {
 // d (full R; both refuted), the demo target at Theorem 1's d* (certified),
 // and a 20-token demo where the walkthrough switches to per-row summaries.
 TEST(Explain, EverySectionPrintsTheInstanceNumbersRecomputedIndependently) {
-  ConstructionRequest small;
+  ConstructionParameters small;
   small.rule = DimensionRule::given;
   small.d = 5;
   check_numbers(readme_target(), small);
   small.d = 16;  // refuted, with an R2 witness
   check_numbers(readme_target(), small);
 
-  ConstructionRequest at_d_star;  // eps 1, gamma 0.1, delta 0.05, d = d*
+  const ConstructionParameters at_d_star = at_theorem1_d_star();  // eps 1, gamma 0.1, delta 0.05, d = d*
   check_numbers(window_global_target(8, at_d_star.seed), at_d_star);
+  const Construction demo8 = explain(window_global_target(8, at_d_star.seed), at_d_star).construction;
+  EXPECT_EQ(demo8.d, demo8.d_star);  // the proved d* is the printed formula's value here
+  EXPECT_EQ(demo8.bound_label, "d*");
 
-  ConstructionRequest summary;
+  ConstructionParameters summary;
   summary.eps = 0.5;
   summary.gamma = 0.2;
   summary.rule = DimensionRule::given;
@@ -502,9 +512,9 @@ TEST(Explain, EverySectionPrintsTheInstanceNumbersRecomputedIndependently) {
 
 // More than 32 tokens: a clear refusal that names the limit and the alternative.
 TEST(Explain, RefusesMoreThan32Tokens) {
-  EXPECT_NO_THROW(explain(window_global_target(kExplainMaxTokens, 1), ConstructionRequest{}));
+  EXPECT_NO_THROW(explain(window_global_target(kExplainMaxTokens, 1), at_theorem1_d_star()));
   try {
-    explain(window_global_target(kExplainMaxTokens + 1, 1), ConstructionRequest{});
+    explain(window_global_target(kExplainMaxTokens + 1, 1), at_theorem1_d_star());
     FAIL() << "L = 33 accepted";
   } catch (const InputError& e) {
     const std::string message = e.what();
@@ -519,7 +529,7 @@ TEST(Explain, RefusesMoreThan32Tokens) {
 // rows it left, never as certified or refuted, and the evaluation stays
 // labelled as a measurement that the certificate does not confirm.
 TEST(Explain, UndecidedCertificateIsShownAsUndecided) {
-  Walkthrough w = explain(readme_target(), ConstructionRequest{});
+  Walkthrough w = explain(readme_target(), at_theorem1_d_star());
   ASSERT_EQ(w.verdict.certificate.verdict, Verdict::certified);
   Certificate& cert = w.verdict.certificate;
   cert.verdict = Verdict::undecided;
@@ -548,7 +558,7 @@ TEST(Explain, UndecidedCertificateIsShownAsUndecided) {
 TEST(Explain, SectionsLinkToTheirProofPages) {
   WalkthroughOptions options;
   options.proofs_prefix = std::string(JLATTN_SOURCE_DIR) + "/proofs/";
-  const std::string doc = walkthrough_markdown(explain(readme_target(), ConstructionRequest{}), options);
+  const std::string doc = walkthrough_markdown(explain(readme_target(), at_theorem1_d_star()), options);
   const std::vector<std::pair<std::string, std::vector<std::string>>> expected = {
       {"1. ", {"definition1-target.md"}},
       {"2. ", {"lemma2-score-error.md"}},
@@ -575,7 +585,7 @@ TEST(Explain, SectionsLinkToTheirProofPages) {
 TEST(Explain, HtmlLoadsOnlyTheLocalMathJax) {
   WalkthroughOptions options;
   options.command = "jlattn explain --target 'a&b.mtx' --out w.html";
-  const std::string html = walkthrough_html(explain(readme_target(), ConstructionRequest{}), options);
+  const std::string html = walkthrough_html(explain(readme_target(), at_theorem1_d_star()), options);
   EXPECT_NE(html.find("<script type=\"text/javascript\" src=\"file:///usr/share/javascript/mathjax/MathJax.js"
                       "?config=TeX-AMS_SVG\"></script>"),
             std::string::npos);

@@ -189,21 +189,32 @@ TEST(MemoryGuardRequire, DefaultLimitIsTheMemoryAvailable) {
   EXPECT_GT(available_memory_bytes(), 0u);  // Linux: /proc/meminfo has MemAvailable
 }
 
-TEST(MemoryGuardConstruct, ConstructionRequestLimitIsEnforcedBeforeAllocating) {
+// The library's memory check counts what the call will do: construct()
+// the construction, construct_and_certify() the construction and the
+// certification (at L = 20000, d = 1 the certifier's score blocks need more
+// than the construction, so a limit between the two tells them apart).
+TEST(MemoryGuardConstruct, PolicyLimitIsEnforcedBeforeAllocating) {
   const Target A = window_global_target(64, 1);
-  ConstructionRequest request;
-  request.rule = DimensionRule::given;
-  request.d = 100;
-  request.max_memory_bytes = construction_memory_bytes(64, 100);
-  EXPECT_NO_THROW(construct(A, request));
-  request.include_certification_memory = true;
-  request.threads = 1;
-  request.max_memory_bytes = construct_and_certify_memory_bytes(64, 100, 1) - 1;
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::given;
+  parameters.d = 100;
+  ResourcePolicy policy;
+  policy.max_memory_bytes = construction_memory_bytes(64, 100);
+  EXPECT_NO_THROW(construct(A, parameters, policy));
+  policy.max_memory_bytes = construction_memory_bytes(64, 100) - 1;
+  EXPECT_THROW(construct(A, parameters, policy), InputError);
+
+  const std::size_t L = 20000;
+  const Target big = window_global_target(L, 1);
+  parameters.d = 1;
+  policy.threads = 1;
+  ASSERT_GT(construct_and_certify_memory_bytes(L, 1, 1), construction_memory_bytes(L, 1));
+  policy.max_memory_bytes = construct_and_certify_memory_bytes(L, 1, 1) - 1;
   try {
-    construct(A, request);
+    construct_and_certify(big, parameters, policy);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
-    EXPECT_THAT(std::string(e.what()), StartsWith("d = 100 for L = 64 (construction and certification) needs about "));
+    EXPECT_THAT(std::string(e.what()), StartsWith("d = 1 for L = 20000 (construction and certification) needs about "));
     EXPECT_THAT(std::string(e.what()), HasSubstr("more than the --max-memory limit of "));
   }
 }

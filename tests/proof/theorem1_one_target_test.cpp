@@ -101,18 +101,18 @@ RC_GTEST_PROP(Theorem1OneTarget, ConstructionAtDStarApproximatesTarget, ()) {
   const auto setting = *rc::gen::elementOf(std::vector<Setting>{
       {1.0, 0.1, Projection::gaussian},  {1.0, 0.1, Projection::rademacher},  {1.0, 0.1, Projection::achlioptas},
       {0.5, 0.1, Projection::gaussian},  {0.5, 0.1, Projection::rademacher},  {0.5, 0.1, Projection::achlioptas}});
-  ConstructionRequest request;
-  request.eps = setting.eps;
-  request.gamma = setting.gamma;
-  request.delta = 1e-6;
-  request.projection = setting.projection;
-  request.bound = BoundChoice::d_star;
-  request.seed = *rc::gen::arbitrary<std::uint64_t>();
+  ConstructionParameters parameters;
+  parameters.eps = setting.eps;
+  parameters.gamma = setting.gamma;
+  parameters.delta = 1e-6;
+  parameters.projection = setting.projection;
+  parameters.bound = BoundChoice::d_star;
+  parameters.seed = *rc::gen::arbitrary<std::uint64_t>();
   RC_CLASSIFY(drawn.has_global_column, "global column");
   RC_CLASSIFY(drawn.A.k() == 1, "k = 1");
   RC_TAG(to_string(setting.projection));
 
-  const Construction c = construct(drawn.A, request);
+  const Construction c = construct(drawn.A, parameters);
   RC_ASSERT(c.d == c.d_star);  // the rigorous d* (with rho rounded up) is the double evaluation here
   RC_ASSERT(c.max_score_error <= c.budget.eta);
   RC_ASSERT(c.evaluation.approximates());
@@ -127,13 +127,13 @@ RC_GTEST_PROP(Theorem1OneTarget, ConstructionAtSmallestValidBoundApproximatesTar
   const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 32, .max_k = 4});
   const auto setting = *rc::gen::elementOf(std::vector<Setting>{
       {1.0, 0.1, Projection::gaussian}, {1.0, 0.1, Projection::rademacher}, {0.5, 0.1, Projection::achlioptas}});
-  ConstructionRequest request;
-  request.eps = setting.eps;
-  request.gamma = setting.gamma;
-  request.delta = 1e-6;
-  request.projection = setting.projection;
-  request.seed = *rc::gen::arbitrary<std::uint64_t>();
-  const Construction c = construct(drawn.A, request);
+  ConstructionParameters parameters;
+  parameters.eps = setting.eps;
+  parameters.gamma = setting.gamma;
+  parameters.delta = 1e-6;
+  parameters.projection = setting.projection;
+  parameters.seed = *rc::gen::arbitrary<std::uint64_t>();
+  const Construction c = construct(drawn.A, parameters);
   RC_TAG(to_string(setting.projection), c.bound_name);
   RC_ASSERT(c.d <= c.d_star);
   if (c.bound_theorem != "Theorem 1'") RC_ASSERT(c.max_score_error <= c.budget.eta);
@@ -149,11 +149,11 @@ TEST(Theorem1OneTarget, EvaluationFailsFarBelowDStarWithAWitness) {
   int failures = 0;
   constexpr int seeds = 20;
   for (int s = 0; s < seeds; ++s) {
-    ConstructionRequest request;
-    request.rule = DimensionRule::given;
-    request.d = 4;
-    request.seed = static_cast<std::uint64_t>(s);
-    const Construction c = construct(A, request);
+    ConstructionParameters parameters;
+    parameters.rule = DimensionRule::given;
+    parameters.d = 4;
+    parameters.seed = static_cast<std::uint64_t>(s);
+    const Construction c = construct(A, parameters);
     if (c.evaluation.approximates()) continue;
     ++failures;
     ASSERT_TRUE(c.evaluation.witness.has_value());
@@ -164,11 +164,11 @@ TEST(Theorem1OneTarget, EvaluationFailsFarBelowDStarWithAWitness) {
     if (w.condition == Condition::R1) {
       ASSERT_TRUE(A.in_support(w.i, w.j));
       const double ratio_error = std::abs((Si(w.j) - Si(w.j_prime)) - std::log(A.value(w.i, w.j) / A.value(w.i, w.j_prime)));
-      EXPECT_GT(ratio_error, request.eps);
-      EXPECT_NEAR(ratio_error - request.eps, w.excess, 1e-9);
+      EXPECT_GT(ratio_error, parameters.eps);
+      EXPECT_NEAR(ratio_error - parameters.eps, w.excess, 1e-9);
     } else {
       ASSERT_FALSE(A.in_support(w.i, w.j));
-      EXPECT_GT(Si(w.j) - Si(w.j_prime), std::log(request.gamma));
+      EXPECT_GT(Si(w.j) - Si(w.j_prime), std::log(parameters.gamma));
     }
   }
   EXPECT_GE(failures, seeds * 3 / 4) << "d = 4 should fail for most seeds";
@@ -178,9 +178,9 @@ TEST(Theorem1OneTarget, EvaluationFailsFarBelowDStarWithAWitness) {
 // approximation holds for every (eps, gamma) up to the rounding of B.
 TEST(Theorem1OneTarget, TrivialBaselineReproducesBExactly) {
   const Target A = window_global_target(24, 5);
-  ConstructionRequest request;
-  request.rule = DimensionRule::trivial;
-  const Construction c = construct(A, request);
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::trivial;
+  const Construction c = construct(A, parameters);
   ASSERT_EQ(c.d, A.L());
   const Matrix S = scores(c.X, query_weights(c.d), key_weights(c.d));
   const Matrix B = log_transform(A, c.budget.gap_Delta).dense();
@@ -192,15 +192,16 @@ TEST(Theorem1OneTarget, TrivialBaselineReproducesBExactly) {
 // Same seed, same bits; another seed, other bits; thread count irrelevant.
 TEST(Theorem1OneTarget, ConstructionIsReproducible) {
   const Target A = window_global_target(32, 1);
-  ConstructionRequest request;
-  request.rule = DimensionRule::given;
-  request.d = 257;
-  request.threads = 1;
-  const Construction a = construct(A, request);
-  request.threads = 2;
-  const Construction b = construct(A, request);
-  request.seed += 1;
-  const Construction other = construct(A, request);
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::given;
+  parameters.d = 257;
+  ResourcePolicy one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const Construction a = construct(A, parameters, one);
+  const Construction b = construct(A, parameters, two);
+  parameters.seed += 1;
+  const Construction other = construct(A, parameters, two);
   const auto bytes = sizeof(double) * static_cast<std::size_t>(a.X.size());
   EXPECT_EQ(std::memcmp(a.X.data(), b.X.data(), bytes), 0);
   EXPECT_NE(std::memcmp(a.X.data(), other.X.data(), bytes), 0);
@@ -209,18 +210,19 @@ TEST(Theorem1OneTarget, ConstructionIsReproducible) {
 // A d whose matrices would not fit is refused before allocating, with the figure.
 TEST(Theorem1OneTarget, RefusesDimensionsThatDoNotFitInMemory) {
   const Target A = window_global_target(64, 1);
-  ConstructionRequest request;
-  request.rule = DimensionRule::given;
-  request.d = 4000000000u;
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::given;
+  parameters.d = 4000000000u;
   try {
-    construct(A, request);
+    construct(A, parameters);
     FAIL() << "expected InputError";
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("needs about"), std::string::npos) << e.what();
   }
-  request.d = 1000;
-  request.max_memory_bytes = 1 << 20;
-  EXPECT_THROW(construct(A, request), InputError);
+  parameters.d = 1000;
+  ResourcePolicy policy;
+  policy.max_memory_bytes = 1 << 20;
+  EXPECT_THROW(construct(A, parameters, policy), InputError);
 }
 
 // The demo target is what `jlattn demo` promises: window of width 3 plus a
@@ -278,11 +280,11 @@ std::uint64_t fnv1a_bits(const Matrix& X) {
 // default dimension. A change here means the recipe changed, which changes every
 // user's output for a seed.
 TEST(Theorem1OneTarget, FrozenDemoInputChecksum) {
-  const Construction c = construct(window_global_target(64, 2106037642), ConstructionRequest{});
+  const Construction c = construct(window_global_target(64, 2106037642), ConstructionParameters{});
   EXPECT_EQ(c.d, 6387u);
   EXPECT_EQ(c.bound_name, "d_pair");
   EXPECT_EQ(fnv1a_bits(c.X), 0xf0c2c6c2f12f7596ull) << std::hex << fnv1a_bits(c.X);
-  ConstructionRequest dstar;
+  ConstructionParameters dstar;
   dstar.bound = BoundChoice::d_star;
   const Construction s = construct(window_global_target(64, 2106037642), dstar);
   EXPECT_EQ(s.d, 16236u);

@@ -73,10 +73,10 @@ int exact_share(std::size_t targets, std::size_t L) {
           entries.push_back({i, 0, 1.0});
       }
       const jlattn::Target A = jlattn::Target::from_entries(L, entries);
-      jlattn::ConstructionRequest request;
-      request.bound = bound;
-      request.seed = t;
-      const jlattn::Construction c = jlattn::construct(A, request);
+      jlattn::ConstructionParameters parameters;
+      parameters.bound = bound;
+      parameters.seed = t;
+      const jlattn::Construction c = jlattn::construct(A, parameters);
       const jlattn::Certificate cert = jlattn::certify(A, c.X, jlattn::Weights::lemma4_query(c.d),
                                                        jlattn::Weights::lemma4_key(c.d), 1.0, 0.1, false);
       rows += cert.rows;
@@ -139,11 +139,11 @@ int main(int argc, char** argv) {
 
   // A constructed instance (window + global target) at the given d.
   const jlattn::Target A = jlattn::window_global_target(L, 2106037642);
-  jlattn::ConstructionRequest request;
-  request.rule = jlattn::DimensionRule::given;
-  request.d = d;
+  jlattn::ConstructionParameters parameters;
+  parameters.rule = jlattn::DimensionRule::given;
+  parameters.d = d;
   auto t0 = std::chrono::steady_clock::now();
-  const jlattn::Construction c = jlattn::construct(A, request);
+  const jlattn::Construction c = jlattn::construct(A, parameters);
   std::printf("construct      L = %zu, d = %zu: %.3f s (includes its own double-precision evaluation)\n", L, d,
               seconds_since(t0));
   const auto Li = static_cast<Eigen::Index>(L), di = static_cast<Eigen::Index>(d);

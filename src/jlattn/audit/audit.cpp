@@ -23,17 +23,17 @@
 #include <sstream>
 #include <thread>
 
-#include "jlattn/certify/certificate.hpp"
-#include "jlattn/proof/corollary0_leakage.hpp"
-#include "jlattn/core/errors.hpp"
-#include "jlattn/io/matrix_market.hpp"
-#include "jlattn/proof/lemma1_log_transform.hpp"
-#include "jlattn/proof/lemma2_score_error.hpp"
-#include "jlattn/proof/lemma4_adaptive_input.hpp"
+#include "jlattn/audit/audit_output.hpp"
 #include "jlattn/core/random_streams.hpp"
-#include "jlattn/core/reproducible_random.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
-#include "jlattn/core/weights.hpp"
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/core/fnv1a.hpp"
+#include "jlattn/core/reproducible_random.hpp"
+#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/proof/corollary0_leakage.hpp"
+#include "jlattn/proof/lemma4_adaptive_input.hpp"
 
 namespace jlattn::audit {
 
@@ -42,33 +42,11 @@ namespace {
 constexpr std::uint64_t kMaxL = std::uint64_t{1} << 20;
 constexpr double kMaxRho = 100.0;
 
-std::uint64_t fnv1a(const std::string& bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
-std::string hex16(std::uint64_t h) {
-  static const char* digits = "0123456789abcdef";
-  std::string s(16, '0');
-  for (int i = 15; i >= 0; --i, h >>= 4) s[static_cast<std::size_t>(i)] = digits[h & 15];
-  return s;
-}
-
 // Shortest decimal that reads back as the same double (std::to_chars).
 std::string shortest(double x) {
   std::array<char, 64> buffer{};
   const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x);
   return std::string(buffer.data(), result.ptr);
-}
-
-std::string read_bytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError("--target-family file:" + path + ": cannot open the file");
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 // A uniform integer in [0, n) from Philox words (Lemire's multiply-shift with
@@ -118,8 +96,6 @@ std::uint64_t floor_product(double delta, unsigned T) {
 
 }  // namespace
 
-std::string fnv1a_hex(const std::string& bytes) { return hex16(fnv1a(bytes)); }
-
 // ---------------------------------------------------------------------------
 // Families
 
@@ -153,74 +129,7 @@ FamilySpec parse_family(const std::string& text) {
 // ---------------------------------------------------------------------------
 // Parameters
 
-nlohmann::json Parameters::to_json() const {
-  nlohmann::json families_json = nlohmann::json::array();
-  for (const FamilySpec& f : families) {
-    if (f.family == Family::file)
-      families_json.push_back({{"name", f.name()}, {"fnv1a", hex16(fnv1a(read_bytes(f.path)))}});
-    else
-      families_json.push_back({{"name", f.name()}});
-  }
-  nlohmann::json projections_json = nlohmann::json::array();
-  for (Projection p : projections) projections_json.push_back(to_string(p));
-  return {{"L", L},
-          {"k", k},
-          {"eps", eps},
-          {"gamma", gamma},
-          {"rho", rho},
-          {"projection", projections_json},
-          {"target_family", families_json},
-          {"trials", trials},
-          {"delta", delta},
-          {"seed", seed},
-          {"steps_per_octave", steps_per_octave},
-          {"max_d", max_d},
-          {"leakage", leakage},
-          {"max_work", max_work},
-          {"measure_bounds", measure_bounds == MeasureBounds::all ? "all" : "smallest"},
-          {"version", JLATTN_VERSION}};
-}
-
-std::string Parameters::key() const { return hex16(fnv1a(to_json().dump())); }
-
-Parameters parameters_from_json(const nlohmann::json& j) {
-  try {
-    Parameters p;
-    p.L = j.at("L").get<std::vector<std::uint64_t>>();
-    p.k = j.at("k").get<std::vector<std::uint64_t>>();
-    p.eps = j.at("eps").get<std::vector<double>>();
-    p.gamma = j.at("gamma").get<std::vector<double>>();
-    p.rho = j.at("rho").get<std::vector<double>>();
-    p.projections.clear();
-    for (const auto& name : j.at("projection")) p.projections.push_back(parse_projection(name.get<std::string>()));
-    p.families.clear();
-    for (const auto& f : j.at("target_family")) {
-      // Not parse_family: a file need not exist where results are merged.
-      const std::string name = f.at("name").get<std::string>();
-      FamilySpec spec;
-      if (name.rfind("file:", 0) == 0) {
-        spec.family = Family::file;
-        spec.path = name.substr(5);
-      } else {
-        spec = parse_family(name);
-      }
-      p.families.push_back(spec);
-    }
-    p.trials = j.at("trials").get<unsigned>();
-    p.delta = j.at("delta").get<double>();
-    p.seed = j.at("seed").get<std::uint64_t>();
-    p.steps_per_octave = j.at("steps_per_octave").get<unsigned>();
-    p.max_d = j.at("max_d").get<std::uint64_t>();
-    p.leakage = j.at("leakage").get<double>();
-    p.max_work = j.at("max_work").get<double>();
-    const std::string measure = j.at("measure_bounds").get<std::string>();
-    if (measure != "all" && measure != "smallest") throw InputError("malformed audit parameters: measure_bounds");
-    p.measure_bounds = measure == "all" ? MeasureBounds::all : MeasureBounds::smallest;
-    return p;
-  } catch (const nlohmann::json::exception& e) {
-    throw InputError(std::string("malformed audit parameters: ") + e.what());
-  }
-}
+std::string Parameters::key() const { return fnv1a_hex(parameters_json(*this).dump()); }
 
 void validate(const Parameters& p) {
   require_list(!p.L.empty(), "--L");
@@ -519,46 +428,51 @@ double estimated_work(const Parameters& p, const Cell& cell) {
   return static_cast<double>(p.trials) * L2 * (8.0 * guess + bounds);
 }
 
+ConstructionParameters trial_parameters(const Cell& cell, std::uint64_t projection_seed, double delta) {
+  ConstructionParameters parameters;
+  parameters.eps = cell.eps;
+  parameters.gamma = cell.gamma;
+  parameters.delta = delta;
+  parameters.seed = projection_seed;
+  parameters.projection = cell.projection;
+  return parameters;
+}
+
 namespace {
 
-// X = [B R | R] for a trial (shared by trial_input and the cell's trials, which keep B).
-Matrix input_with(const Cell& cell, const LogTransform& B, std::uint64_t projection_seed, std::uint64_t d) {
-  const Matrix R = projection_matrix(cell.projection, cell.L, d, projection_seed, 1);
-  return adaptive_input(B, R);
+// The dimension the audit probes: a grid d with the trial's R, or the trivial d = L with R = I.
+ChosenDimension probed_dimension(std::uint64_t d, bool trivial) {
+  ChosenDimension dimension;
+  dimension.d = static_cast<std::size_t>(d);
+  dimension.trivial = trivial;
+  return dimension;
 }
 
 }  // namespace
 
 Matrix trial_input(const Cell& cell, const Target& A, std::uint64_t projection_seed, std::uint64_t d) {
   if (A.L() != cell.L) throw InputError("trial_input: the target's L differs from the cell's");
-  const LogTransform B = log_transform(A, score_error_budget(cell.eps, cell.gamma).gap_Delta);
-  return input_with(cell, B, projection_seed, d);
+  ConstructionParameters parameters = trial_parameters(cell, projection_seed);
+  parameters.rule = DimensionRule::given;
+  parameters.d = static_cast<std::size_t>(d);
+  return emit_input(prepare(A, parameters), probed_dimension(d, false), 1);
 }
 
 namespace {
 
-struct Probe {
-  Counts counts;
-  double max_row_norm = 0.0;  // over the T trials
-};
-
-nlohmann::json counts_json(const Counts& c) {
-  return {{"certified", c.certified}, {"refuted", c.refuted}, {"undecided", c.undecided}};
-}
-
-// The T trials of one cell: their targets, B's, seeds, and the evaluation of
-// all of them at one d (in parallel over trials).
+// The T trials of one cell: their targets, prepared once (B of Lemma 1),
+// and the certification of all of them at one d (in parallel over trials).
 class Trials {
  public:
   Trials(const Parameters& p, const Cell& cell, const Target* file_target, unsigned threads, const Hooks& hooks)
       : cell_(cell), hooks_(hooks), threads_(threads ? static_cast<int>(threads) : omp_get_max_threads()) {
-    budget_ = score_error_budget(cell.eps, cell.gamma);
     targets_.reserve(p.trials);  // B keeps a pointer to its target: no reallocation after this
-    for (unsigned t = 0; t < p.trials; ++t) {
+    for (unsigned t = 0; t < p.trials; ++t)
       targets_.push_back(draw_target(cell, trial_seed(p.seed, cell, t, Stream::audit_trial_target), file_target));
-      projection_seeds_.push_back(trial_seed(p.seed, cell, t, Stream::audit_trial_projection));
-    }
-    for (const Target& A : targets_) B_.push_back(log_transform(A, budget_.gap_Delta));
+    // Stage 1 of the pipeline once per trial; each probe then says its own d.
+    for (unsigned t = 0; t < p.trials; ++t)
+      prepared_.push_back(
+          prepare(targets_[t], trial_parameters(cell, trial_seed(p.seed, cell, t, Stream::audit_trial_projection), p.delta)));
   }
 
   const std::vector<Target>& targets() const { return targets_; }
@@ -572,6 +486,7 @@ class Trials {
     std::mutex mutex;
     bool stopped = false;
     const double work = static_cast<double>(cell_.L) * static_cast<double>(cell_.L) * static_cast<double>(d);
+    const ChosenDimension dimension = probed_dimension(d, trivial);
     // Plain threads pulling trial numbers (not an OpenMP team: its idle
     // workers would spin between probes, taking CPU from a shared machine).
     std::atomic<std::size_t> next{0};
@@ -597,19 +512,14 @@ class Trials {
           }
         }
         try {
-          const Matrix X =
-              trivial ? adaptive_input(B_[t], Matrix::Identity(static_cast<Eigen::Index>(cell_.L),
-                                                               static_cast<Eigen::Index>(cell_.L)))
-                      : input_with(cell_, B_[t], projection_seeds_[t], d);
+          // The pipeline's stages 3 and 5 (construction.hpp): X = [B R | R], its certificate.
+          const Matrix X = emit_input(prepared_[t], dimension, 1);
           const std::vector<double> row_norms = input_row_norms(X);
           norms[t] = row_norms.empty() ? 0.0 : *std::max_element(row_norms.begin(), row_norms.end());
-          CertificationLimits limits;
-          limits.threads = 1;
-          if (hooks_.adjust_limits) hooks_.adjust_limits(limits);
-          const auto dd = static_cast<std::size_t>(d);
-          verdicts[t] = certify(targets_[t], X, Weights::lemma4_query(dd), Weights::lemma4_key(dd), cell_.eps,
-                                cell_.gamma, false, limits)
-                            .verdict;
+          ResourcePolicy policy;
+          policy.threads = 1;
+          if (hooks_.adjust_limits) hooks_.adjust_limits(policy.certification);
+          verdicts[t] = certify_emitted(prepared_[t], X, policy).verdict;
           std::lock_guard<std::mutex> lock(mutex);
           if (hooks_.on_work) hooks_.on_work(work);
         } catch (...) {
@@ -631,13 +541,14 @@ class Trials {
     if (failure) std::rethrow_exception(failure);
     if (stopped) throw Interrupted{};
     Probe probe;
+    probe.at.d = d;
     for (std::size_t t = 0; t < T; ++t) {
       switch (verdicts[t]) {
-        case Verdict::certified: ++probe.counts.certified; break;
-        case Verdict::refuted: ++probe.counts.refuted; break;
-        case Verdict::undecided: ++probe.counts.undecided; break;
+        case Verdict::certified: ++probe.at.counts.certified; break;
+        case Verdict::refuted: ++probe.at.counts.refuted; break;
+        case Verdict::undecided: ++probe.at.counts.undecided; break;
       }
-      probe.max_row_norm = std::max(probe.max_row_norm, norms[t]);
+      probe.max_input_row_norm = std::max(probe.max_input_row_norm, norms[t]);
     }
     return probe;
   }
@@ -646,36 +557,28 @@ class Trials {
   const Cell& cell_;
   const Hooks& hooks_;
   int threads_;
-  ScoreErrorBudget budget_;
   std::vector<Target> targets_;
-  std::vector<LogTransform> B_;
-  std::vector<std::uint64_t> projection_seeds_;
+  std::vector<PreparedTarget> prepared_;
 };
-
-nlohmann::json crossover_json(const Crossover& c) {
-  switch (c.status) {
-    case Crossover::Status::found: return c.L;
-    case Crossover::Status::not_below_2_64: return "not below 2^64";
-    case Crossover::Status::not_computed: break;
-  }
-  return nullptr;
-}
 
 }  // namespace
 
-nlohmann::json run_cell(const Parameters& p, const Cell& cell, const Target* file_target, unsigned threads,
-                        const Hooks& hooks) {
+CellResult run_cell(const Parameters& p, const Cell& cell, const Target* file_target, unsigned threads,
+                    const Hooks& hooks) {
   validate(p);
   const BoundReport report = rigorous_bounds(cell_query(p, cell));
-
-  const double work = estimated_work(p, cell);
-  const bool skipped = p.max_work > 0 && work > p.max_work;
-  const std::string skip_reason =
-      "skipped: estimated work " + fmt_g(work) + " multiply-adds is above --max-work " + fmt_g(p.max_work);
+  CellResult result;
+  result.run_key = p.key();
+  result.cell = cell;
+  result.estimated_work = estimated_work(p, cell);
+  result.skipped = p.max_work > 0 && result.estimated_work > p.max_work;
+  const std::string skip_reason = "skipped: estimated work " + fmt_g(result.estimated_work) +
+                                  " multiply-adds is above --max-work " + fmt_g(p.max_work);
+  if (result.skipped) result.skip_reason = skip_reason;
 
   // A skipped cell still draws its first target (Corollary 0 needs its row counts).
   Parameters p_trials = p;
-  if (skipped) p_trials.trials = 1;
+  if (result.skipped) p_trials.trials = 1;
   Trials trials(p_trials, cell, file_target, threads, hooks);
   const unsigned T = p.trials;
   const unsigned t50 = (T + 1) / 2;
@@ -691,130 +594,90 @@ nlohmann::json run_cell(const Parameters& p, const Cell& cell, const Target* fil
 
   const std::vector<std::uint64_t> grid = dimension_grid(p.max_d, p.steps_per_octave);
   std::vector<std::optional<unsigned>> probed;
-  const std::function<unsigned(std::size_t)> count_at = [&](std::size_t j) { return at(grid[j]).counts.certified; };
+  const std::function<unsigned(std::size_t)> count_at = [&](std::size_t j) {
+    return at(grid[j]).at.counts.certified;
+  };
   QuantileResult r_hi, r_50;
   r_hi.threshold = thi;
   r_50.threshold = t50;
-  if (!skipped) {
+  if (!result.skipped) {
     r_hi = search_quantile(grid, thi, stop, count_at, probed);
     r_50 = search_quantile(grid, t50, stop, count_at, probed);
   }
 
-  auto quantile_json = [&](const QuantileResult& r) {
-    nlohmann::json j = {{"threshold", r.threshold}, {"found", r.found}};
+  auto quantile = [&](const QuantileResult& r) {
+    QuantileMeasurement q;
+    q.threshold = r.threshold;
+    q.found = r.found;
     if (!r.found) {
-      j["d"] = nullptr;
-      j["status"] = skipped ? skip_reason : "not reached at d <= max_d = " + std::to_string(p.max_d);
-      return j;
+      q.status = result.skipped ? skip_reason : "not reached at d <= max_d = " + std::to_string(p.max_d);
+      return q;
     }
-    const std::uint64_t d = grid[r.index];
-    j["d"] = d;
-    j["status"] = "found";
-    j["counts"] = counts_json(at(d).counts);
-    j["below_L"] = d < cell.L;
-    if (r.below) {
-      const std::uint64_t b = grid[*r.below];
-      j["step_below"] = {{"d", b}, {"counts", counts_json(at(b).counts)}};
-    } else {
-      j["step_below"] = nullptr;
-    }
-    return j;
+    q.status = "found";
+    q.at = at(grid[r.index]).at;
+    if (r.below) q.step_below = at(grid[*r.below]).at;
+    return q;
   };
+  result.d_1_minus_delta = quantile(r_hi);
+  result.d_50 = quantile(r_50);
 
   // Every bound up to max_d, measured with the same trials.
-  nlohmann::json bounds = nlohmann::json::array();
   const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
   for (const DimensionBound& b : report.bounds) {
-    nlohmann::json j = {{"name", to_string(b.name)},
-                        {"label", b.label},
-                        {"theorem", b.theorem},
-                        {"proved_for_projection", b.name == BoundName::trivial || is_valid_for(b, cell.projection)},
-                        {"computed", b.computed}};
+    MeasuredBound m;
+    m.bound = b;
+    m.proved_for_projection = b.name == BoundName::trivial || is_valid_for(b, cell.projection);
     const bool usable = b.computed && !b.exceeds_2_64;
-    j["d"] = usable ? nlohmann::json(b.d) : nlohmann::json(nullptr);
-    if (!b.computed) j["note"] = b.note;
-    j["below_L"] = usable ? nlohmann::json(b.d < cell.L) : nlohmann::json(nullptr);
-    j["falls_below_L_from"] = b.name == BoundName::trivial ? nlohmann::json(nullptr) : crossover_json(b.below_L);
     const bool wanted = is_measured(p, b, smallest);
-    if (usable && b.d <= p.max_d && !skipped && wanted) {
-      const Counts c = b.name == BoundName::trivial ? trials.evaluate(b.d, true).counts : at(b.d).counts;
-      j["measured"] = counts_json(c);
-      j["measured_with"] = b.name == BoundName::trivial ? "the trivial construction X = [B | I] (R = I)"
-                                                         : "random R of the cell's projection at this d";
+    if (usable && b.d <= p.max_d && !result.skipped && wanted) {
+      m.measured = b.name == BoundName::trivial ? trials.evaluate(b.d, true).at.counts : at(b.d).at.counts;
+      m.measured_with = b.name == BoundName::trivial ? "the trivial construction X = [B | I] (R = I)"
+                                                      : "random R of the cell's projection at this d";
     } else {
-      j["measured"] = nullptr;
-      j["measured_with"] = skipped  ? skip_reason
-                           : !wanted ? std::string("not measured: --measure-bounds smallest")
-                           : usable  ? "not measured: d > max_d = " + std::to_string(p.max_d)
-                                     : std::string("not measured");
+      m.measured_with = result.skipped ? skip_reason
+                        : !wanted      ? std::string("not measured: --measure-bounds smallest")
+                        : usable       ? "not measured: d > max_d = " + std::to_string(p.max_d)
+                                       : std::string("not measured");
     }
-    bounds.push_back(j);
+    result.bounds.push_back(m);
   }
+  result.smallest_proved_name = smallest.name;
+  result.smallest_proved_d = smallest.d;
 
   // Probes in increasing d, and whether the count ever decreased.
-  nlohmann::json probes = nlohmann::json::array();
   std::optional<unsigned> previous;
-  bool non_monotone = false;
   for (const auto& [d, probe] : evaluated) {
-    probes.push_back({{"d", d},
-                      {"certified", probe.counts.certified},
-                      {"refuted", probe.counts.refuted},
-                      {"undecided", probe.counts.undecided},
-                      {"max_input_row_norm", probe.max_row_norm}});
-    if (previous && probe.counts.certified < *previous) non_monotone = true;
-    previous = probe.counts.certified;
+    result.probes.push_back(probe);
+    if (previous && probe.at.counts.certified < *previous) result.non_monotone = true;
+    previous = probe.at.counts.certified;
   }
+  if (r_hi.found) result.max_input_row_norm_at_d_1_minus_delta = at(grid[r_hi.index]).max_input_row_norm;
 
   // Corollary 0: the worst row has the smallest k_i.
-  std::size_t k_min = cell.L;
-  std::size_t max_column_count = 0;
+  result.min_k_i = cell.L;
   for (const Target& A : trials.targets()) {
-    for (std::size_t i = 0; i < A.L(); ++i) k_min = std::min(k_min, A.k_i(i));
-    max_column_count = std::max(max_column_count, A.max_column_count());
+    for (std::size_t i = 0; i < A.L(); ++i) result.min_k_i = std::min(result.min_k_i, A.k_i(i));
+    result.max_column_count = std::max(result.max_column_count, A.max_column_count());
   }
-  const double gamma_leak = std::min(cell.gamma, gamma_for_leakage_upper(cell.L, k_min, p.leakage));
-  nlohmann::json leak = {{"leakage_upper_at_gamma", leakage_share_upper(cell.L, k_min, cell.gamma)},
-                         {"lambda", p.leakage},
-                         {"gamma_for_lambda", gamma_leak}};
+  LeakageReading& leak = result.corollary0;
+  leak.leakage_upper_at_gamma = leakage_share_upper(cell.L, result.min_k_i, cell.gamma);
+  leak.lambda = p.leakage;
+  leak.gamma_for_lambda = std::min(cell.gamma, gamma_for_leakage_upper(cell.L, result.min_k_i, p.leakage));
   {
     BoundQuery ql = cell_query(p, cell);
-    ql.gamma = gamma_leak;
+    ql.gamma = leak.gamma_for_lambda;
     ql.crossovers = false;
     const BoundReport rl = rigorous_bounds(ql);
     const DimensionBound& bl = smallest_valid_bound(rl, cell.projection);
-    leak["smallest_proved_at_gamma_for_lambda"] = {{"name", to_string(bl.name)}, {"d", bl.d}};
+    leak.smallest_proved_name = bl.name;
+    leak.smallest_proved_d = bl.d;
   }
 
-  const double eta = report.eta.upper, beta = report.beta_sharp.upper;
-  nlohmann::json j;
-  j["format"] = "jlattn-audit-cell/1";
-  j["run_key"] = p.key();
-  j["status"] = skipped ? "skipped" : "measured";
-  if (skipped) j["skip_reason"] = skip_reason;
-  j["estimated_work"] = work;
-  j["cell"] = {{"id", cell.id()},
-               {"key", cell.key()},
-               {"series", cell.series()},
-               {"family", cell.family.name()},
-               {"L", cell.L},
-               {"k", cell.k},
-               {"rho", cell.rho},
-               {"eps", cell.eps},
-               {"gamma", cell.gamma},
-               {"projection", to_string(cell.projection)}};
-  j["targets"] = {{"min_k_i", k_min}, {"max_column_count", max_column_count}};
-  j["derived"] = {{"eta", eta}, {"Delta_upper", report.gap_Delta.upper}, {"beta_sharp_upper", beta},
-                  {"row_norm_reference", std::sqrt(beta * beta + 1.0)}};
-  j["bounds"] = bounds;
-  j["smallest_proved"] = {{"name", to_string(smallest.name)}, {"d", smallest.d}};
-  j["search"] = {{"d_50", quantile_json(r_50)},
-                 {"d_1_minus_delta", quantile_json(r_hi)},
-                 {"probes", probes},
-                 {"non_monotone", non_monotone}};
-  j["max_input_row_norm_at_d_1_minus_delta"] =
-      r_hi.found ? nlohmann::json(at(grid[r_hi.index]).max_row_norm) : nlohmann::json(nullptr);
-  j["corollary0"] = leak;
-  return j;
+  result.eta_upper = report.eta.upper;
+  result.Delta_upper = report.gap_Delta.upper;
+  result.beta_sharp_upper = report.beta_sharp.upper;
+  result.row_norm_reference = std::sqrt(result.beta_sharp_upper * result.beta_sharp_upper + 1.0);
+  return result;
 }
 
 }  // namespace jlattn::audit

@@ -33,12 +33,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/certify/certificate.hpp"
+#include "jlattn/pipeline/parameters.hpp"
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/core/matrix.hpp"
@@ -98,16 +99,11 @@ struct Parameters {
   double max_work = 2.5e11;
   MeasureBounds measure_bounds = MeasureBounds::smallest;  ///< which bounds get a success count
 
-  /// The canonical JSON form (also what run.json stores); files of
-  /// family `file:` are identified by path and by a hash of their bytes.
-  nlohmann::json to_json() const;
-  /// A 16-hex-digit FNV-1a hash of to_json().dump(): equal keys, equal results.
+  /// A 16-hex-digit FNV-1a hash (fnv1a.hpp) of the canonical JSON form
+  /// (parameters_json() in audit_output.hpp, what run.json stores): equal
+  /// keys, equal results.
   std::string key() const;
 };
-
-/// The 64-bit FNV-1a hash of a byte string as 16 hex digits (run keys, file
-/// identities). Guarantee: exact.
-std::string fnv1a_hex(const std::string& bytes);
 
 /// Checks the documented ranges. \throws InputError naming the first violation in one line.
 void validate(const Parameters& parameters);
@@ -195,9 +191,16 @@ QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned 
 /// Guarantee: exact.
 std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, Stream stream);
 
-/// Lemma 4's input of one trial at dimension d: \f$X = [BR \mid R]\f$ with B of
-/// Lemma 1 for A at the cell's (eps, gamma) (Lemma 2's \f$\Delta\f$) and
-/// R = projection_matrix(cell.projection, L, d, projection_seed).
+/// The pipeline's parameters of a trial (parameters.hpp): the cell's eps,
+/// gamma and projection, the trial's projection seed, and `delta`; the
+/// dimension rule is left at its default, since every probe gives its d.
+/// Guarantee: exact.
+ConstructionParameters trial_parameters(const Cell& cell, std::uint64_t projection_seed, double delta = 0.05);
+
+/// Lemma 4's input of one trial at dimension d, as the audit builds it: the
+/// pipeline's stages prepare() (B of Lemma 1 for A at the cell's (eps,
+/// gamma)) and emit_input() at d (R = projection_matrix(cell.projection, L,
+/// d, projection_seed), one thread), with trial_parameters().
 /// \pre A.L() == cell.L; d in [1, 2^32).
 /// Guarantee: the same bits as construct() with DimensionRule::given at this
 ///   d, seed = projection_seed and the cell's projection, eps and gamma.
@@ -230,11 +233,80 @@ struct Hooks {
 /// Thrown by run_cell() when Hooks::stop returned true.
 struct Interrupted {};
 
+/// The trials' outcomes at one d: how many certified, refuted, undecided.
+struct CountsAt {
+  std::uint64_t d = 0;
+  Counts counts;
+};
+
+/// One probe of the search: the counts at d and the largest input row norm
+/// over the T inputs (a double-precision evaluation).
+struct Probe {
+  CountsAt at;
+  double max_input_row_norm = 0.0;
+};
+
+/// One quantile of the search (\f$d_{50}\f$ or \f$d_{1-\delta}\f$).
+struct QuantileMeasurement {
+  unsigned threshold = 0;             ///< certified trials it needs
+  bool found = false;
+  std::string status;                 ///< "found", or why not (skipped, not reached at max_d)
+  CountsAt at;                        ///< when found: the grid d and its counts
+  std::optional<CountsAt> step_below; ///< when found and not the first grid point: one grid step below
+};
+
+/// One proved bound of a cell, and the trials' outcomes at its d when measured.
+struct MeasuredBound {
+  DimensionBound bound;               ///< from rigorous_bounds()
+  bool proved_for_projection = false; ///< its proof covers the cell's projection (always for trivial)
+  std::optional<Counts> measured;     ///< absent: not measured (see measured_with)
+  std::string measured_with;          ///< how it was measured, or why not
+};
+
+/// Corollary 0 read twice for a cell (corollary0_leakage.hpp): the
+/// off-support share allowed at the cell's gamma, and the smallest proved
+/// dimension at the gamma that caps it at lambda.
+struct LeakageReading {
+  double leakage_upper_at_gamma = 0.0;
+  double lambda = 0.0;
+  double gamma_for_lambda = 0.0;          ///< min(gamma, gamma_for_leakage_upper(L, min k_i, lambda))
+  BoundName smallest_proved_name = BoundName::d_star;  ///< at gamma_for_lambda
+  std::uint64_t smallest_proved_d = 0;
+};
+
+/// What run_cell() measured in one cell (written out by cell_json() in
+/// audit_output.hpp). Proved, certified and measured stay apart: `bounds`
+/// hold proved integers, the counts are certificates counted over T trials,
+/// the quantiles and norms are measurements.
+struct CellResult {
+  std::string run_key;                 ///< Parameters::key()
+  Cell cell;
+  bool skipped = false;                ///< estimated work above --max-work: bounds only
+  std::string skip_reason;             ///< when skipped
+  double estimated_work = 0.0;         ///< estimated_work()
+  std::size_t min_k_i = 0;             ///< over the drawn targets
+  std::size_t max_column_count = 0;    ///< over the drawn targets
+  double eta_upper = 0.0;              ///< enclosures' upper ends from rigorous_bounds()
+  double Delta_upper = 0.0;
+  double beta_sharp_upper = 0.0;
+  double row_norm_reference = 0.0;     ///< \f$\sqrt{\beta_\sharp^2 + 1}\f$ (beta_sharp_upper), what Lemma 4 says ||x_i|| is about
+  std::vector<MeasuredBound> bounds;   ///< in the order of BoundName
+  BoundName smallest_proved_name = BoundName::d_star;  ///< the smallest bound proved for the projection
+  std::uint64_t smallest_proved_d = 0;
+  QuantileMeasurement d_50, d_1_minus_delta;
+  std::vector<Probe> probes;           ///< in increasing d
+  bool non_monotone = false;           ///< the certified count decreased somewhere along the probes
+  std::optional<double> max_input_row_norm_at_d_1_minus_delta;
+  LeakageReading corollary0;
+};
+
 /// Runs one cell: the bounds of rigorous_bounds(), and unless the cell is
 /// skipped (estimated_work() above Parameters::max_work) the search for
 /// \f$d_{50}\f$ and \f$d_{1-\delta}\f$, the success counts at the bounds
 /// (Parameters::measure_bounds) up to max_d, the input row norms at
-/// \f$d_{1-\delta}\f$ and Corollary 0's readings. The trials at one d run in
+/// \f$d_{1-\delta}\f$ and Corollary 0's readings. Each trial goes through
+/// the pipeline's stages (construction.hpp): prepare() once (B of Lemma 1),
+/// then per d emit_input() and certify_emitted(). The trials at one d run in
 /// parallel on `threads` worker threads (0: omp_get_max_threads()), each
 /// certification on one thread; the result does not depend on the thread
 /// count. Trial t uses the same R seed at every d, so R at d' is the first d'
@@ -242,42 +314,14 @@ struct Interrupted {};
 /// across d); the T trials at one d are independent.
 /// \pre validate(parameters); cell from cells(parameters); file_target set for Family::file.
 /// \throws Interrupted when hooks.stop says so; InputError for bad input.
-/// Guarantee: the returned JSON is the same bytes for the same
-///   (parameters, cell) whatever `threads`; it contains no time.
-nlohmann::json run_cell(const Parameters& parameters, const Cell& cell, const Target* file_target, unsigned threads,
-                        const Hooks& hooks = {});
+/// Guarantee: the same result for the same (parameters, cell) whatever
+///   `threads`; it holds no time.
+CellResult run_cell(const Parameters& parameters, const Cell& cell, const Target* file_target, unsigned threads,
+                    const Hooks& hooks = {});
 
 /// A crude estimate of a cell's work in multiply-adds (for a progress bar's
 /// ETA): T trials times \f$L^2\f$ times about eight probes at half the smallest
 /// proved bound, plus the bounds that will be measured.
 double estimated_work(const Parameters& parameters, const Cell& cell);
-
-/// The results as CSV (one row per cell, in the order given; the columns are
-/// listed in the first line and explained in results.json's "columns").
-/// Guarantee: a pure function of its arguments (same bytes).
-std::string results_csv(const nlohmann::json& results);
-
-/// The results as a Markdown table to paste into a paper, with a legend.
-/// Guarantee: a pure function of its arguments.
-std::string results_markdown(const nlohmann::json& results);
-
-/// Assembles results.json from the run's parameters (Parameters::to_json(),
-/// as run.json stores them) and the cells' JSON (in the order of cells());
-/// `expected` is the number of cells of the full grid.
-/// \throws InputError when the parameters are malformed.
-/// Guarantee: a pure function of its arguments (no time, no thread count).
-nlohmann::json results_json(const nlohmann::json& parameters, const std::vector<nlohmann::json>& cell_results,
-                            std::size_t expected);
-
-/// The audit's search method and its assumption, in one paragraph (written
-/// into results.json and results.md).
-std::string method_text(const Parameters& parameters);
-
-/// The CSV columns with one line of explanation each.
-std::vector<std::pair<std::string, std::string>> csv_columns();
-
-/// Parses the parameters back from run.json's form.
-/// \throws InputError naming what is missing or malformed.
-Parameters parameters_from_json(const nlohmann::json& j);
 
 }  // namespace jlattn::audit

@@ -7,11 +7,14 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <fstream>
 #include <functional>
+#include <iterator>
 #include <sstream>
 
-#include "jlattn/audit/audit.hpp"
+#include "jlattn/audit/audit_output.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/fnv1a.hpp"
 
 namespace jlattn::audit {
 
@@ -169,7 +172,175 @@ std::string counts_text(const Json& q, unsigned T) {
   return s;
 }
 
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError("--target-family file:" + path + ": cannot open the file");
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Json counts_json(const Counts& c) {
+  return {{"certified", c.certified}, {"refuted", c.refuted}, {"undecided", c.undecided}};
+}
+
+Json crossover_json(const Crossover& c) {
+  switch (c.status) {
+    case Crossover::Status::found: return c.L;
+    case Crossover::Status::not_below_2_64: return "not below 2^64";
+    case Crossover::Status::not_computed: break;
+  }
+  return nullptr;
+}
+
+Json quantile_json(const QuantileMeasurement& q, std::uint64_t L) {
+  Json j = {{"threshold", q.threshold}, {"found", q.found}};
+  if (!q.found) {
+    j["d"] = nullptr;
+    j["status"] = q.status;
+    return j;
+  }
+  j["d"] = q.at.d;
+  j["status"] = q.status;
+  j["counts"] = counts_json(q.at.counts);
+  j["below_L"] = q.at.d < L;
+  j["step_below"] = q.step_below ? Json{{"d", q.step_below->d}, {"counts", counts_json(q.step_below->counts)}}
+                                 : Json(nullptr);
+  return j;
+}
+
+Json bound_json(const MeasuredBound& m, std::uint64_t L) {
+  const DimensionBound& b = m.bound;
+  Json j = {{"name", to_string(b.name)},
+            {"label", b.label},
+            {"theorem", b.theorem},
+            {"proved_for_projection", m.proved_for_projection},
+            {"computed", b.computed}};
+  const bool usable = b.computed && !b.exceeds_2_64;
+  j["d"] = usable ? Json(b.d) : Json(nullptr);
+  if (!b.computed) j["note"] = b.note;
+  j["below_L"] = usable ? Json(b.d < L) : Json(nullptr);
+  j["falls_below_L_from"] = b.name == BoundName::trivial ? Json(nullptr) : crossover_json(b.below_L);
+  j["measured"] = m.measured ? counts_json(*m.measured) : Json(nullptr);
+  j["measured_with"] = m.measured_with;
+  return j;
+}
+
 }  // namespace
+
+Json parameters_json(const Parameters& p) {
+  Json families_json = Json::array();
+  for (const FamilySpec& f : p.families) {
+    if (f.family == Family::file)
+      families_json.push_back({{"name", f.name()}, {"fnv1a", fnv1a_hex(read_bytes(f.path))}});
+    else
+      families_json.push_back({{"name", f.name()}});
+  }
+  Json projections_json = Json::array();
+  for (const Projection law : p.projections) projections_json.push_back(to_string(law));
+  return {{"L", p.L},
+          {"k", p.k},
+          {"eps", p.eps},
+          {"gamma", p.gamma},
+          {"rho", p.rho},
+          {"projection", projections_json},
+          {"target_family", families_json},
+          {"trials", p.trials},
+          {"delta", p.delta},
+          {"seed", p.seed},
+          {"steps_per_octave", p.steps_per_octave},
+          {"max_d", p.max_d},
+          {"leakage", p.leakage},
+          {"max_work", p.max_work},
+          {"measure_bounds", p.measure_bounds == MeasureBounds::all ? "all" : "smallest"},
+          {"version", JLATTN_VERSION}};
+}
+
+Parameters parameters_from_json(const Json& j) {
+  try {
+    Parameters p;
+    p.L = j.at("L").get<std::vector<std::uint64_t>>();
+    p.k = j.at("k").get<std::vector<std::uint64_t>>();
+    p.eps = j.at("eps").get<std::vector<double>>();
+    p.gamma = j.at("gamma").get<std::vector<double>>();
+    p.rho = j.at("rho").get<std::vector<double>>();
+    p.projections.clear();
+    for (const auto& name : j.at("projection")) p.projections.push_back(parse_projection(name.get<std::string>()));
+    p.families.clear();
+    for (const auto& f : j.at("target_family")) {
+      // Not parse_family: a file need not exist where results are merged.
+      const std::string name = f.at("name").get<std::string>();
+      FamilySpec spec;
+      if (name.rfind("file:", 0) == 0) {
+        spec.family = Family::file;
+        spec.path = name.substr(5);
+      } else {
+        spec = parse_family(name);
+      }
+      p.families.push_back(spec);
+    }
+    p.trials = j.at("trials").get<unsigned>();
+    p.delta = j.at("delta").get<double>();
+    p.seed = j.at("seed").get<std::uint64_t>();
+    p.steps_per_octave = j.at("steps_per_octave").get<unsigned>();
+    p.max_d = j.at("max_d").get<std::uint64_t>();
+    p.leakage = j.at("leakage").get<double>();
+    p.max_work = j.at("max_work").get<double>();
+    const std::string measure = j.at("measure_bounds").get<std::string>();
+    if (measure != "all" && measure != "smallest") throw InputError("malformed audit parameters: measure_bounds");
+    p.measure_bounds = measure == "all" ? MeasureBounds::all : MeasureBounds::smallest;
+    return p;
+  } catch (const Json::exception& e) {
+    throw InputError(std::string("malformed audit parameters: ") + e.what());
+  }
+}
+
+Json cell_json(const CellResult& r) {
+  const Cell& cell = r.cell;
+  Json bounds = Json::array();
+  for (const MeasuredBound& m : r.bounds) bounds.push_back(bound_json(m, cell.L));
+  Json probes = Json::array();
+  for (const Probe& probe : r.probes)
+    probes.push_back({{"d", probe.at.d},
+                      {"certified", probe.at.counts.certified},
+                      {"refuted", probe.at.counts.refuted},
+                      {"undecided", probe.at.counts.undecided},
+                      {"max_input_row_norm", probe.max_input_row_norm}});
+  const LeakageReading& leak = r.corollary0;
+  Json j;
+  j["format"] = "jlattn-audit-cell/1";
+  j["run_key"] = r.run_key;
+  j["status"] = r.skipped ? "skipped" : "measured";
+  if (r.skipped) j["skip_reason"] = r.skip_reason;
+  j["estimated_work"] = r.estimated_work;
+  j["cell"] = {{"id", cell.id()},
+               {"key", cell.key()},
+               {"series", cell.series()},
+               {"family", cell.family.name()},
+               {"L", cell.L},
+               {"k", cell.k},
+               {"rho", cell.rho},
+               {"eps", cell.eps},
+               {"gamma", cell.gamma},
+               {"projection", to_string(cell.projection)}};
+  j["targets"] = {{"min_k_i", r.min_k_i}, {"max_column_count", r.max_column_count}};
+  j["derived"] = {{"eta", r.eta_upper},
+                  {"Delta_upper", r.Delta_upper},
+                  {"beta_sharp_upper", r.beta_sharp_upper},
+                  {"row_norm_reference", r.row_norm_reference}};
+  j["bounds"] = bounds;
+  j["smallest_proved"] = {{"name", to_string(r.smallest_proved_name)}, {"d", r.smallest_proved_d}};
+  j["search"] = {{"d_50", quantile_json(r.d_50, cell.L)},
+                 {"d_1_minus_delta", quantile_json(r.d_1_minus_delta, cell.L)},
+                 {"probes", probes},
+                 {"non_monotone", r.non_monotone}};
+  j["max_input_row_norm_at_d_1_minus_delta"] =
+      r.max_input_row_norm_at_d_1_minus_delta ? Json(*r.max_input_row_norm_at_d_1_minus_delta) : Json(nullptr);
+  j["corollary0"] = {{"leakage_upper_at_gamma", leak.leakage_upper_at_gamma},
+                     {"lambda", leak.lambda},
+                     {"gamma_for_lambda", leak.gamma_for_lambda},
+                     {"smallest_proved_at_gamma_for_lambda",
+                      {{"name", to_string(leak.smallest_proved_name)}, {"d", leak.smallest_proved_d}}}};
+  return j;
+}
 
 std::string method_text(const Parameters& p) {
   std::ostringstream s;

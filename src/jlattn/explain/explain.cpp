@@ -21,26 +21,10 @@
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "jlattn/proof/theorem1_one_target.hpp"
 #include "jlattn/proof/theorem2_all_targets.hpp"
-#include "jlattn/core/weights.hpp"
 
 namespace jlattn {
 
 namespace {
-
-// ---------------------------------------------------------------------------
-// The verdict of the last section: the certificate of the emitted matrices
-// (proofs/certificate.md), with the double-precision evaluation beside it.
-// W_Q and W_K are Lemma 4's 2d x d selectors, passed as selectors: at d = d*
-// they would be 4 d^2 doubles.
-WalkthroughVerdict walkthrough_verdict(const Target& A, const Construction& c) {
-  CertificationLimits limits;  // the defaults of `jlattn certify`, so both say the same
-  limits.threads = c.request.threads;
-  WalkthroughVerdict v;
-  v.certificate = certify(A, c.X, Weights::lemma4_query(c.d), Weights::lemma4_key(c.d), c.request.eps,
-                          c.request.gamma, /*scaled=*/false, limits);
-  v.evaluation = c.evaluation;
-  return v;
-}
 
 // ---------------------------------------------------------------------------
 // Number formatting.
@@ -324,7 +308,7 @@ std::string link(const WalkthroughOptions& o, const std::string& text, const std
 
 Document build(const Walkthrough& w, const WalkthroughOptions& o) {
   const Construction& c = w.construction;
-  const ConstructionRequest& r = c.request;
+  const ConstructionParameters& r = c.parameters;
   const std::size_t L = c.L;
   const bool full = L <= kExplainFullMatrixTokens;
   const double eps = r.eps, gamma = r.gamma, eta = c.budget.eta, Delta = c.budget.gap_Delta;
@@ -707,30 +691,24 @@ Document build(const Walkthrough& w, const WalkthroughOptions& o) {
 
 }  // namespace
 
-Walkthrough explain(const Target& A, const ConstructionRequest& request) {
+Walkthrough explain(const Target& A, const ConstructionParameters& parameters, const ResourcePolicy& policy) {
   if (A.L() > kExplainMaxTokens)
     throw InputError("explain walks through small targets only (it prints L x L matrices): this one has L = " +
                      std::to_string(A.L()) + " > " + std::to_string(kExplainMaxTokens) +
                      "; use `jlattn construct` for it (report.json has every number)");
-  // The walkthrough follows the proof of Theorem 1, so "auto" means Theorem
-  // 1's d*, evaluated by the formula the page prints (sharper proved
-  // dimensions, Theorem 1' and the exact tails, are `jlattn bound`'s).
-  ConstructionRequest effective = request;
-  if (effective.rule == DimensionRule::theorem1) {
-    const ScoreErrorBudget budget = score_error_budget(request.eps, request.gamma);
-    if (!(request.delta > 0 && request.delta < 1))
-      throw InputError("delta must be in (0, 1), got " + std::to_string(request.delta));
-    effective.rule = DimensionRule::given;
-    effective.d = static_cast<std::size_t>(d_star_theorem1(
-        A.L(), tau_theorem1(budget.eta, beta_sharp(A.k(), budget.gap_Delta, A.rho())), request.delta));
-  }
+  // The library's stages: stage 1 kept for B, then the construction and the
+  // certificate of its X, as `jlattn construct` computes them.
+  const PreparedTarget prepared = prepare(A, parameters);
+  CertifiedConstruction result = construct_and_certify(prepared, policy);
   Walkthrough w;
-  w.construction = construct(A, effective);
+  w.construction = std::move(result.construction);
+  w.verdict.certificate = std::move(result.certificate);
+  w.verdict.evaluation = w.construction.evaluation;
   const Construction& c = w.construction;
   const std::size_t L = c.L;
   const auto n = static_cast<Eigen::Index>(L);
   w.A = A.dense();
-  const LogTransform B = log_transform(A, c.budget.gap_Delta);
+  const LogTransform& B = prepared.B;
   w.B = B.dense();
   for (std::size_t i = 0; i < L; ++i) {
     w.row_norm2.push_back(B.row_norm2(i));
@@ -759,7 +737,6 @@ Walkthrough explain(const Target& A, const ConstructionRequest& request) {
   w.mu = coherence_mu(R);
   w.c_tau = jl_exponent_c(c.tau);
   w.union_bound = 4.0 * static_cast<double>(L) * static_cast<double>(L) * std::exp(-static_cast<double>(c.d) * w.c_tau);
-  w.verdict = walkthrough_verdict(A, c);
   return w;
 }
 

@@ -40,10 +40,10 @@ inline constexpr std::size_t kExplainFullMatrixTokens = 12;
 inline constexpr std::size_t kExplainProjectionColumns = 6;
 
 /// The last section: what is known about the emitted instance as a whole.
-/// The certificate is certify() on the stored X with Lemma 4's selectors
-/// (Weights::lemma4_query / lemma4_key, never materialised), unscaled scores
-/// and the default CertificationLimits, so it is what `jlattn certify
-/// --lemma4` says about the same X. The double-precision evaluation of
+/// The certificate is certify_emitted() on the stored X (Lemma 4's
+/// selectors, never materialised, unscaled scores) within the policy's
+/// limits, by default those of `jlattn certify`, so it is what `jlattn
+/// certify --lemma4` says about the same X. The double-precision evaluation of
 /// Definition 2 (Construction::evaluation) is shown next to it and labelled
 /// as an evaluation.
 struct WalkthroughVerdict {
@@ -86,19 +86,20 @@ struct WalkthroughOptions {
   std::string mathjax_url = "file:///usr/share/javascript/mathjax/MathJax.js";
 };
 
-/// Runs the construction on A and collects what the walkthrough prints.
-/// The walkthrough follows the proof of Theorem 1, so DimensionRule::theorem1
-/// means Theorem 1's \f$d^*\f$ here, evaluated by d_star_theorem1 (the formula
-/// the page prints); the sharper proved dimensions are `jlattn bound`'s.
-/// \pre A a Definition 1 target with \f$L \le\f$ kExplainMaxTokens; request as
-///      for construct().
+/// Runs the theorem on A through the library (prepare(), then
+/// construct_and_certify(), construction.hpp) and collects what the
+/// walkthrough prints. The dimension is the parameters' rule, as in
+/// `jlattn construct`; the command line's default for the walkthrough is
+/// Theorem 1's \f$d^*\f$ (BoundChoice::d_star), since the page follows Theorem 1's proof.
+/// \pre A a Definition 1 target with \f$L \le\f$ kExplainMaxTokens; parameters as
+///      validate() requires.
 /// \throws InputError when L is above kExplainMaxTokens (the message says
 ///   which command to use instead) or a parameter is out of range.
 /// Guarantee: the numbers are construct()'s (X the same bits; everything
 ///   else a double-precision evaluation, not a certificate), except
-///   `verdict.certificate`, which is certify()'s: a proof about the stored X
-///   (certified or refuted) or an honest undecided, with enclosures.
-Walkthrough explain(const Target& A, const ConstructionRequest& request);
+///   `verdict.certificate`, which is certify_emitted()'s: a proof about the
+///   stored X (certified or refuted) or an honest undecided, with enclosures.
+Walkthrough explain(const Target& A, const ConstructionParameters& parameters, const ResourcePolicy& policy = {});
 
 /// The walkthrough as Markdown with GitHub-style `$...$` / `$$...$$` math.
 std::string walkthrough_markdown(const Walkthrough& w, const WalkthroughOptions& options);

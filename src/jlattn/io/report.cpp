@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <nlohmann/json.hpp>
+
+#include "jlattn/core/errors.hpp"
 #include "jlattn/proof/definition2_approximation.hpp"
 
 namespace jlattn::io {
@@ -13,28 +16,41 @@ nlohmann::json finite_or_null(double x) { return std::isfinite(x) ? nlohmann::js
 
 const char* rule_name(DimensionRule rule) {
   switch (rule) {
-    case DimensionRule::theorem1: return "auto";
+    case DimensionRule::proved_bound: return "auto";
     case DimensionRule::given: return "given";
     case DimensionRule::trivial: return "trivial";
   }
   return "?";
 }
 
-}  // namespace
+nlohmann::json enclosure_json(Enclosure e) {
+  return nlohmann::json{{"lower", finite_or_null(e.lower)}, {"upper", finite_or_null(e.upper)}};
+}
 
-nlohmann::json certificate_report(const Certificate& cert) {
-  const auto enclosure = [](Enclosure e) {
-    return nlohmann::json{{"lower", finite_or_null(e.lower)}, {"upper", finite_or_null(e.upper)}};
-  };
+/// The whole file: indented by two, with a final newline.
+std::string file_text(const nlohmann::json& j) { return j.dump(2) + "\n"; }
+
+nlohmann::json parse_object(const std::string& text, const std::string& source, const std::string& what) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception&) {
+    throw InputError(source + " is not " + what + " (invalid JSON)");
+  }
+  if (!j.is_object()) throw InputError(source + " is not " + what + " (not a JSON object)");
+  return j;
+}
+
+nlohmann::json certificate_object(const Certificate& cert) {
   nlohmann::json j = {
       {"verdict", to_string(cert.verdict)},
       {"kind", "certificate: a proof about the stored doubles and the real-number semantics of Definition 2"},
       {"eps", cert.eps},
       {"gamma", cert.gamma},
       {"scaled", cert.scaled},
-      {"eps_hat", enclosure(cert.eps_hat)},
-      {"gamma_hat", enclosure(cert.gamma_hat)},
-      {"log_gamma_hat", enclosure(cert.log_gamma_hat)},
+      {"eps_hat", enclosure_json(cert.eps_hat)},
+      {"gamma_hat", enclosure_json(cert.gamma_hat)},
+      {"log_gamma_hat", enclosure_json(cert.log_gamma_hat)},
       {"rows", cert.rows},
       {"rows_decided_by_filter", cert.rows_fast},
       {"rows_decided_by_exact_pass", cert.rows_exact},
@@ -50,15 +66,20 @@ nlohmann::json certificate_report(const Certificate& cert) {
                     {"j", cert.witness->j},
                     {"j_prime", cert.witness->j_prime},
                     {"condition", to_string(cert.witness->condition)},
-                    {"margin", enclosure(cert.witness->margin)}};
+                    {"margin", enclosure_json(cert.witness->margin)}};
   } else {
     j["witness"] = nullptr;
   }
   return j;
 }
 
-nlohmann::json construction_report(const Construction& c, const Certificate* certificate) {
-  const ConstructionRequest& r = c.request;
+}  // namespace
+
+std::string certificate_json(const Certificate& cert) { return file_text(certificate_object(cert)); }
+
+std::string construction_report_json(const Construction& c, const Certificate& certificate,
+                                     const UniformProjectionRecord* uniform) {
+  const ConstructionParameters& r = c.parameters;
   const ApproximationEvaluation& e = c.evaluation;
   nlohmann::json j;
   j["program"] = {{"name", "jlattn"}, {"version", JLATTN_VERSION}};
@@ -68,7 +89,7 @@ nlohmann::json construction_report(const Construction& c, const Certificate* cer
                      {"seed", r.seed},
                      {"projection", c.trivial ? "identity (trivial baseline)" : to_string(r.projection)},
                      {"d_rule", rule_name(r.rule)},
-                     {"bound", r.rule == DimensionRule::theorem1 ? to_string(r.bound) : "-"}};
+                     {"bound", r.rule == DimensionRule::proved_bound ? to_string(r.bound) : "-"}};
   j["target"] = {{"L", c.L}, {"k", c.k}, {"rho", c.rho}, {"max_column_count", c.max_column_count}};
   j["derived"] = {{"eta", c.budget.eta},
                   {"Delta", c.budget.gap_Delta},
@@ -111,14 +132,52 @@ nlohmann::json construction_report(const Construction& c, const Certificate* cer
     evaluation["witness"] = nullptr;
   }
   j["evaluation"] = evaluation;
-  if (certificate) j["certificate"] = certificate_report(*certificate);
+  j["certificate"] = certificate_object(certificate);
   j["input_row_norms"] = {{"max", *std::max_element(c.input_row_norms.begin(), c.input_row_norms.end())},
                           {"rows", c.input_row_norms}};
   j["files"] = {{"X", "X.npy (L x 2d, float64, C order)"},
                 {"W_Q", "W_Q.npy ([I_d; 0], 2d x d)"},
                 {"W_K", "W_K.npy ([0; I_d], 2d x d)"},
                 {"scores", "S = (X W_Q)(X W_K)^T; attention softmax(S) row-wise, unscaled"}};
-  return j;
+  if (uniform) {
+    nlohmann::json u = parse_object(uniform->certificate_json, uniform->file, "a projection certificate");
+    u["file"] = uniform->file;
+    u["reused"] = uniform->reused;
+    j["uniform_projection"] = u;
+  }
+  return file_text(j);
+}
+
+std::string projection_certificate_json(const ProjectionCertificate& cert, const std::string& r_fnv1a) {
+  nlohmann::json j = {{"verdict", to_string(cert.verdict)},
+                      {"condition", "mu(R) = max |R R^T - I| <= tau_u = (eps/2) / (k Delta + (k-1) rho)"},
+                      {"L", cert.L},
+                      {"d", cert.d},
+                      {"k", cert.k},
+                      {"rho", cert.rho},
+                      {"eps", cert.eps},
+                      {"gamma", cert.gamma},
+                      {"mu", enclosure_json(cert.mu)},
+                      {"tau_u", enclosure_json(cert.tau_u)},
+                      {"entries_exact", cert.entries_exact},
+                      {"undecided_reason", cert.undecided_reason}};
+  j["witness"] = cert.witness ? nlohmann::json{{"l", cert.witness->first}, {"j", cert.witness->second}}
+                              : nlohmann::json(nullptr);
+  if (!r_fnv1a.empty()) j["R_fnv1a"] = r_fnv1a;
+  return file_text(j);
+}
+
+std::optional<std::string> projection_certificate_verdict(const std::string& text, const ProjectionIdentity& identity,
+                                                          const std::string& source) {
+  const nlohmann::json stored = parse_object(text, source, "a projection certificate");
+  const nlohmann::json wanted = {{"R_fnv1a", identity.r_fnv1a}, {"L", identity.L},     {"d", identity.d},
+                                 {"k", identity.k},             {"rho", identity.rho}, {"eps", identity.eps},
+                                 {"gamma", identity.gamma}};
+  for (const auto& [key, value] : wanted.items())
+    if (!stored.contains(key) || stored[key] != value) return std::nullopt;
+  if (!stored.contains("verdict") || !stored["verdict"].is_string())
+    throw InputError(source + " is not a projection certificate (no verdict)");
+  return stored["verdict"].get<std::string>();
 }
 
 }  // namespace jlattn::io

@@ -1,19 +1,18 @@
 #include "jlattn/pipeline/construction.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <fstream>
-#include <limits>
+#include <cstdio>
 #include <string>
 
-#include "jlattn/proof/corollary0_leakage.hpp"
-#include "jlattn/core/errors.hpp"
-#include "jlattn/proof/lemma1_log_transform.hpp"
-#include "jlattn/proof/lemma4_adaptive_input.hpp"
-#include "jlattn/pipeline/memory_guard.hpp"
 #include "jlattn/core/random_streams.hpp"
-#include "jlattn/core/reproducible_random.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/core/reproducible_random.hpp"
+#include "jlattn/core/weights.hpp"
+#include "jlattn/pipeline/memory_guard.hpp"
+#include "jlattn/proof/corollary0_leakage.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
+#include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "jlattn/proof/theorem1_one_target.hpp"
 #include "jlattn/proof/theorem2_all_targets.hpp"
 
@@ -21,12 +20,21 @@ namespace jlattn {
 
 namespace {
 
+constexpr std::size_t kDimensionLimit = std::size_t{1} << 32;
+
+/// x as %.17g: the decimal reads back as x (messages that quote a bound).
+std::string round_trip(double x) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.17g", x);
+  return buffer;
+}
+
 Matrix identity_projection(std::size_t L) {
   return Matrix::Identity(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(L));
 }
 
-/// The bound of rule theorem1: rigorous_bounds for the target's class, then
-/// the requested bound (or the smallest valid one) for the projection.
+/// The bound of rule proved_bound: rigorous_bounds for the target's class,
+/// then the requested bound (or the smallest valid one) for the projection.
 const DimensionBound& chosen_bound(const BoundReport& report, BoundChoice choice, Projection projection) {
   if (choice == BoundChoice::smallest) return smallest_valid_bound(report, projection);
   const BoundName name = choice == BoundChoice::d_star         ? BoundName::d_star
@@ -43,141 +51,179 @@ const DimensionBound& chosen_bound(const BoundReport& report, BoundChoice choice
   return b;
 }
 
-}  // namespace
-
-std::string to_string(BoundChoice choice) {
-  switch (choice) {
-    case BoundChoice::smallest: return "auto";
-    case BoundChoice::d_star: return "dstar";
-    case BoundChoice::d_star_exact: return "exact";
-    case BoundChoice::d_pair: return "pair";
-    case BoundChoice::d_polar: return "polar";
-  }
-  return "?";
+/// The proved dimension of rule proved_bound: the class (L, k, rho) with a
+/// rigorous upper bound on rho, every integer from enclosures
+/// (proofs/rigorous-bounds.md).
+void choose_proved_bound(const PreparedTarget& prepared, ChosenDimension& dimension) {
+  const ConstructionParameters& p = prepared.parameters;
+  dimension.rho_upper = target_range_upper(prepared.target());
+  const BoundQuery query{.L = prepared.L, .k = prepared.k, .eps = p.eps, .gamma = p.gamma,
+                         .rho = dimension.rho_upper, .delta = p.delta, .crossovers = false,
+                         .exact_tails = p.bound == BoundChoice::smallest || p.bound == BoundChoice::d_star_exact};
+  const BoundReport report = rigorous_bounds(query);
+  const DimensionBound& b = chosen_bound(report, p.bound, p.projection);
+  if (b.exceeds_2_64 || b.d >= kDimensionLimit)
+    throw InputError(b.label + " = " + (b.exceeds_2_64 ? std::string(">= 2^64") : std::to_string(b.d)) +
+                     " is beyond the largest supported d (2^32 - 1)");
+  dimension.d = static_cast<std::size_t>(b.d);
+  dimension.bound_name = to_string(b.name);
+  dimension.bound_label = b.label;
+  dimension.bound_theorem = b.theorem;
 }
 
-BoundChoice parse_bound_choice(const std::string& name) {
-  for (BoundChoice c : {BoundChoice::smallest, BoundChoice::d_star, BoundChoice::d_star_exact, BoundChoice::d_pair,
-                        BoundChoice::d_polar})
-    if (to_string(c) == name) return c;
-  throw InputError("unknown bound '" + name + "': use auto, dstar, exact, pair or polar");
-}
-
-std::size_t construction_memory_bytes(std::size_t L, std::size_t d) {
-  // X (L x 2d) and R (L x d) live together while X is filled; one block of
-  // score rows (at most 32 MiB) during the evaluation. Saturates instead of
-  // overflowing, so absurd d are refused rather than wrapped around.
-  const long double doubles = 3.0L * static_cast<long double>(L) * static_cast<long double>(d);
-  const long double bytes = 8.0L * doubles + static_cast<long double>(std::size_t{32} << 20);
-  const auto limit = static_cast<long double>(std::numeric_limits<std::size_t>::max());
-  return bytes >= limit ? std::numeric_limits<std::size_t>::max() : static_cast<std::size_t>(bytes);
-}
-
-std::size_t available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  std::size_t kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024;
-  return 0;
-}
-
-Construction construct(const Target& A, const ConstructionRequest& request) {
-  if (!(request.delta > 0 && request.delta < 1))
-    throw InputError("delta must be in (0, 1), got " + std::to_string(request.delta));
-
+/// Stages 2-4 after stage 1, refusing before allocating what `need` says.
+/// `certifying`: the caller certifies next, so the memory check counts both.
+Construction construct_prepared(const PreparedTarget& prepared, const ResourcePolicy& policy, bool certifying) {
   Construction c;
-  c.request = request;
-  // Definition 1: the target's class.
-  c.L = A.L();
-  c.k = A.k();
-  c.rho = A.rho();
-  c.max_column_count = A.max_column_count();
-
-  // Lemma 2: the score budget eta and the gap Delta from (eps, gamma).
-  c.budget = score_error_budget(request.eps, request.gamma);
-  const double eta = c.budget.eta;
-  const double Delta = c.budget.gap_Delta;
-
-  // Lemma 1: B, and the norm bounds that Theorems 1 and 2 use.
-  const LogTransform B = log_transform(A, Delta);
-  c.beta_sharp_class = beta_sharp(c.k, Delta, c.rho);
-  c.l1_upper_class = l1_norm_upper(c.k, Delta, c.rho);
-  for (std::size_t i = 0; i < c.L; ++i) c.beta_instance = std::max(c.beta_instance, B.row_norm2(i));
-
-  // Theorems 1 and 2: the dimensions the proof asks for.
-  c.tau = tau_theorem1(eta, c.beta_sharp_class);
-  c.d_star = d_star_theorem1(c.L, c.tau, request.delta);
-  c.tau_u = tau_u_theorem2(eta, c.k, Delta, c.rho);
-  c.d_star_u = d_star_u_theorem2(c.L, c.tau_u, request.delta);
-
-  switch (request.rule) {
-    case DimensionRule::theorem1: {
-      // The proved dimension: the class (L, k, rho) with a rigorous upper
-      // bound on rho, every integer from enclosures (proofs/rigorous-bounds.md).
-      c.rho_upper = target_range_upper(A);
-      const BoundQuery query{
-          .L = c.L, .k = c.k, .eps = request.eps, .gamma = request.gamma, .rho = c.rho_upper,
-          .delta = request.delta, .crossovers = false,
-          .exact_tails = request.bound == BoundChoice::smallest || request.bound == BoundChoice::d_star_exact};
-      const BoundReport report = rigorous_bounds(query);
-      const DimensionBound& b = chosen_bound(report, request.bound, request.projection);
-      if (b.exceeds_2_64 || b.d >= (std::uint64_t{1} << 32))
-        throw InputError(b.label + " = " + (b.exceeds_2_64 ? std::string(">= 2^64") : std::to_string(b.d)) +
-                         " is beyond the largest supported d (2^32 - 1)");
-      c.d = static_cast<std::size_t>(b.d);
-      c.bound_name = to_string(b.name);
-      c.bound_label = b.label;
-      c.bound_theorem = b.theorem;
-      break;
-    }
-    case DimensionRule::given: c.d = request.d; break;
-    case DimensionRule::trivial: c.d = c.L; c.trivial = true; break;
-  }
-  if (request.given_projection) {
-    // Theorem 2: one R fixed in advance for a whole class of targets.
-    const Matrix& R = *request.given_projection;
-    if (R.rows() != static_cast<Eigen::Index>(c.L))
-      throw InputError("the given projection R has " + std::to_string(R.rows()) + " rows, the target has L = " +
-                       std::to_string(c.L));
-    if (!R.allFinite()) throw InputError("the given projection R has a NaN or infinite entry");
-    c.d = static_cast<std::size_t>(R.cols());
-    c.trivial = false;
-  }
-  if (c.d < 1 || c.d >= (std::size_t{1} << 32))
-    throw InputError("d must be in [1, 2^32), got " + std::to_string(c.d));
+  static_cast<TargetDerivation&>(c) = prepared;
+  static_cast<ChosenDimension&>(c) = choose_dimension(prepared);
+  c.parameters = prepared.parameters;
 
   // Refuse before allocating (memory_guard.hpp): one line with the figure and the limit.
-  const std::size_t need = request.include_certification_memory
-                               ? construct_and_certify_memory_bytes(c.L, c.d, request.threads)
-                               : construction_memory_bytes(c.L, c.d);
-  require_memory(need, request.max_memory_bytes,
+  const std::size_t need = certifying ? construct_and_certify_memory_bytes(c.L, c.d, policy.threads)
+                                      : construction_memory_bytes(c.L, c.d);
+  require_memory(need, policy.max_memory_bytes,
                  "d = " + std::to_string(c.d) + " for L = " + std::to_string(c.L) +
-                     (request.include_certification_memory ? " (construction and certification)" : ""));
+                     (certifying ? " (construction and certification)" : ""));
 
+  c.X = emit_input(prepared, c, policy.threads);
+  c.input_row_norms = input_row_norms(c.X);
+  static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X);
+  return c;
+}
+
+}  // namespace
+
+PreparedTarget prepare(const Target& A, const ConstructionParameters& parameters) {
+  validate(parameters);
+  PreparedTarget prepared;
+  prepared.parameters = parameters;
+  // Definition 1: the target's class.
+  prepared.L = A.L();
+  prepared.k = A.k();
+  prepared.rho = A.rho();
+  prepared.max_column_count = A.max_column_count();
+
+  // Lemma 2: the score budget eta and the gap Delta from (eps, gamma).
+  prepared.budget = score_error_budget(parameters.eps, parameters.gamma);
+  const double Delta = prepared.budget.gap_Delta;
+
+  // Lemma 1: B, and the norm bounds that Theorems 1 and 2 use.
+  prepared.B = log_transform(A, Delta);
+  prepared.beta_sharp_class = beta_sharp(prepared.k, Delta, prepared.rho);
+  prepared.l1_upper_class = l1_norm_upper(prepared.k, Delta, prepared.rho);
+  for (std::size_t i = 0; i < prepared.L; ++i)
+    prepared.beta_instance = std::max(prepared.beta_instance, prepared.B.row_norm2(i));
+  return prepared;
+}
+
+ChosenDimension choose_dimension(const PreparedTarget& prepared) {
+  const ConstructionParameters& p = prepared.parameters;
+  const double eta = prepared.budget.eta;
+  ChosenDimension dimension;
+  // Theorems 1 and 2: the dimensions the proof asks for.
+  dimension.tau = tau_theorem1(eta, prepared.beta_sharp_class);
+  dimension.d_star = d_star_theorem1(prepared.L, dimension.tau, p.delta);
+  dimension.tau_u = tau_u_theorem2(eta, prepared.k, prepared.budget.gap_Delta, prepared.rho);
+  dimension.d_star_u = d_star_u_theorem2(prepared.L, dimension.tau_u, p.delta);
+
+  if (p.given_projection) {
+    // Theorem 2: one R fixed in advance for a whole class of targets.
+    const Matrix& R = *p.given_projection;
+    if (R.rows() != static_cast<Eigen::Index>(prepared.L))
+      throw InputError("the given projection R has " + std::to_string(R.rows()) + " rows, the target has L = " +
+                       std::to_string(prepared.L));
+    dimension.d = static_cast<std::size_t>(R.cols());
+  } else {
+    switch (p.rule) {
+      case DimensionRule::proved_bound: choose_proved_bound(prepared, dimension); break;
+      case DimensionRule::given: dimension.d = p.d; break;
+      case DimensionRule::trivial:
+        dimension.d = prepared.L;
+        dimension.trivial = true;
+        break;
+    }
+  }
+  if (dimension.d < 1 || dimension.d >= kDimensionLimit)
+    throw InputError("d must be in [1, 2^32), got " + std::to_string(dimension.d));
+  return dimension;
+}
+
+Matrix emit_input(const PreparedTarget& prepared, const ChosenDimension& dimension, unsigned threads) {
+  const ConstructionParameters& p = prepared.parameters;
   // Lemma 3: the projection R (the identity for the trivial baseline), then
   // Lemma 4: the input X = [B R | R]; R itself is X's right block afterwards.
-  if (request.given_projection) {
-    c.X = adaptive_input(B, *request.given_projection);
-  } else {
-    const Matrix R = c.trivial ? identity_projection(c.L)
-                               : projection_matrix(request.projection, c.L, c.d, request.seed, request.threads);
-    c.X = adaptive_input(B, R);
-  }
-  c.input_row_norms = input_row_norms(c.X);
+  if (p.given_projection) return adaptive_input(prepared.B, *p.given_projection);
+  if (dimension.trivial) return adaptive_input(prepared.B, identity_projection(prepared.L));
+  return adaptive_input(prepared.B, projection_matrix(p.projection, prepared.L, dimension.d, p.seed, threads));
+}
 
+InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X) {
+  const ConstructionParameters& p = prepared.parameters;
+  InputEvaluation e;
   // Lemma 2's hypothesis (max |S - B| <= eta) and Definition 2's conclusion,
   // both evaluated in double precision on the emitted X.
-  const MatrixView Q = lemma4_queries(c.X);
-  const MatrixView K = lemma4_keys(c.X);
-  c.evaluation = evaluate_attention_and_score_error(Q, K, B, request.eps, request.gamma, &c.max_score_error);
-
+  e.evaluation = evaluate_attention_and_score_error(lemma4_queries(X), lemma4_keys(X), prepared.B, p.eps, p.gamma,
+                                                    &e.max_score_error);
   // Corollary 0 at the achieved gamma: the worst row's off-support share.
-  for (std::size_t i = 0; i < c.L; ++i)
-    c.leakage_share_upper =
-        std::max(c.leakage_share_upper, leakage_share_upper(c.L, A.k_i(i), c.evaluation.gamma_hat));
+  const Target& A = prepared.target();
+  for (std::size_t i = 0; i < prepared.L; ++i)
+    e.leakage_share_upper =
+        std::max(e.leakage_share_upper, leakage_share_upper(prepared.L, A.k_i(i), e.evaluation.gamma_hat));
+  return e;
+}
+
+Certificate certify_emitted(const PreparedTarget& prepared, const Matrix& X, const ResourcePolicy& policy) {
+  const ConstructionParameters& p = prepared.parameters;
+  const auto d = static_cast<std::size_t>(X.cols() / 2);
+  return certify(prepared.target(), X, Weights::lemma4_query(d), Weights::lemma4_key(d), p.eps, p.gamma,
+                 /*scaled=*/false, certification_limits(policy));
+}
+
+Construction construct(const Target& A, const ConstructionParameters& parameters, const ResourcePolicy& policy) {
+  return construct_prepared(prepare(A, parameters), policy, /*certifying=*/false);
+}
+
+CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, const ResourcePolicy& policy) {
+  CertifiedConstruction result;
+  result.construction = construct_prepared(prepared, policy, /*certifying=*/true);
+  result.certificate = certify_emitted(prepared, result.construction.X, policy);
+  return result;
+}
+
+CertifiedConstruction construct_and_certify(const Target& A, const ConstructionParameters& parameters,
+                                            const ResourcePolicy& policy) {
+  return construct_and_certify(prepare(A, parameters), policy);
+}
+
+ProjectionClass theorem2_class(const Target& A, std::size_t class_k, double class_rho) {
+  // The class (k, rho) the one R must serve; the target has to belong to it.
+  const double rho_upper = target_range_upper(A);
+  const ProjectionClass c{class_k ? class_k : A.k(), class_rho >= 0 ? class_rho : rho_upper};
+  if (A.k() > c.k)
+    throw InputError("the target has row sparsity k = " + std::to_string(A.k()) + ", above --class-k " +
+                     std::to_string(c.k));
+  if (rho_upper > c.rho)
+    throw InputError("the target's range cannot be proved <= --class-rho " + round_trip(c.rho) +
+                     " (its upper bound is " + round_trip(rho_upper) + "; give a slightly larger --class-rho)");
   return c;
+}
+
+Matrix theorem2_projection(std::size_t L, const ProjectionClass& projection_class,
+                           const ConstructionParameters& parameters, unsigned threads) {
+  validate(parameters);
+  std::size_t d = parameters.d;
+  if (parameters.rule != DimensionRule::given) {
+    const BoundQuery q{.L = L, .k = projection_class.k, .eps = parameters.eps, .gamma = parameters.gamma,
+                       .rho = projection_class.rho, .delta = parameters.delta, .crossovers = false,
+                       .exact_tails = false};
+    const DimensionBound b = find_bound(rigorous_bounds(q), BoundName::d_star_u);
+    if (b.exceeds_2_64 || b.d >= kDimensionLimit)
+      throw InputError(b.label + " = " + (b.exceeds_2_64 ? std::string(">= 2^64") : std::to_string(b.d)) +
+                       " is beyond the largest supported d (2^32 - 1)");
+    d = static_cast<std::size_t>(b.d);
+  }
+  return projection_matrix(parameters.projection, L, d, parameters.seed, threads);
 }
 
 Target window_global_target(std::size_t L, std::uint64_t seed) {

@@ -1,10 +1,25 @@
 /// \file construction.hpp
-/// \brief The whole constructive proof as one call: (A, eps, gamma, delta,
-/// seed, projection, d) -> (X, W_Q, W_K, report), composing Lemma 2
-/// (budget), Lemma 1 (B), Lemma 3 (R), Lemma 4 (X) at the dimension of
-/// Theorem 1, then evaluating Definition 2 on the result.
+/// \brief The library runs the theorem: construct_and_certify() takes a
+/// target, the ConstructionParameters and a ResourcePolicy, builds the input
+/// of the constructive proof and certifies it. Its stages are functions of
+/// their own, in the order of the proof, for callers that need the
+/// intermediate objects (the audit probes many d per target; the walkthrough
+/// prints B):
+///
+///   1. prepare(): Definition 1 (the target's class), Lemma 2 (the budget
+///      eta, Delta), Lemma 1 (B and its norms);
+///   2. choose_dimension(): Theorems 1 and 2 (d*, d*_u in double precision)
+///      and the d used (a proved bound, a given d or the trivial d = L);
+///   3. emit_input(): Lemma 3 (R) and Lemma 4 (X = [B R | R]);
+///   4. evaluate(): Definition 2 in double precision, Lemma 2's hypothesis
+///      max |S - B| <= eta and Corollary 0 (measurements, not proofs);
+///   5. certify_emitted(): Section 5, the certificate of the emitted X with
+///      Lemma 4's selectors (a proof, or an honest undecided).
+///
+/// construct() runs stages 1-4, construct_and_certify() all five.
 ///
 /// Proof page: proofs/theorem1-one-target.md
+/// Proof page: proofs/certificate.md
 #pragma once
 
 #include <cstddef>
@@ -12,61 +27,20 @@
 #include <string>
 #include <vector>
 
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/matrix.hpp"
+#include "jlattn/pipeline/parameters.hpp"
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/definition2_approximation.hpp"
+#include "jlattn/proof/lemma1_log_transform.hpp"
 #include "jlattn/proof/lemma2_score_error.hpp"
-#include "jlattn/proof/lemma3_jl_projection.hpp"
-#include "jlattn/core/matrix.hpp"
 
 namespace jlattn {
 
-/// How d is chosen.
-enum class DimensionRule {
-  theorem1,  ///< d = a proved bound for the target's class (k, rho), chosen by BoundChoice
-  given,     ///< d given by the caller
-  trivial    ///< the baseline d = L with R = I_L, X = [B | I], S = B exactly
-};
-
-/// Which proved dimension DimensionRule::theorem1 uses (`construct --bound`),
-/// each evaluated rigorously by rigorous_bounds (proofs/rigorous-bounds.md).
-enum class BoundChoice {
-  smallest,      ///< the smallest bound of Theorems 1, 1' and 2 valid for the projection (default)
-  d_star,        ///< Theorem 1's d* (all three projections)
-  d_star_exact,  ///< Theorem 1's exact-tail d*_exact (Gaussian only)
-  d_pair,        ///< Theorem 1' d_pair (Gaussian only)
-  d_polar        ///< Theorem 1' d_polar (all three projections)
-};
-
-/// "auto", "dstar", "exact", "pair" or "polar".
-std::string to_string(BoundChoice choice);
-/// Inverse of to_string. \throws InputError naming the unknown value and the allowed ones.
-BoundChoice parse_bound_choice(const std::string& name);
-
-/// The inputs of one construction.
-struct ConstructionRequest {
-  double eps = 1.0;          ///< has to be in (0, inf)
-  double gamma = 0.1;        ///< has to be in (0, 1)
-  double delta = 0.05;       ///< has to be in (0, 1)
-  std::uint64_t seed = 2106037642;
-  Projection projection = Projection::gaussian;
-  DimensionRule rule = DimensionRule::theorem1;
-  BoundChoice bound = BoundChoice::smallest;  ///< used when rule == theorem1
-  std::size_t d = 0;         ///< used when rule == given; has to be in [1, 2^32)
-  unsigned threads = 0;      ///< 0: OpenMP default; the output does not depend on it
-  std::size_t max_memory_bytes = 0;  ///< the memory limit (`--max-memory`); 0: what /proc/meminfo reports available
-  /// The caller certifies X next (`construct`, `demo`): the memory check
-  /// counts the larger of the construction and the certification
-  /// (construct_and_certify_memory_bytes in memory_guard.hpp).
-  bool include_certification_memory = false;
-  /// Theorem 2's use (`construct --uniform`): a projection R (L x d) fixed in
-  /// advance and shared by many targets, used instead of drawing one; d is
-  /// R's column count and the dimension rule is ignored. Not owned.
-  const Matrix* given_projection = nullptr;
-};
-
-/// Everything the construction derived, in the order of the proof.
-struct Construction {
-  ConstructionRequest request;
+/// What the proof derives from the target and (eps, gamma) before any
+/// randomness: Definition 1's class, Lemma 2's budget, Lemma 1's norms.
+/// Every number is a double-precision evaluation.
+struct TargetDerivation {
   // Definition 1
   std::size_t L = 0, k = 0, max_column_count = 0;
   double rho = 0.0;
@@ -76,53 +50,179 @@ struct Construction {
   double beta_sharp_class = 0.0;    ///< beta_sharp with k_i = k (what d* uses)
   double beta_instance = 0.0;       ///< max_i ||b_i||_2 of this target
   double l1_upper_class = 0.0;      ///< k Delta + (k-1) rho
-  // Theorems 1 and 2
+};
+
+/// Stage 1's result: the derivation, Lemma 1's B itself and the parameters
+/// it was prepared with (the later stages read them from here).
+struct PreparedTarget : TargetDerivation {
+  ConstructionParameters parameters;
+  LogTransform B;  ///< refers to the target, which has to outlive this
+  /// The target.
+  const Target& target() const { return *B.A; }
+};
+
+/// Stage 1: Definition 1, Lemma 2 and Lemma 1 on A.
+/// \pre A a Definition 1 target that outlives the result.
+/// \throws InputError from validate(parameters), naming the first bad field.
+/// Guarantee: B as log_transform() computes it (the same bits everywhere);
+///   the norms are double-precision evaluations.
+/// Proof page: proofs/lemma1-log-transform.md
+PreparedTarget prepare(const Target& A, const ConstructionParameters& parameters);
+
+/// Stage 2's result: the dimensions Theorems 1 and 2 ask for and the d used.
+struct ChosenDimension {
+  // Theorems 1 and 2 (double-precision evaluations)
   double tau = 0.0;                 ///< eta / beta_sharp_class
   double tau_u = 0.0;               ///< eta / (k Delta + (k-1) rho)
-  std::uint64_t d_star = 0;         ///< Theorem 1 (double-precision evaluation)
-  std::uint64_t d_star_u = 0;       ///< Theorem 2 (double-precision evaluation)
-  // The proved dimension of rule theorem1 (empty name otherwise)
+  std::uint64_t d_star = 0;         ///< Theorem 1
+  std::uint64_t d_star_u = 0;       ///< Theorem 2
+  // The proved dimension of rule proved_bound (empty name otherwise)
   std::string bound_name;           ///< to_string(BoundName) of the bound that gave d, e.g. "d_pair"
   std::string bound_label;          ///< its printed label, e.g. "d_pair"
   std::string bound_theorem;        ///< "Theorem 1", "Theorem 1'" or "Theorem 2"
   double rho_upper = 0.0;           ///< the rigorous upper bound on rho the bound used (target_range_upper)
-  // Lemma 3 / Lemma 4
-  std::size_t d = 0;                ///< the dimension used
+  // The dimension used
+  std::size_t d = 0;
   bool trivial = false;             ///< the d = L baseline (R = I)
-  Matrix X;                         ///< L x 2d; W_Q, W_K are query_weights(d), key_weights(d)
-  std::vector<double> input_row_norms;
-  double max_score_error = 0.0;     ///< max |S - B| (Lemma 2 wants <= eta)
-  // Definition 2 and Corollary 0
-  ApproximationEvaluation evaluation;
-  double leakage_share_upper = 0.0; ///< max over rows of Corollary 0 at gamma_hat
 };
 
-/// Bytes the construction will hold at its peak for (L, d): X (L x 2d),
-/// R (L x d) and one score block. Used to refuse before allocating.
-std::size_t construction_memory_bytes(std::size_t L, std::size_t d);
-
-/// Bytes of memory available now (MemAvailable of /proc/meminfo; 0 if unknown).
-std::size_t available_memory_bytes();
-
-/// Runs the construction of Lemmas 1-4 on A and evaluates Definition 2.
-/// Under DimensionRule::theorem1, d is the bound request.bound of
-/// rigorous_bounds for the class (L, k, target_range_upper(A)) and
-/// (eps, gamma, delta): a proved integer (by default the smallest valid for
-/// the projection).
-/// \pre A a Definition 1 target; request's ranges as documented on its fields.
-/// \throws InputError naming a bad parameter, when the chosen bound is not
-///   proved for the projection (d*_exact and d_pair need Gaussian R), or when
-///   the matrices for the chosen d would not fit in memory (the message gives the figure).
-/// Guarantee: X is the same bits for the same (A, request) on every platform
-///   in scope; `evaluation` is a double-precision evaluation, not a certificate.
+/// Stage 2: Theorems 1 and 2 for the prepared target, and d by the
+/// parameters' rule: under DimensionRule::proved_bound the bound
+/// parameters.bound of rigorous_bounds for the class (L, k,
+/// target_range_upper(A)) and (eps, gamma, delta), a proved integer (by
+/// default the smallest valid for the projection); a given d; L for the
+/// trivial baseline; the given projection's column count when there is one.
+/// \pre prepared from prepare().
+/// \throws InputError when the chosen bound is not proved for the projection
+///   (d*_exact and d_pair need Gaussian R) or not available, when d falls
+///   outside [1, 2^32), or when a given projection has not L rows.
+/// Guarantee: d is a proved integer under proved_bound (enclosures,
+///   proofs/rigorous-bounds.md); d_star and d_star_u are double-precision evaluations.
 /// Proof page: proofs/theorem1-one-target.md
-Construction construct(const Target& A, const ConstructionRequest& request);
+ChosenDimension choose_dimension(const PreparedTarget& prepared);
+
+/// Stage 3: Lemma 3's projection R at dimension.d (R = I_L when
+/// dimension.trivial; the parameters' given projection when there is one;
+/// otherwise projection_matrix() of the parameters' law and seed, whose first
+/// d' columns at d' < d are those of the draw at d', rescaled), then Lemma 4's
+/// input \f$X = [\,BR \mid R\,]\f$ (L x 2d). Only dimension.d and
+/// dimension.trivial are read.
+/// \pre prepared from prepare(); dimension.d in [1, 2^32), equal to L when
+///   trivial and to the given projection's column count when there is one.
+/// Guarantee: same bits for the same (prepared, d) whatever `threads`
+///   (adaptive_input, projection_matrix).
+/// Proof page: proofs/lemma4-adaptive-input.md
+Matrix emit_input(const PreparedTarget& prepared, const ChosenDimension& dimension, unsigned threads);
+
+/// Stage 4's result: what the double-precision evaluation of an emitted X says.
+struct InputEvaluation {
+  double max_score_error = 0.0;      ///< max |S - B| (Lemma 2 wants <= eta)
+  ApproximationEvaluation evaluation; ///< Definition 2
+  double leakage_share_upper = 0.0;  ///< max over rows of Corollary 0 at gamma_hat
+};
+
+/// Stage 4: Definition 2 for softmax(S), S = (X W_Q)(X W_K)^T with Lemma 4's
+/// selectors, Lemma 2's hypothesis max |S - B| <= eta and Corollary 0's
+/// off-support share at the achieved gamma_hat.
+/// \pre prepared from prepare(); X from emit_input() (L x 2d).
+/// Guarantee: evaluation (double precision), not a certificate.
+/// Proof page: proofs/definition2-approximation.md
+InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X);
+
+/// Stage 5: the certificate of the emitted X with Lemma 4's selectors
+/// \f$W_Q = [I_d; 0]\f$, \f$W_K = [0; I_d]\f$ (never materialised), unscaled
+/// scores, against the prepared target at its (eps, gamma), within the
+/// policy's limits (certification_limits()).
+/// \pre prepared from prepare(); X from emit_input() (L x 2d).
+/// Guarantee: certificate (certify(): certified and refuted are proofs about
+///   the stored X; undecided only at a limit of the policy).
+/// Proof page: proofs/certificate.md
+Certificate certify_emitted(const PreparedTarget& prepared, const Matrix& X, const ResourcePolicy& policy);
+
+/// Everything the construction derived and emitted, in the order of the
+/// proof: stage 1's derivation, stage 2's dimensions, X and its row norms
+/// (Lemma 4), stage 4's evaluation. W_Q and W_K are query_weights(d) and
+/// key_weights(d).
+struct Construction : TargetDerivation, ChosenDimension, InputEvaluation {
+  ConstructionParameters parameters;
+  Matrix X;                          ///< L x 2d
+  std::vector<double> input_row_norms;
+};
+
+/// Stages 1-4 on A: the construction of Lemmas 1-4 at the chosen d, with
+/// Definition 2 evaluated in double precision, not certified. Refuses,
+/// before allocating, a d whose matrices would not fit in the policy's
+/// memory (construction_memory_bytes in memory_guard.hpp).
+/// \pre A a Definition 1 target; parameters as validate() requires.
+/// \throws InputError naming a bad parameter, an unavailable bound
+///   (choose_dimension()), or the memory the chosen d would need (one line with the figure).
+/// Guarantee: X is the same bits for the same (A, parameters) on every
+///   platform in scope and for every policy; `evaluation` is a
+///   double-precision evaluation, not a certificate.
+/// Proof page: proofs/theorem1-one-target.md
+Construction construct(const Target& A, const ConstructionParameters& parameters, const ResourcePolicy& policy = {});
+
+/// The construction and the certificate of what it emitted.
+struct CertifiedConstruction {
+  Construction construction;
+  Certificate certificate;
+};
+
+/// The theorem run on one target: stages 1-5, the construction of
+/// construct() and the certificate of its X (certify_emitted()). The memory
+/// check counts the construction and the certification
+/// (construct_and_certify_memory_bytes in memory_guard.hpp).
+/// \pre and \throws as construct().
+/// Guarantee: the construction as construct() (the same bits of X); the
+///   certificate as certify_emitted(): a proof about the emitted X, or undecided.
+/// Proof page: proofs/theorem1-one-target.md
+CertifiedConstruction construct_and_certify(const Target& A, const ConstructionParameters& parameters,
+                                            const ResourcePolicy& policy = {});
+
+/// construct_and_certify() from stage 1's result, for a caller that keeps B
+/// (the walkthrough prints it).
+/// \pre prepared from prepare(), its target alive.
+/// \throws as construct().
+/// Guarantee: as construct_and_certify() on prepared's target and parameters.
+/// Proof page: proofs/theorem1-one-target.md
+CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, const ResourcePolicy& policy = {});
+
+/// Theorem 2's class: the row sparsity and the range that one projection R serves.
+struct ProjectionClass {
+  std::size_t k = 0;
+  double rho = 0.0;
+};
+
+/// The class a Theorem 2 projection has to serve for target A: k = class_k
+/// (0: A's own k) and rho = class_rho (negative: target_range_upper(A), A's
+/// range rounded up), checked to contain A.
+/// \pre A a Definition 1 target.
+/// \throws InputError when A's k is above class_k or its range cannot be
+///   proved to be at most class_rho (the message names `--class-k` / `--class-rho`).
+/// Guarantee: when it returns, A belongs to the class (k(A) <= k, and rho(A)
+///   <= rho by an enclosure).
+/// Proof page: proofs/theorem2-all-targets.md
+ProjectionClass theorem2_class(const Target& A, std::size_t class_k, double class_rho);
+
+/// Theorem 2's projection for a class of L-token targets: projection_matrix()
+/// of the parameters' law and seed, at d = parameters.d when the rule is
+/// DimensionRule::given and otherwise at the class's proved \f$d^*_u\f$
+/// (rigorous_bounds). Whether it serves the class is decided by
+/// certify_projection() (\f$\mu(R) \le \tau_u\f$), not here.
+/// \pre L \f$\ge 2\f$; parameters as validate() requires.
+/// \throws InputError naming a bad parameter.
+/// Guarantee: same bits for the same arguments whatever `threads`.
+/// Proof page: proofs/theorem2-all-targets.md
+Matrix theorem2_projection(std::size_t L, const ProjectionClass& projection_class,
+                           const ConstructionParameters& parameters, unsigned threads = 0);
 
 /// The built-in example of `jlattn demo`: L tokens, a local window of width 3
 /// (j in {i-1, i, i+1}), one global token (column 0, attended to by every
 /// row), integer weights in {1, 2, 3, 4} drawn with Philox from `seed`, and
 /// A_00 = 1, A_01 = 4 so that rho = ln 4 exactly.
 /// \pre L has to be \f$\ge 3\f$.
+/// \throws InputError for L below 3.
+/// Guarantee: same bits for the same (L, seed) (Philox, integer weights).
 Target window_global_target(std::size_t L, std::uint64_t seed);
 
 }  // namespace jlattn

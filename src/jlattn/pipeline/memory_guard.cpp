@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <fstream>
 #include <limits>
 
-#include "jlattn/pipeline/construction.hpp"
 #include "jlattn/core/errors.hpp"
 
 namespace jlattn {
@@ -74,6 +74,22 @@ std::string format_memory_size(std::size_t bytes) {
   else if (bytes < (std::size_t{1} << 30)) std::snprintf(buffer, sizeof buffer, "%.1f MiB", b / 1048576.0);
   else std::snprintf(buffer, sizeof buffer, "%.2f GiB", b / 1073741824.0);
   return buffer;
+}
+
+std::size_t construction_memory_bytes(std::size_t L, std::size_t d) {
+  // X (L x 2d) and R (L x d) live together while X is filled; one block of
+  // score rows (at most 32 MiB) during the evaluation.
+  return add_saturating(product_saturating({8, 3, L, d}), std::size_t{32} << 20);
+}
+
+std::size_t available_memory_bytes() {
+  std::ifstream meminfo("/proc/meminfo");
+  std::string key;
+  std::size_t kib = 0;
+  std::string unit;
+  while (meminfo >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return 0;
 }
 
 std::size_t CertificationMemory::total() const {

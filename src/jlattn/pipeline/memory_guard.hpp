@@ -24,6 +24,14 @@ std::size_t parse_memory_size(const std::string& text);
 /// A size for messages: `"512 bytes"`, `"12.0 KiB"`, `"763.4 MiB"`, `"1.50 GiB"`.
 std::string format_memory_size(std::size_t bytes);
 
+/// Bytes the construction (construct() in construction.hpp) holds at its
+/// peak for (L, d): X (L x 2d) and R (L x d) while X is filled, and one block
+/// of score rows (at most 32 MiB) during the evaluation: 24 L d + 32 MiB.
+std::size_t construction_memory_bytes(std::size_t L, std::size_t d);
+
+/// Bytes of memory available now (MemAvailable of /proc/meminfo; 0 if unknown).
+std::size_t available_memory_bytes();
+
 /// The parts of certify()'s peak memory (certificate.hpp) for X of L x m
 /// and W_Q, W_K of m x d, each in bytes.
 struct CertificationMemory {
@@ -58,9 +66,10 @@ CertificationMemory certification_memory(std::size_t L, std::size_t m, std::size
 std::size_t certification_memory_bytes(std::size_t L, std::size_t m, std::size_t d, bool weights_are_selectors,
                                        unsigned threads = 0, bool exact_only = false);
 
-/// What `jlattn construct` and `jlattn demo` hold at their peak for (L, d):
-/// the larger of the construction (construction_memory_bytes) and the
-/// certification of the emitted X (L x 2d) with Lemma 4's selectors.
+/// What construct_and_certify() (construction.hpp; `jlattn construct`, `jlattn
+/// demo`) holds at its peak for (L, d): the larger of the construction
+/// (construction_memory_bytes) and the certification of the emitted X
+/// (L x 2d) with Lemma 4's selectors.
 std::size_t construct_and_certify_memory_bytes(std::size_t L, std::size_t d, unsigned threads = 0);
 
 /// The limit a command works under: `max_memory_bytes` when non-zero, else

@@ -1,0 +1,65 @@
+/// \file audit_output.hpp
+/// \brief Writing the audit (audit.hpp) out: a cell's result and the run's
+/// parameters as JSON, and the tables results.json, results.csv and
+/// results.md, each a pure function of the run's parameters and the cells'
+/// results. The measuring is in audit.hpp and returns plain structs; JSON
+/// lives here and in the command line.
+///
+/// Proof page: proofs/theorem1-one-target.md
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "jlattn/audit/audit.hpp"
+
+namespace jlattn::audit {
+
+/// The canonical JSON form of the parameters (what run.json stores and
+/// Parameters::key() hashes); files of family `file:` are identified by path
+/// and by the FNV-1a hash of their bytes.
+/// \pre none.
+/// \throws InputError when a file of family `file:` cannot be read.
+/// Guarantee: a pure function of the parameters and the files' bytes.
+nlohmann::json parameters_json(const Parameters& parameters);
+
+/// Parses the parameters back from run.json's form.
+/// \pre none: malformed input is what it reports.
+/// \throws InputError naming what is missing or malformed.
+/// Guarantee: the inverse of parameters_json() (files are not read again).
+Parameters parameters_from_json(const nlohmann::json& j);
+
+/// A cell's result as JSON (cells/ID.json, where ID is the cell's id(); format "jlattn-audit-cell/1").
+/// \pre result from run_cell().
+/// Guarantee: a pure function of its argument (same bytes).
+nlohmann::json cell_json(const CellResult& result);
+
+/// The results as CSV (one row per cell, in the order given; the columns are
+/// listed in the first line and explained in results.json's "columns").
+/// Guarantee: a pure function of its arguments (same bytes).
+std::string results_csv(const nlohmann::json& results);
+
+/// The results as a Markdown table to paste into a paper, with a legend.
+/// Guarantee: a pure function of its arguments.
+std::string results_markdown(const nlohmann::json& results);
+
+/// Assembles results.json from the run's parameters (parameters_json(), as
+/// run.json stores them) and the cells' JSON (cell_json(), in the order of
+/// cells()); `expected` is the number of cells of the full grid.
+/// \throws InputError when the parameters are malformed.
+/// Guarantee: a pure function of its arguments (no time, no thread count).
+nlohmann::json results_json(const nlohmann::json& parameters, const std::vector<nlohmann::json>& cell_results,
+                            std::size_t expected);
+
+/// The audit's search method and its assumption, in one paragraph (written
+/// into results.json and results.md).
+std::string method_text(const Parameters& parameters);
+
+/// The CSV columns with one line of explanation each.
+std::vector<std::pair<std::string, std::string>> csv_columns();
+
+}  // namespace jlattn::audit

@@ -1,0 +1,122 @@
+// Checks the JSON writers (src/jlattn/io/report.hpp): each is valid JSON
+// ending in a newline and holds the numbers it was given; the projection
+// certificate has one form for `certify-projection --json` and for the file
+// of `construct --uniform`, and a stored one is matched to its R and class.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/io/report.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "support/input_error.hpp"
+
+namespace jlattn {
+namespace {
+
+using testing::input_error_message;
+
+ProjectionCertificate sample_projection_certificate() {
+  ProjectionCertificate pc;
+  pc.verdict = Verdict::refuted;
+  pc.L = 8;
+  pc.d = 50;
+  pc.k = 2;
+  pc.rho = 1.25;
+  pc.eps = 1.0;
+  pc.gamma = 0.1;
+  pc.mu = {0.375, 0.5};
+  pc.tau_u = {0.0625, 0.125};
+  pc.witness = std::make_pair(std::size_t{3}, std::size_t{5});
+  pc.entries_exact = 7;
+  return pc;
+}
+
+nlohmann::json parsed(const std::string& text) {
+  EXPECT_FALSE(text.empty());
+  EXPECT_EQ(text.back(), '\n');
+  return nlohmann::json::parse(text);
+}
+
+TEST(ReportJson, ProjectionCertificateHoldsItsNumbers) {
+  const ProjectionCertificate pc = sample_projection_certificate();
+  const nlohmann::json j = parsed(io::projection_certificate_json(pc));
+  EXPECT_EQ(j.at("verdict"), "refuted");
+  EXPECT_EQ(j.at("L"), 8);
+  EXPECT_EQ(j.at("d"), 50);
+  EXPECT_EQ(j.at("k"), 2);
+  EXPECT_EQ(j.at("rho").get<double>(), 1.25);
+  EXPECT_EQ(j.at("mu").at("lower").get<double>(), 0.375);
+  EXPECT_EQ(j.at("tau_u").at("upper").get<double>(), 0.125);
+  EXPECT_EQ(j.at("witness").at("l"), 3);
+  EXPECT_EQ(j.at("witness").at("j"), 5);
+  EXPECT_EQ(j.at("entries_exact"), 7);
+  EXPECT_FALSE(j.contains("R_fnv1a"));
+  // The --uniform file is the same certificate with R's identity added.
+  nlohmann::json with_r = parsed(io::projection_certificate_json(pc, "0123456789abcdef"));
+  EXPECT_EQ(with_r.at("R_fnv1a"), "0123456789abcdef");
+  with_r.erase("R_fnv1a");
+  EXPECT_EQ(with_r, j);
+}
+
+// A stored certificate is reused only for the R and the class it certifies.
+TEST(ReportJson, StoredProjectionCertificateIsMatchedToItsRAndClass) {
+  const ProjectionCertificate pc = sample_projection_certificate();
+  const std::string text = io::projection_certificate_json(pc, "00000000000000aa");
+  const io::ProjectionIdentity same{"00000000000000aa", 8, 50, 2, 1.25, 1.0, 0.1};
+  EXPECT_EQ(io::projection_certificate_verdict(text, same, "R.json"), std::optional<std::string>("refuted"));
+  for (int field = 0; field < 7; ++field) {
+    io::ProjectionIdentity other = same;
+    switch (field) {
+      case 0: other.r_fnv1a = "00000000000000ab"; break;
+      case 1: other.L = 9; break;
+      case 2: other.d = 51; break;
+      case 3: other.k = 3; break;
+      case 4: other.rho = std::nextafter(1.25, 2.0); break;
+      case 5: other.eps = 0.5; break;
+      case 6: other.gamma = 0.2; break;
+    }
+    EXPECT_FALSE(io::projection_certificate_verdict(text, other, "R.json").has_value()) << "field " << field;
+  }
+  EXPECT_EQ(input_error_message([&] { io::projection_certificate_verdict("{not json", same, "R.json"); }),
+            "R.json is not a projection certificate (invalid JSON)");
+  EXPECT_EQ(input_error_message([&] { io::projection_certificate_verdict("[1, 2]", same, "R.json"); }),
+            "R.json is not a projection certificate (not a JSON object)");
+}
+
+// report.json: the parameters, the certificate beside the evaluation, and
+// Theorem 2's projection with its file when there is one.
+TEST(ReportJson, ConstructionReportHoldsTheRunAndItsCertificate) {
+  const Target A = window_global_target(8, 1);
+  ConstructionParameters p;
+  p.rule = DimensionRule::given;
+  p.d = 64;
+  const CertifiedConstruction run = construct_and_certify(A, p);
+  const nlohmann::json j = parsed(io::construction_report_json(run.construction, run.certificate));
+  EXPECT_EQ(j.at("parameters").at("d_rule"), "given");
+  EXPECT_EQ(j.at("parameters").at("bound"), "-");
+  EXPECT_EQ(j.at("dimensions").at("d"), 64);
+  EXPECT_EQ(j.at("certificate").at("verdict"), to_string(run.certificate.verdict));
+  EXPECT_EQ(j.at("certificate").at("eps_hat").at("upper").get<double>(), run.certificate.eps_hat.upper);
+  EXPECT_EQ(j.at("evaluation").at("eps_hat").get<double>(), run.construction.evaluation.eps_hat);
+  EXPECT_EQ(j.at("certificate"), parsed(io::certificate_json(run.certificate)));
+  EXPECT_FALSE(j.contains("uniform_projection"));
+
+  io::UniformProjectionRecord record{io::projection_certificate_json(sample_projection_certificate(), "ab"),
+                                     "cert.json", true};
+  const nlohmann::json u = parsed(io::construction_report_json(run.construction, run.certificate, &record));
+  EXPECT_EQ(u.at("uniform_projection").at("file"), "cert.json");
+  EXPECT_TRUE(u.at("uniform_projection").at("reused").get<bool>());
+  EXPECT_EQ(u.at("uniform_projection").at("R_fnv1a"), "ab");
+  record.certificate_json = "{";
+  EXPECT_EQ(input_error_message([&] { io::construction_report_json(run.construction, run.certificate, &record); }),
+            "cert.json is not a projection certificate (invalid JSON)");
+}
+
+}  // namespace
+}  // namespace jlattn
