@@ -16,6 +16,7 @@
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/proof/theorem1_one_target.hpp"
 #include "jlattn/proof/theorem2_all_targets.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
@@ -85,7 +86,7 @@ std::size_t available_memory_bytes() {
 
 Construction construct(const Target& A, const ConstructionRequest& request) {
   if (!(request.delta > 0 && request.delta < 1))
-    throw InputError("delta must be in (0, 1), got " + std::to_string(request.delta));
+    throw InputError("delta must be in (0, 1), got " + format_shortest(request.delta));
 
   Construction c;
   c.request = request;
