@@ -86,6 +86,14 @@ RC_GTEST_PROP(Format, DigitsIsTheCLibrarysPercentG, ()) {
   RC_ASSERT(format_digits(x, digits) == printf_g(x, digits));
 }
 
+RC_GTEST_PROP(Format, FixedIsTheCLibrarysPercentF, ()) {
+  const double x = *gen_any_double();
+  const int decimals = *rc::gen::inRange(0, 21);
+  char buffer[512];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, x);
+  RC_ASSERT(jlattn::format_fixed(x, decimals) == std::string(buffer));
+}
+
 RC_GTEST_PROP(Format, ShortestReadsBackBitForBit, ()) {
   const double x = *gen_any_double();
   const std::string text = format_shortest(x);

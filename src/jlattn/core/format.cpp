@@ -104,6 +104,14 @@ std::string format_digits(double x, int digits) {
   return std::string(buffer.data(), r.ptr);
 }
 
+std::string format_fixed(double x, int decimals) {
+  // Up to 309 integer digits, the point and 20 decimals.
+  std::array<char, 340> buffer{};
+  const auto r = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x, std::chars_format::fixed,
+                               std::clamp(decimals, 0, 20));
+  return std::string(buffer.data(), r.ptr);
+}
+
 std::string format_shortest(double x) {
   std::array<char, 64> buffer{};
   const auto r = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x);

@@ -22,6 +22,13 @@ namespace jlattn {
 /// it need not read back as x below 17 digits.
 std::string format_digits(double x, int digits = 6);
 
+/// x rounded to nearest with `decimals` digits after the point, in fixed
+/// notation (the same text as printf("%.*f", decimals, x) in the C locale),
+/// for quantities shown in fixed units such as "1.5 GiB".
+/// \pre 0 <= decimals <= 20 (values outside are clamped).
+/// Guarantee: exact (x correctly rounded to `decimals` places).
+std::string format_fixed(double x, int decimals);
+
 /// The shortest text that reads back (parse_real in decimal.hpp, or any
 /// correctly rounded reader) as exactly x: std::to_chars without a
 /// precision, fixed or scientific layout, whichever has fewer characters.
