@@ -17,10 +17,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -40,7 +38,10 @@
 #include "cli/commands.hpp"
 #include "jlattn/audit/audit.hpp"
 #include "jlattn/audit/audit_output.hpp"
+#include "jlattn/pipeline/construction.hpp"
+#include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/staged_output.hpp"
 #include "jlattn/pipeline/memory_guard.hpp"
@@ -78,14 +79,19 @@ std::vector<std::string> split_list(const std::string& option, const std::string
   return items;
 }
 
+// A list item that is not a number: the problem, and an example of a list.
+[[noreturn]] void bad_item(const std::string& option, const std::string& item, NumberProblem problem,
+                           const char* example) {
+  throw InputError(option + " " + quoted_for_message(item) + " " + std::string(describe(problem)) +
+                   " (expected a list such as " + example + ")");
+}
+
 std::vector<std::uint64_t> integer_list(const std::string& option, const std::string& text) {
   std::vector<std::uint64_t> out;
   for (const std::string& s : split_list(option, text)) {
-    std::uint64_t v = 0;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (r.ec != std::errc() || r.ptr != s.data() + s.size())
-      throw InputError(option + ": '" + s + "' is not a non-negative integer (expected a list such as 64,128,256)");
-    out.push_back(v);
+    const CountReading r = read_count(s);
+    if (r.problem != NumberProblem::none) bad_item(option, s, r.problem, "64,128,256");
+    out.push_back(r.value);
   }
   return out;
 }
@@ -93,24 +99,23 @@ std::vector<std::uint64_t> integer_list(const std::string& option, const std::st
 std::vector<double> real_list(const std::string& option, const std::string& text) {
   std::vector<double> out;
   for (const std::string& s : split_list(option, text)) {
-    double v = 0;
-    const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(v))
-      throw InputError(option + ": '" + s + "' is not a finite number (expected a list such as 0.5,1)");
-    out.push_back(v);
+    const RealReading r = read_real(s);
+    if (r.problem != NumberProblem::none) bad_item(option, s, r.problem, "0.5,1");
+    out.push_back(r.value);
   }
   return out;
 }
 
-template <typename T>
-std::string join(const std::vector<T>& values) {
+// A list as --help shows its default; reals in their shortest exact form.
+std::string join(const std::vector<std::uint64_t>& values) {
   std::string s;
-  for (const T& v : values) {
-    std::array<char, 64> buffer{};
-    const auto r = std::to_chars(buffer.data(), buffer.data() + buffer.size(), v);
-    if (!s.empty()) s.push_back(',');
-    s.append(buffer.data(), r.ptr);
-  }
+  for (const std::uint64_t v : values) s.append(s.empty() ? "" : ",").append(std::to_string(v));
+  return s;
+}
+
+std::string join(const std::vector<double>& values) {
+  std::string s;
+  for (const double v : values) s.append(s.empty() ? "" : ",").append(format_shortest(v));
   return s;
 }
 
@@ -595,16 +600,19 @@ Command add_audit_command(CLI::App& root) {
   app->add_option("--target-family", o->family,
                   "target families: random, window, window+global, permutation (k = 1), file:A.mtx (comma-separated)")
       ->capture_default_str();
-  app->add_option("--trials", o->trials, "T independent draws per cell and d")->capture_default_str();
-  app->add_option("--delta", o->delta, "d_(1-delta) needs ceil((1-delta) T) certified trials; also the bounds' delta")
+  add_count_option(*app, "--trials", o->trials, "T independent draws per cell and d")->capture_default_str();
+  add_real_option(*app, "--delta", o->delta,
+                  "d_(1-delta) needs ceil((1-delta) T) certified trials; also the bounds' delta")
       ->capture_default_str();
-  app->add_option("--seed", o->seed, "seed of every draw (trial seeds derive from it, the cell and the trial)")
+  add_count_option(*app, "--seed", o->seed, "seed of every draw (trial seeds derive from it, the cell and the trial)")
       ->capture_default_str();
-  app->add_option("--max-d", o->max_d, "largest d the audit constructs (search ceiling; bounds above it are not measured)")
+  add_count_option(*app, "--max-d", o->max_d,
+                   "largest d the audit constructs (search ceiling; bounds above it are not measured)")
       ->capture_default_str();
-  app->add_option("--d-steps-per-octave", o->steps, "resolution of the d grid round(2^(j/s))")->capture_default_str();
-  app->add_option("--leakage", o->leakage, "lambda of Corollary 0's total-leakage reading")->capture_default_str();
-  app->add_option("--max-work", o->max_work,
+  add_count_option(*app, "--d-steps-per-octave", o->steps, "resolution of the d grid round(2^(j/s))")
+      ->capture_default_str();
+  add_real_option(*app, "--leakage", o->leakage, "lambda of Corollary 0's total-leakage reading")->capture_default_str();
+  add_real_option(*app, "--max-work", o->max_work,
                   "skip measuring cells whose estimated work exceeds this many multiply-adds (0: none; their proved "
                   "bounds are still reported)")
       ->capture_default_str();
@@ -614,7 +622,7 @@ Command add_audit_command(CLI::App& root) {
       ->capture_default_str();
   app->add_option("--out", o->out, "output directory (rerun the same command on it to resume)")->required();
   app->add_option("--shard", o->shard, "run only shard i of N (1-based, round robin over the cells), e.g. 2/4");
-  app->add_option("--threads", o->threads, "worker threads (0: all cores); results do not depend on it")
+  add_count_option(*app, "--threads", o->threads, "worker threads (0: all cores); results do not depend on it")
       ->capture_default_str();
   app->add_flag("--no-plots", o->no_plots, "write no figures");
   app->add_flag("--quiet", o->quiet, "no progress on stderr");

@@ -15,6 +15,7 @@
 
 #include "cli/commands.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
 
@@ -111,13 +112,14 @@ nlohmann::json report_json(const jlattn::BoundReport& r, const std::vector<jlatt
   return j;
 }
 
-std::string mid(const jlattn::Enclosure& e) { return num((e.lower + e.upper) / 2, 9); }
+std::string mid(const jlattn::Enclosure& e) { return format_digits((e.lower + e.upper) / 2, 9); }
 
 void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projection>& laws, double milliseconds,
                   std::ostream& out) {
   const jlattn::BoundQuery& q = r.query;
-  out << "jlattn bound: dimension bounds for L = " << q.L << ", k = " << q.k << ", eps = " << num(q.eps)
-      << ", gamma = " << num(q.gamma) << ", rho = " << num(q.rho) << ", delta = " << num(q.delta) << "\n";
+  out << "jlattn bound: dimension bounds for L = " << q.L << ", k = " << q.k << ", eps = " << format_shortest(q.eps)
+      << ", gamma = " << format_shortest(q.gamma) << ", rho = " << format_shortest(q.rho)
+      << ", delta = " << format_shortest(q.delta) << "\n";
   out << "  rigour        every integer below is proved from enclosures (MPFR/MPFI interval arithmetic with\n"
       << "                outward rounding, up to " << r.max_precision_bits
       << " bits; --json prints them); the theorems are about an ideal R\n";
@@ -162,7 +164,7 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
       << "      non-increasing in d (true in every computation, not proved), and \"falls below L at\" also assumes\n"
       << "      the condition at d = L - 1 monotone in L. Gaussian R only (Lemma 3a).\n"
       << "    formulas: proofs/theorem1-one-target.md, proofs/theorem2-all-targets.md, proofs/rigorous-bounds.md\n"
-      << "  computed in " << num(milliseconds, 3) << " ms\n";
+      << "  computed in " << format_digits(milliseconds, 3) << " ms\n";
   bool header = false;
   for (const jlattn::DimensionBound& b : r.bounds) {
     const bool unusual = !b.computed || !b.tight || !b.note.empty() ||
@@ -190,10 +192,10 @@ void print_jl(std::uint64_t n, double eps, const jlattn::JlMinDim& jl, bool json
         << "\n";
     return;
   }
-  out << "jlattn bound: the classic Johnson-Lindenstrauss dimension for N = " << n << " points, eps = " << num(eps)
-      << "\n"
-      << "  4 ln N / (eps^2/2 - eps^3/3) in [" << num(jl.value.lower, 17) << ", " << num(jl.value.upper, 17)
-      << "] (MPFR/MPFI enclosure)\n"
+  out << "jlattn bound: the classic Johnson-Lindenstrauss dimension for N = " << n
+      << " points, eps = " << format_shortest(eps) << "\n"
+      << "  4 ln N / (eps^2/2 - eps^3/3) in [" << format_lower(jl.value.lower, 17) << ", "
+      << format_upper(jl.value.upper, 17) << "] (MPFR/MPFI enclosure, rounded outward)\n"
       << "  scikit-learn's johnson_lindenstrauss_min_dim (truncates to an integer): " << jl.floor << "\n"
       << "  smallest d >= the value (what the union bound over the N(N-1)/2 pairs needs): " << jl.ceil << "\n"
       << (jl.decided ? "  both integers are proved from the enclosure\n"
@@ -214,19 +216,20 @@ Command add_bound_command(CLI::App& root) {
   auto o = std::make_shared<Options>();
   CLI::App* bound = root.add_subcommand(
       "bound", "print the dimension bounds of Theorems 1, 2 and 1' for one parameter set, every integer proved");
-  o->L = bound->add_option("--L", o->query.L, "number of tokens L >= 2");
-  o->k = bound->add_option("--k", o->query.k, "row sparsity k in [1, L]");
-  o->eps = bound->add_option("--eps", o->query.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
-  o->gamma = bound->add_option("--gamma", o->query.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
-  bound->add_option("--rho", o->query.rho, "dynamic range rho >= 0 of the class (Definition 1)")->capture_default_str();
-  bound->add_option("--delta", o->query.delta, "failure probability delta in (0, 1)")->capture_default_str();
+  o->L = add_count_option(*bound, "--L", o->query.L, "number of tokens L >= 2");
+  o->k = add_count_option(*bound, "--k", o->query.k, "row sparsity k in [1, L]");
+  o->eps = add_real_option(*bound, "--eps", o->query.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
+  o->gamma =
+      add_real_option(*bound, "--gamma", o->query.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
+  add_real_option(*bound, "--rho", o->query.rho, "dynamic range rho >= 0 of the class (Definition 1)")->capture_default_str();
+  add_real_option(*bound, "--delta", o->query.delta, "failure probability delta in (0, 1)")->capture_default_str();
   bound->add_option("--projection", o->projection,
                     "only report the smallest bound valid for this entry law: gaussian, rademacher or achlioptas");
   bound->add_flag("--json", o->json, "print JSON instead of text");
-  o->points = bound->add_option(
-      "--jl-points", o->jl_points,
+  o->points = add_count_option(
+      *bound, "--jl-points", o->jl_points,
       "instead: the classic JL dimension 4 ln N / (eps^2/2 - eps^3/3) for N points (with --jl-eps)");
-  o->jl_eps_option = bound->add_option("--jl-eps", o->jl_eps, "the distortion eps in (0, 1) of --jl-points");
+  o->jl_eps_option = add_real_option(*bound, "--jl-eps", o->jl_eps, "the distortion eps in (0, 1) of --jl-points");
   bound->footer(kExitCodesHelp);
   return {bound, [o] {
             const bool jl_mode = o->points->count() > 0 || o->jl_eps_option->count() > 0;

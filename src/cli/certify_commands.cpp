@@ -10,6 +10,7 @@
 #include "cli/commands.hpp"
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
@@ -31,7 +32,7 @@ struct CertifyOptions {
   std::string max_memory;
 };
 
-std::string bounds(Enclosure e) { return "[" + num_down(e.lower, 17) + ", " + num_up(e.upper, 17) + "]"; }
+std::string bounds(Enclosure e) { return "[" + format_lower(e.lower, 17) + ", " + format_upper(e.upper, 17) + "]"; }
 
 int run_certify(const CertifyOptions& o) {
   if (o.lemma4 == (!o.wq.empty() || !o.wk.empty()))
@@ -77,7 +78,8 @@ int run_certify(const CertifyOptions& o) {
     std::cout << io::certificate_json(cert);
   } else {
     std::cout << "jlattn certify: softmax(" << (o.scaled ? "S / sqrt(d)" : "S") << "), S = (X W_Q)(X W_K)^T, against "
-              << o.target << " with eps = " << num(o.eps, 17) << ", gamma = " << num(o.gamma, 17) << "\n"
+              << o.target << " with eps = " << format_shortest(o.eps) << ", gamma = " << format_shortest(o.gamma)
+              << "\n"
               << "  verdict       " << to_string(cert.verdict) << "\n"
               << "  eps_hat       in " << bounds(cert.eps_hat) << "\n"
               << "  gamma_hat     in " << bounds(cert.gamma_hat) << "\n"
@@ -106,16 +108,16 @@ Command add_certify_command(CLI::App& root) {
   app->add_option("--wq", o->wq, "W_Q (.npy, m x d)");
   app->add_option("--wk", o->wk, "W_K (.npy, m x d)");
   app->add_flag("--lemma4", o->lemma4, "W_Q = [I_d; 0], W_K = [0; I_d] with d = columns(X)/2 (no files needed)");
-  app->add_option("--eps", o->eps, "ratio tolerance eps > 0 (Definition 2, R1)")->required();
-  app->add_option("--gamma", o->gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)")->required();
+  add_real_option(*app, "--eps", o->eps, "ratio tolerance eps > 0 (Definition 2, R1)")->required();
+  add_real_option(*app, "--gamma", o->gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)")->required();
   app->add_flag("--scaled", o->scaled, "certify softmax(S / sqrt(d)) instead of softmax(S)");
   app->add_flag("--json", o->json, "print the certificate as JSON");
-  app->add_option("--max-precision", o->max_precision, "largest interval precision of the exact pass, in bits")
+  add_count_option(*app, "--max-precision", o->max_precision, "largest interval precision of the exact pass, in bits")
       ->capture_default_str();
-  app->add_option("--max-exact-work", o->max_exact_work, "largest number of exact multiply-adds of the exact pass")
+  add_count_option(*app, "--max-exact-work", o->max_exact_work, "largest number of exact multiply-adds of the exact pass")
       ->capture_default_str();
   app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter (every row exactly; slow)");
-  app->add_option("--threads", o->threads, "worker threads of the filter (0: all cores); the verdict does not depend on it")
+  add_count_option(*app, "--threads", o->threads, "worker threads of the filter (0: all cores); the verdict does not depend on it")
       ->capture_default_str();
   app->add_option("--product", o->product,
                   "matrix product of the filter's scores: eigen (same bits on every build) or openblas (faster; "

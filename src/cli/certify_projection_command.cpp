@@ -9,6 +9,7 @@
 #include "cli/commands.hpp"
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
@@ -48,11 +49,13 @@ int run(const Options& o) {
     std::cout << io::projection_certificate_json(cert);
   } else {
     std::cout << "jlattn certify-projection: Theorem 2's condition mu(R) <= tau_u for R (" << cert.L << " x "
-              << cert.d << "), class k = " << cert.k << ", rho = " << num(cert.rho, 17) << ", eps = "
-              << num(cert.eps, 17) << ", gamma = " << num(cert.gamma, 17) << "\n"
+              << cert.d << "), class k = " << cert.k << ", rho = " << format_shortest(cert.rho) << ", eps = "
+              << format_shortest(cert.eps) << ", gamma = " << format_shortest(cert.gamma) << "\n"
               << "  verdict       " << to_string(cert.verdict) << "\n"
-              << "  mu            in [" << num_down(cert.mu.lower, 17) << ", " << num_up(cert.mu.upper, 17) << "]\n"
-              << "  tau_u         in [" << num_down(cert.tau_u.lower, 17) << ", " << num_up(cert.tau_u.upper, 17) << "]\n"
+              << "  mu            in [" << format_lower(cert.mu.lower, 17) << ", " << format_upper(cert.mu.upper, 17)
+              << "]\n"
+              << "  tau_u         in [" << format_lower(cert.tau_u.lower, 17) << ", " << format_upper(cert.tau_u.upper, 17)
+              << "]\n"
               << "  exact pass    " << cert.entries_exact << " entries of R R^T\n";
     if (cert.witness)
       std::cout << "  witness       |(R R^T - I)_(" << cert.witness->first << ", " << cert.witness->second
@@ -73,19 +76,19 @@ Command add_certify_projection_command(CLI::App& root) {
   CLI::App* app = root.add_subcommand(
       "certify-projection", "prove or refute Theorem 2's condition mu(R) <= tau_u: one R for every target of a class");
   app->add_option("--r", o->r_path, "R as .npy (L x d, float64)");
-  app->add_option("--L", o->L, "draw R instead: number of rows");
-  app->add_option("--d", o->d, "draw R instead: number of columns");
-  app->add_option("--seed", o->seed, "draw R instead: seed")->capture_default_str();
+  add_count_option(*app, "--L", o->L, "draw R instead: number of rows");
+  add_count_option(*app, "--d", o->d, "draw R instead: number of columns");
+  add_count_option(*app, "--seed", o->seed, "draw R instead: seed")->capture_default_str();
   app->add_option("--projection", o->projection, "draw R instead: gaussian, rademacher or achlioptas")
       ->capture_default_str();
-  app->add_option("--k", o->k, "row sparsity bound k of the class (>= 1)")->required();
-  app->add_option("--rho", o->rho, "range bound rho of the class (>= 0)")->capture_default_str();
-  app->add_option("--eps", o->eps, "eps > 0")->required();
-  app->add_option("--gamma", o->gamma, "gamma in (0, 1)")->required();
+  add_count_option(*app, "--k", o->k, "row sparsity bound k of the class (>= 1)")->required();
+  add_real_option(*app, "--rho", o->rho, "range bound rho of the class (>= 0)")->capture_default_str();
+  add_real_option(*app, "--eps", o->eps, "eps > 0")->required();
+  add_real_option(*app, "--gamma", o->gamma, "gamma in (0, 1)")->required();
   app->add_flag("--json", o->json, "print the certificate as JSON");
   app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter");
-  app->add_option("--max-precision", o->max_precision, "largest interval precision, in bits")->capture_default_str();
-  app->add_option("--max-exact-work", o->max_exact_work, "largest number of exact multiply-adds")->capture_default_str();
+  add_count_option(*app, "--max-precision", o->max_precision, "largest interval precision, in bits")->capture_default_str();
+  add_count_option(*app, "--max-exact-work", o->max_exact_work, "largest number of exact multiply-adds")->capture_default_str();
   app->footer(kExitCodesHelp);
   return {app, [o] { return run(*o); }};
 }

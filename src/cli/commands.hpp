@@ -4,10 +4,14 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 #include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/decimal.hpp"
 
 namespace jlattn::cli {
 
@@ -36,16 +40,36 @@ extern const char* const kDimensionHelp;
 /// The exit code of a verdict: certified 0, refuted 3, undecided 4.
 int exit_code(jlattn::Verdict verdict);
 
-/// Formats a double with `digits` significant digits.
-std::string num(double x, int digits = 6);
-/// Formats a double as a decimal that is >= x (num_up) or <= x (num_down),
-/// with about `digits` significant digits: printed bounds stay bounds.
-std::string num_up(double x, int digits = 9);
-std::string num_down(double x, int digits = 9);
-
 /// Registers `--max-memory SIZE` (bytes, optional K/M/G/T suffix;
 /// memory_guard.hpp) on a subcommand; the text is parsed when the command runs.
 void add_max_memory_option(CLI::App& app, std::string& max_memory);
+
+/// Registers an option whose one value CLI11 keeps as text and hands to
+/// `read` (which throws jlattn::InputError on bad text; main reports it);
+/// `shown_default` gives the default that --help shows (capture_default_str).
+/// No number ever goes through CLI11's own conversion: its floating-point
+/// path rounds twice (strtold, then a cast) and its integer path accepts
+/// octal, hexadecimal, signs and out-of-range values.
+CLI::Option* add_text_option(CLI::App& app, const std::string& name, std::function<void(const std::string&)> read,
+                             std::function<std::string()> shown_default, const std::string& type_name,
+                             const std::string& description);
+
+/// Registers a real-valued option read by jlattn::parse_real: `value` becomes
+/// the double nearest to the typed decimal (decimal.hpp).
+CLI::Option* add_real_option(CLI::App& app, const std::string& name, double& value, const std::string& description);
+
+/// Registers a non-negative integer option read by jlattn::parse_count:
+/// decimal digits only, at most the largest value of T.
+template <typename T>
+CLI::Option* add_count_option(CLI::App& app, const std::string& name, T& value, const std::string& description) {
+  static_assert(std::is_unsigned_v<T> && sizeof(T) <= sizeof(std::uint64_t));
+  return add_text_option(
+      app, name,
+      [&value, name](const std::string& text) {
+        value = static_cast<T>(jlattn::parse_count(text, name, std::numeric_limits<T>::max()));
+      },
+      [&value] { return std::to_string(value); }, "UINT", description);
+}
 
 Command add_demo_command(CLI::App& root);
 Command add_construct_command(CLI::App& root);

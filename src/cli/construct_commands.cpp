@@ -19,6 +19,7 @@
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/fnv1a.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
@@ -47,35 +48,37 @@ void parse_construction_options(ConstructionOptions& o) {
 void print_summary(const jlattn::Construction& c, std::ostream& out) {
   const auto& e = c.evaluation;
   const auto& r = c.parameters;
-  out << "  Definition 1  L = " << c.L << ", k = " << c.k << ", rho = " << num(c.rho)
+  out << "  Definition 1  L = " << c.L << ", k = " << c.k << ", rho = " << format_digits(c.rho)
       << ", largest column count = " << c.max_column_count << "\n";
-  out << "  request       eps = " << num(r.eps) << ", gamma = " << num(r.gamma) << ", delta = " << num(r.delta)
+  out << "  request       eps = " << format_shortest(r.eps) << ", gamma = " << format_shortest(r.gamma)
+      << ", delta = " << format_shortest(r.delta)
       << ", projection = " << (c.trivial ? "identity (trivial d = L)" : jlattn::to_string(r.projection))
       << ", seed = " << r.seed << "\n";
-  out << "  Lemma 2       eta = eps/2 = " << num(c.budget.eta) << ", Delta = ln(1/gamma) + eps = "
-      << num(c.budget.gap_Delta) << "\n";
-  out << "  Lemma 1       beta_sharp(k) = " << num(c.beta_sharp_class) << ", max_i ||b_i|| = " << num(c.beta_instance)
-      << "\n";
-  out << "  Theorem 1     tau = eta/beta = " << num(c.tau) << ", d* = " << c.d_star
+  out << "  Lemma 2       eta = eps/2 = " << format_digits(c.budget.eta) << ", Delta = ln(1/gamma) + eps = "
+      << format_digits(c.budget.gap_Delta) << "\n";
+  out << "  Lemma 1       beta_sharp(k) = " << format_digits(c.beta_sharp_class)
+      << ", max_i ||b_i|| = " << format_digits(c.beta_instance) << "\n";
+  out << "  Theorem 1     tau = eta/beta = " << format_digits(c.tau) << ", d* = " << c.d_star
       << (c.d_star > c.L ? " (above the trivial d = L = " + std::to_string(c.L) + ", as expected at small L)" : "")
       << "\n";
-  out << "  Theorem 2     tau_u = " << num(c.tau_u) << ", d*_u = " << c.d_star_u << "\n";
+  out << "  Theorem 2     tau_u = " << format_digits(c.tau_u) << ", d*_u = " << c.d_star_u << "\n";
   if (!c.bound_name.empty())
     out << "  bound         d = " << c.bound_label << " = " << c.d << " (" << c.bound_theorem << ", --bound "
         << jlattn::to_string(r.bound) << ", valid for " << jlattn::to_string(r.projection)
         << "; proved with MPFR/MPFI enclosures, `jlattn bound` lists every bound)\n";
   out << "  Lemma 4       d = " << c.d << ", X is " << c.X.rows() << " x " << c.X.cols()
       << ", largest input row norm = "
-      << num(*std::max_element(c.input_row_norms.begin(), c.input_row_norms.end())) << "\n";
-  out << "  Lemma 2 check max|S - B| = " << num(c.max_score_error) << (c.max_score_error <= c.budget.eta ? " <= " : " > ")
-      << "eta = " << num(c.budget.eta) << "\n";
-  out << "  Definition 2  eps_hat = " << num(e.eps_hat) << (e.r1_holds ? " <= " : " > ") << "eps, gamma_hat = "
-      << num(e.gamma_hat) << (e.r2_holds ? " <= " : " > ") << "gamma   [double-precision evaluation, not a certificate]\n";
-  out << "  Corollary 0   off-support attention share of any row <= " << num(c.leakage_share_upper) << "\n";
+      << format_digits(*std::max_element(c.input_row_norms.begin(), c.input_row_norms.end())) << "\n";
+  out << "  Lemma 2 check max|S - B| = " << format_digits(c.max_score_error)
+      << (c.max_score_error <= c.budget.eta ? " <= " : " > ") << "eta = " << format_digits(c.budget.eta) << "\n";
+  out << "  Definition 2  eps_hat = " << format_digits(e.eps_hat) << (e.r1_holds ? " <= " : " > ")
+      << "eps, gamma_hat = " << format_digits(e.gamma_hat) << (e.r2_holds ? " <= " : " > ")
+      << "gamma   [double-precision evaluation, not a certificate]\n";
+  out << "  Corollary 0   off-support attention share of any row <= " << format_digits(c.leakage_share_upper) << "\n";
   if (e.witness) {
     out << "  (evaluation)  condition " << jlattn::to_string(e.witness->condition) << " fails at (i, j, j') = ("
-        << e.witness->i << ", " << e.witness->j << ", " << e.witness->j_prime << ") by " << num(e.witness->excess)
-        << "\n";
+        << e.witness->i << ", " << e.witness->j << ", " << e.witness->j_prime
+        << ") by " << format_digits(e.witness->excess) << "\n";
   }
 }
 
@@ -92,8 +95,8 @@ void write_outputs(const jlattn::CertifiedConstruction& result, const std::strin
   const long double d = static_cast<long double>(c.d);
   const long double bytes = 8.0L * (static_cast<long double>(c.L) * 2 * d + (write_weights ? 4 * d * d : 0)) + 4096.0L * 4;
   if (bytes > static_cast<long double>(free_disk_bytes(out_dir)))
-    throw jlattn::InputError("the outputs need about " + num(static_cast<double>(bytes) / (1 << 20), 4) + " MiB in " +
-                             out_dir + ", more than is free" +
+    throw jlattn::InputError("the outputs need about " + format_digits(static_cast<double>(bytes) / (1 << 20), 4) +
+                             " MiB in " + out_dir + ", more than is free" +
                              (write_weights ? " (--no-weights skips W_Q.npy and W_K.npy, 16 d^2 bytes)" : ""));
   jlattn::io::write_npy(output.open("X.npy"), c.X);
   if (write_weights) {
@@ -114,12 +117,12 @@ void write_outputs(const jlattn::CertifiedConstruction& result, const std::strin
 }
 
 void add_construction_options(CLI::App& app, ConstructionOptions& o, bool eps_gamma_required) {
-  auto* eps = app.add_option("--eps", o.parameters.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
+  auto* eps = add_real_option(app, "--eps", o.parameters.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
   auto* gamma =
-      app.add_option("--gamma", o.parameters.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
+      add_real_option(app, "--gamma", o.parameters.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
   if (eps_gamma_required) { eps->required(); gamma->required(); }
   else { eps->capture_default_str(); gamma->capture_default_str(); }
-  app.add_option("--delta", o.parameters.delta, "failure probability delta in (0, 1) of Theorem 1")
+  add_real_option(app, "--delta", o.parameters.delta, "failure probability delta in (0, 1) of Theorem 1")
       ->capture_default_str();
   app.add_option("--d", o.dimension, kDimensionHelp)->capture_default_str();
   app.add_option("--bound", o.bound,
@@ -128,21 +131,21 @@ void add_construction_options(CLI::App& app, ConstructionOptions& o, bool eps_ga
       ->capture_default_str();
   app.add_option("--projection", o.projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
       ->capture_default_str();
-  app.add_option("--seed", o.parameters.seed, "seed of the counter-based generator (same seed, same bits)")
+  add_count_option(app, "--seed", o.parameters.seed, "seed of the counter-based generator (same seed, same bits)")
       ->capture_default_str();
-  app.add_option("--threads", o.policy.threads, "worker threads (0: all cores); the output does not depend on it")
+  add_count_option(app, "--threads", o.policy.threads, "worker threads (0: all cores); the output does not depend on it")
       ->capture_default_str();
   add_max_memory_option(app, o.max_memory);
 }
 
 void print_certificate(const jlattn::Certificate& cert, std::ostream& out) {
-  out << "  certificate   " << jlattn::to_string(cert.verdict) << ": eps_hat <= " << num_up(cert.eps_hat.upper)
-      << ", gamma_hat <= " << num_up(cert.gamma_hat.upper) << " (rigorous upper bounds; " << cert.rows_fast
+  out << "  certificate   " << jlattn::to_string(cert.verdict) << ": eps_hat <= " << format_upper(cert.eps_hat.upper, 9)
+      << ", gamma_hat <= " << format_upper(cert.gamma_hat.upper, 9) << " (rigorous upper bounds; " << cert.rows_fast
       << " rows decided by the filter, " << cert.rows_exact << " by the exact pass)\n";
   if (cert.witness)
     out << "  witness       condition " << jlattn::to_string(cert.witness->condition) << " fails at (i, j, j') = ("
         << cert.witness->i << ", " << cert.witness->j << ", " << cert.witness->j_prime << "), margin in ["
-        << num_down(cert.witness->margin.lower) << ", " << num_up(cert.witness->margin.upper) << "]\n";
+        << format_lower(cert.witness->margin.lower, 9) << ", " << format_upper(cert.witness->margin.upper, 9) << "]\n";
   if (cert.verdict == jlattn::Verdict::undecided) out << "  undecided     " << cert.undecided_reason << "\n";
 }
 
@@ -166,8 +169,8 @@ int run_demo(ConstructionOptions o, std::size_t L) {
             << (cert.verdict == jlattn::Verdict::certified  ? "provably does"
                 : cert.verdict == jlattn::Verdict::refuted ? "provably does not"
                                                            : "could not be shown to")
-            << " (" << num(o.parameters.eps) << ", " << num(o.parameters.gamma) << ")-approximate A, in "
-            << num(seconds, 3) << " s\n";
+            << " (" << format_digits(o.parameters.eps) << ", " << format_digits(o.parameters.gamma) << ")-approximate A, in "
+            << format_digits(seconds, 3) << " s\n";
   return exit_code(cert.verdict);
 }
 
@@ -257,7 +260,7 @@ Command add_demo_command(CLI::App& root) {
   auto o = std::make_shared<Options>();
   CLI::App* demo = root.add_subcommand("demo", "run the construction of Theorem 1 on a built-in target and certify it");
   add_construction_options(*demo, o->construction, false);
-  demo->add_option("--L", o->L, "number of tokens of the built-in target (>= 3)")->capture_default_str();
+  add_count_option(*demo, "--L", o->L, "number of tokens of the built-in target (>= 3)")->capture_default_str();
   demo->footer(kExitCodesHelp);
   return {demo, [o] { return run_demo(o->construction, o->L); }};
 }
@@ -280,8 +283,9 @@ Command add_construct_command(CLI::App& root) {
                       "Theorem 2: use one R for a whole class of targets (from --r, or drawn at d*_u from --seed) "
                       "and certify mu(R) <= tau_u once");
   construct->add_option("--r", o->uniform.r_path, "with --uniform: R as .npy (L x d)");
-  construct->add_option("--class-k", o->uniform.class_k, "with --uniform: row sparsity bound of the class (default: the target's k)");
-  construct->add_option("--class-rho", o->uniform.class_rho,
+  add_count_option(*construct, "--class-k", o->uniform.class_k,
+                   "with --uniform: row sparsity bound of the class (default: the target's k)");
+  add_real_option(*construct, "--class-rho", o->uniform.class_rho,
                         "with --uniform: range bound of the class (default: the target's rho, rounded up)");
   construct->add_option("--projection-certificate", o->uniform.certificate_path,
                         "with --uniform: where R's certificate is kept; reused when it exists and matches "

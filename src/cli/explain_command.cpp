@@ -3,8 +3,6 @@
 
 #include <unistd.h>
 
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -16,6 +14,7 @@
 #include "cli/commands.hpp"
 #include "jlattn/pipeline/construction.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/explain/explain.hpp"
 #include "jlattn/io/matrix_market.hpp"
 
@@ -26,17 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kDefaultMathJax = "file:///usr/share/javascript/mathjax/MathJax.js";
-
-// The shortest decimal that reads back as the same double, so the command
-// printed in the walkthrough regenerates it exactly.
-std::string exact(double x) {
-  char buffer[64];
-  for (int digits = 1; digits <= 17; ++digits) {
-    std::snprintf(buffer, sizeof buffer, "%.*g", digits, x);
-    if (std::strtod(buffer, nullptr) == x) break;
-  }
-  return buffer;
-}
 
 // Quotes a command-line argument for a POSIX shell when it needs it.
 std::string shell_word(const std::string& s) {
@@ -100,8 +88,8 @@ std::string regenerate_command(const Options& o) {
   std::string command = "jlattn explain";
   if (!o.target_path.empty()) command += " --target " + shell_word(o.target_path);
   else command += " --demo " + std::to_string(o.demo_L);
-  command += " --eps " + exact(o.parameters.eps) + " --gamma " + exact(o.parameters.gamma) + " --delta " +
-             exact(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) + " --d " + shell_word(o.dimension) +
+  command += " --eps " + format_shortest(o.parameters.eps) + " --gamma " + format_shortest(o.parameters.gamma) + " --delta " +
+             format_shortest(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) + " --d " + shell_word(o.dimension) +
              " --projection " + shell_word(o.projection);
   if (!o.proofs.empty()) command += " --proofs " + shell_word(o.proofs);
   if (o.mathjax != kDefaultMathJax) command += " --mathjax " + shell_word(o.mathjax);
@@ -118,8 +106,8 @@ std::string dimension_name(const Construction& c) {
 // and certifies it, so a reader can check the certificate section.
 std::string check_command(const Options& o, const Construction& c) {
   const std::string d = c.trivial ? "trivial" : std::to_string(c.d);
-  const std::string common = " --eps " + exact(o.parameters.eps) + " --gamma " + exact(o.parameters.gamma);
-  const std::string draw = " --delta " + exact(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) +
+  const std::string common = " --eps " + format_shortest(o.parameters.eps) + " --gamma " + format_shortest(o.parameters.gamma);
+  const std::string draw = " --delta " + format_shortest(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) +
                            " --d " + d + " --projection " + shell_word(o.projection);
   if (o.target_path.empty()) return "jlattn demo --L " + std::to_string(o.demo_L) + common + draw;
   const std::string target = shell_word(o.target_path);
@@ -184,13 +172,13 @@ Command add_explain_command(CLI::App& root) {
   CLI::App* explain = root.add_subcommand(
       "explain", "write a walkthrough of the proof on one small target (L <= 32) with its real numbers (.md or .html)");
   auto* target = explain->add_option("--target", o->target_path, "target A as a Matrix Market coordinate file");
-  auto* demo = explain->add_option("--demo", o->demo_L,
+  auto* demo = add_count_option(*explain, "--demo", o->demo_L,
                                    "use the built-in demo target (window of width 3 + a global token) with L tokens");
   target->excludes(demo);
-  explain->add_option("--eps", o->parameters.eps, "ratio tolerance eps > 0 (Definition 2, R1)")->capture_default_str();
-  explain->add_option("--gamma", o->parameters.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)")
+  add_real_option(*explain, "--eps", o->parameters.eps, "ratio tolerance eps > 0 (Definition 2, R1)")->capture_default_str();
+  add_real_option(*explain, "--gamma", o->parameters.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)")
       ->capture_default_str();
-  explain->add_option("--delta", o->parameters.delta, "failure probability delta in (0, 1) of Theorem 1")
+  add_real_option(*explain, "--delta", o->parameters.delta, "failure probability delta in (0, 1) of Theorem 1")
       ->capture_default_str();
   explain->add_option("--d", o->dimension,
                       std::string(kDimensionHelp) + "; the default follows Theorem 1's proof, and a small N keeps R "
@@ -198,7 +186,7 @@ Command add_explain_command(CLI::App& root) {
       ->capture_default_str();
   explain->add_option("--projection", o->projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
       ->capture_default_str();
-  explain->add_option("--seed", o->parameters.seed, "seed of the counter-based generator (same seed, same bits)")
+  add_count_option(*explain, "--seed", o->parameters.seed, "seed of the counter-based generator (same seed, same bits)")
       ->capture_default_str();
   explain->add_option("--out", o->out, "the walkthrough: FILE.md (GitHub-style math) or FILE.html (local MathJax)")
       ->required();

@@ -5,18 +5,17 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <algorithm>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <exception>
+#include <functional>
 #include <iostream>
 #include <new>
 #include <string>
 #include <vector>
 
 #include "cli/commands.hpp"
+#include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn::cli {
 
@@ -29,41 +28,34 @@ const char* const kDimensionHelp =
     "(dstar: Theorem 1's d*; exact: d*_exact, Gaussian; pair: d_pair, Gaussian; polar: d_polar), "
     "trivial (d = L, X = [B | I]) or an integer N";
 
-std::string num(double x, int digits) {
-  char buffer[128];
-  std::snprintf(buffer, sizeof buffer, "%.*g", std::clamp(digits, 1, 80), x);
-  return buffer;
-}
-
 void add_max_memory_option(CLI::App& app, std::string& max_memory) {
   app.add_option("--max-memory", max_memory,
                  "refuse, before allocating, a run estimated to need more memory than this (bytes, or with a K, M, G "
                  "or T suffix, e.g. 2G; default: the memory available now)");
 }
 
-namespace {
-
-// The shortest decimal with `digits` digits on the requested side of x: the
-// decimal is read back and nudged outward until it lies strictly beyond x.
-std::string directed(double x, int digits, double direction) {
-  if (!std::isfinite(x)) return num(x, digits);
-  // %g drops trailing zeros, so fewer than 60 significant digits at
-  // precision 60 means the decimal is x exactly (glibc prints exact digits).
-  const std::string exact = num(x, 60);
-  if (std::count_if(exact.begin(), exact.end(), [](char c) { return c >= '0' && c <= '9'; }) <= digits + 1 &&
-      exact.find('e') == std::string::npos)
-    return exact;
-  double y = x;
-  for (int step = 0; step < 64; ++step) {
-    const std::string s = num(y, digits);
-    const double back = std::strtod(s.c_str(), nullptr);
-    if (direction > 0 ? back > x : back < x) return s;
-    y = std::nextafter(y + direction * std::abs(y) * std::pow(10.0, -digits), direction * HUGE_VAL);
-  }
-  return num(x, 17);  // exact round trip
+CLI::Option* add_text_option(CLI::App& app, const std::string& name, std::function<void(const std::string&)> read,
+                             std::function<std::string()> shown_default, const std::string& type_name,
+                             const std::string& description) {
+  CLI::Option* option = app.add_option(
+      name,
+      [read = std::move(read)](const CLI::results_t& results) {
+        if (results.size() != 1) return false;
+        read(results.front());
+        return true;
+      },
+      description, false, std::move(shown_default));
+  option->type_name(type_name);
+  option->type_size(1);
+  option->expected(1);
+  return option;
 }
 
-}  // namespace
+CLI::Option* add_real_option(CLI::App& app, const std::string& name, double& value, const std::string& description) {
+  return add_text_option(
+      app, name, [&value, name](const std::string& text) { value = jlattn::parse_real(text, name); },
+      [&value] { return jlattn::format_shortest(value); }, "FLOAT", description);
+}
 
 int exit_code(jlattn::Verdict verdict) {
   switch (verdict) {
@@ -73,9 +65,6 @@ int exit_code(jlattn::Verdict verdict) {
   }
   return kExitInternal;
 }
-
-std::string num_up(double x, int digits) { return directed(x, digits, 1.0); }
-std::string num_down(double x, int digits) { return directed(x, digits, -1.0); }
 
 }  // namespace jlattn::cli
 
@@ -101,6 +90,9 @@ int main(int argc, char** argv) {
     std::string message = e.what();
     std::replace(message.begin(), message.end(), '\n', ' ');
     std::cerr << "jlattn: error: " << message << " (--help lists the options)\n";
+    return kExitBadInput;
+  } catch (const jlattn::InputError& e) {  // an option's value, read while parsing (add_text_option)
+    std::cerr << "jlattn: error: " << e.what() << "\n";
     return kExitBadInput;
   }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "jlattn/core/errors.hpp"
+#include "support/decimals.hpp"
 #include "support/files.hpp"
 #include "support/mutation.hpp"
 
@@ -389,7 +390,7 @@ TEST(MatrixMarketWrite, KnownAnswer) {
             "1 1 1\n"
             "1 2 1e+20\n"
             "2 3 2.5e-300\n"
-            "3 1 0.10000000000000001\n");
+            "3 1 0.1\n");  // the shortest decimal that reads back (format_shortest)
 }
 
 /// Decimal comma and digit grouping: what a careless writer would pick up.
@@ -467,6 +468,25 @@ RC_GTEST_PROP(MatrixMarketProperty, WriteThenReadIsExact, ()) {
 
   const Target B = read_text(written(A));
   RC_ASSERT(same_target(A, B));
+}
+
+// Values typed beside the midpoint of two doubles (where reading through long
+// double and casting would land one ulp off) are read as their nearest
+// double; the expected double comes from exact rational arithmetic.
+RC_GTEST_PROP(MatrixMarketProperty, CraftedDecimalsReadAsTheirNearestDouble, ()) {
+  std::vector<jlattn::testing::CraftedDecimal> values;
+  std::string entries;
+  for (int n = 0; n < 4; ++n) {
+    double a = *positive_double();
+    if (a == std::numeric_limits<double>::max()) a = std::nextafter(a, 0.0);  // its upper neighbour is inf
+    values.push_back(jlattn::testing::crafted_beside_midpoint(a, *rc::gen::arbitrary<bool>(),
+                                                              std::abs(std::ilogb(a)) < 100));
+    entries += std::to_string(n / 2 + 1) + " " + std::to_string(n % 2 + 1) + " " + values.back().text + "\n";
+  }
+  const Target A = read_text(kBanner + "2 2 4\n" + entries);
+  for (int n = 0; n < 4; ++n)
+    RC_ASSERT(std::bit_cast<std::uint64_t>(A.value(static_cast<std::size_t>(n / 2), static_cast<std::size_t>(n % 2))) ==
+              std::bit_cast<std::uint64_t>(values[static_cast<std::size_t>(n)].nearest));
 }
 
 using jlattn::testing::apply_mutation;

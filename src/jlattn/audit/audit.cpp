@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <mutex>
 #include <set>
@@ -24,6 +25,8 @@
 #include <thread>
 
 #include "jlattn/audit/audit_output.hpp"
+#include "jlattn/core/decimal.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/core/random_streams.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/certify/certificate.hpp"
@@ -41,13 +44,6 @@ namespace {
 
 constexpr std::uint64_t kMaxL = std::uint64_t{1} << 20;
 constexpr double kMaxRho = 100.0;
-
-// Shortest decimal that reads back as the same double (std::to_chars).
-std::string shortest(double x) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x);
-  return std::string(buffer.data(), result.ptr);
-}
 
 // A uniform integer in [0, n) from Philox words (Lemire's multiply-shift with
 // rejection, so exactly uniform), counters (a, b, attempt, tag of the stream).
@@ -144,36 +140,42 @@ void validate(const Parameters& p) {
   for (std::uint64_t k : p.k)
     if (k < 1 || k > kMaxL) throw InputError("--k " + std::to_string(k) + " is out of range: it has to be in [1, 2^20]");
   for (double e : p.eps)
-    if (!(std::isfinite(e) && e > 0)) throw InputError("--eps " + shortest(e) + " is out of range: it has to be > 0");
+    if (!(std::isfinite(e) && e > 0))
+      throw InputError("--eps " + format_shortest(e) + " is out of range: it has to be > 0");
   for (double g : p.gamma)
-    if (!(g > 0 && g < 1)) throw InputError("--gamma " + shortest(g) + " is out of range: it has to be in (0, 1)");
+    if (!(g > 0 && g < 1))
+      throw InputError("--gamma " + format_shortest(g) + " is out of range: it has to be in (0, 1)");
   for (double r : p.rho)
-    if (!(r >= 0 && r <= kMaxRho)) throw InputError("--rho " + shortest(r) + " is out of range: it has to be in [0, 100]");
+    if (!(r >= 0 && r <= kMaxRho))
+      throw InputError("--rho " + format_shortest(r) + " is out of range: it has to be in [0, 100]");
   if (p.trials < 1 || p.trials > 10000)
     throw InputError("--trials " + std::to_string(p.trials) + " is out of range: it has to be in [1, 10000]");
-  if (!(p.delta > 0 && p.delta < 1)) throw InputError("--delta " + shortest(p.delta) + " is out of range: it has to be in (0, 1)");
+  if (!(p.delta > 0 && p.delta < 1))
+    throw InputError("--delta " + format_shortest(p.delta) + " is out of range: it has to be in (0, 1)");
   if (p.steps_per_octave < 1 || p.steps_per_octave > 64)
     throw InputError("--d-steps-per-octave " + std::to_string(p.steps_per_octave) + " is out of range: it has to be in [1, 64]");
   if (p.max_d < 1 || p.max_d >= (std::uint64_t{1} << 31))
     throw InputError("--max-d " + std::to_string(p.max_d) + " is out of range: it has to be in [1, 2^31)");
   if (!(p.leakage > 0 && p.leakage < 1))
-    throw InputError("--leakage " + shortest(p.leakage) + " is out of range: it has to be in (0, 1)");
+    throw InputError("--leakage " + format_shortest(p.leakage) + " is out of range: it has to be in (0, 1)");
   if (!(std::isfinite(p.max_work) && p.max_work >= 0))
-    throw InputError("--max-work " + shortest(p.max_work) + " is out of range: it has to be >= 0 (0: no limit)");
+    throw InputError("--max-work " + format_shortest(p.max_work) + " is out of range: it has to be >= 0 (0: no limit)");
 }
 
 // ---------------------------------------------------------------------------
 // Cells
 
 std::string Cell::series() const {
-  std::string s = "family=" + family.name() + ";k=" + std::to_string(k) + ";rho=" + shortest(rho) +
-                  ";eps=" + shortest(eps) + ";gamma=" + shortest(gamma) + ";projection=" + to_string(projection);
+  std::string s = "family=" + family.name() + ";k=" + std::to_string(k) + ";rho=" + format_shortest(rho) +
+                  ";eps=" + format_shortest(eps) + ";gamma=" + format_shortest(gamma) +
+                  ";projection=" + to_string(projection);
   return s;
 }
 
 std::string Cell::key() const {
-  return "family=" + family.name() + ";L=" + std::to_string(L) + ";k=" + std::to_string(k) + ";rho=" + shortest(rho) +
-         ";eps=" + shortest(eps) + ";gamma=" + shortest(gamma) + ";projection=" + to_string(projection);
+  return "family=" + family.name() + ";L=" + std::to_string(L) + ";k=" + std::to_string(k) +
+         ";rho=" + format_shortest(rho) + ";eps=" + format_shortest(eps) + ";gamma=" + format_shortest(gamma) +
+         ";projection=" + to_string(projection);
 }
 
 std::string Cell::id() const {
@@ -191,8 +193,8 @@ std::string Cell::id() const {
       break;
     }
   }
-  return family_slug + "-L" + std::to_string(L) + "-k" + std::to_string(k) + "-rho" + shortest(rho) + "-eps" +
-         shortest(eps) + "-g" + shortest(gamma) + "-" + to_string(projection);
+  return family_slug + "-L" + std::to_string(L) + "-k" + std::to_string(k) + "-rho" + format_shortest(rho) + "-eps" +
+         format_shortest(eps) + "-g" + format_shortest(gamma) + "-" + to_string(projection);
 }
 
 std::vector<Cell> cells(const Parameters& p) {
@@ -236,8 +238,9 @@ std::vector<Cell> cells(const Parameters& p) {
 Shard parse_shard(const std::string& text) {
   const auto slash = text.find('/');
   auto parse = [&](const std::string& part, unsigned& value) {
-    const auto r = std::from_chars(part.data(), part.data() + part.size(), value);
-    return !part.empty() && r.ec == std::errc() && r.ptr == part.data() + part.size();
+    const CountReading r = read_count(part, std::numeric_limits<unsigned>::max());
+    value = static_cast<unsigned>(r.value);
+    return r.problem == NumberProblem::none;
   };
   Shard s;
   if (slash == std::string::npos || !parse(text.substr(0, slash), s.index) || !parse(text.substr(slash + 1), s.count) ||
@@ -387,7 +390,7 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
   }
   Target A = Target::from_entries(cell.L, std::move(entries));
   if (cell.k >= 2 && cell.rho > 0 && target_range_upper(A) > cell.rho)
-    throw InputError("internal: a drawn target's range exceeds rho = " + shortest(cell.rho));
+    throw InputError("internal: a drawn target's range exceeds rho = " + format_shortest(cell.rho));
   return A;
 }
 
@@ -397,13 +400,6 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
 namespace {
 bool is_measured(const Parameters& p, const DimensionBound& b, const DimensionBound& smallest) {
   return p.measure_bounds == MeasureBounds::all || b.name == smallest.name || b.name == BoundName::trivial;
-}
-
-std::string fmt_g(double x) {
-  std::ostringstream s;
-  s.precision(3);
-  s << x;
-  return s.str();
 }
 
 // The bound query of a cell: its class (L, k, rho), (eps, gamma) and the run's delta.
@@ -572,8 +568,8 @@ CellResult run_cell(const Parameters& p, const Cell& cell, const Target* file_ta
   result.cell = cell;
   result.estimated_work = estimated_work(p, cell);
   result.skipped = p.max_work > 0 && result.estimated_work > p.max_work;
-  const std::string skip_reason = "skipped: estimated work " + fmt_g(result.estimated_work) +
-                                  " multiply-adds is above --max-work " + fmt_g(p.max_work);
+  const std::string skip_reason = "skipped: estimated work " + format_digits(result.estimated_work, 3) +
+                                  " multiply-adds is above --max-work " + format_digits(p.max_work, 3);
   if (result.skipped) result.skip_reason = skip_reason;
 
   // A skipped cell still draws its first target (Corollary 0 needs its row counts).

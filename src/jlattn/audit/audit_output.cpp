@@ -4,7 +4,6 @@
 ///
 /// Proof page: proofs/theorem1-one-target.md
 #include <array>
-#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -15,6 +14,7 @@
 #include "jlattn/audit/audit_output.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/fnv1a.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn::audit {
 
@@ -26,12 +26,6 @@ using Json = nlohmann::json;
 const std::array<const char*, 8> kBounds = {"d_star", "d_star_paper", "d_star_exact", "d_pair",
                                             "d_polar", "d_star_u", "d_star_u_exact", "trivial"};
 
-std::string shortest(double x) {
-  std::array<char, 64> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), x);
-  return std::string(buffer.data(), result.ptr);
-}
-
 // A JSON scalar as a CSV/Markdown field: numbers as the shortest decimal that
 // reads back exactly, null as empty.
 std::string field(const Json& v) {
@@ -39,7 +33,7 @@ std::string field(const Json& v) {
   if (v.is_boolean()) return v.get<bool>() ? "true" : "false";
   if (v.is_number_unsigned()) return std::to_string(v.get<std::uint64_t>());
   if (v.is_number_integer()) return std::to_string(v.get<std::int64_t>());
-  if (v.is_number_float()) return shortest(v.get<double>());
+  if (v.is_number_float()) return format_shortest(v.get<double>());
   if (v.is_string()) return v.get<std::string>();
   return v.dump();
 }
@@ -146,19 +140,13 @@ std::vector<Column> columns() {
   return c;
 }
 
-std::string fmt(const char* format, double x) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, format, x);
-  return buffer;
-}
-
 // A bound as "d (ratio x)" against d_(1-delta); "-" when not computed.
 std::string bound_cell(const Json& cell, const char* name) {
   const Json& b = bound_of(cell, name);
   if (b.at("d").is_null()) return b.at("computed").get<bool>() ? ">= 2^64" : "-";
   std::string s = field(b.at("d"));
   const Json r = ratio(b.at("d"), cell.at("search").at("d_1_minus_delta").at("d"));
-  if (!r.is_null()) s += " (" + fmt("%.3g", r.get<double>()) + "×)";
+  if (!r.is_null()) s += " (" + format_digits(r.get<double>(), 3) + "×)";
   if (!b.at("proved_for_projection").get<bool>()) s += " †";
   return s;
 }
@@ -351,7 +339,8 @@ std::string method_text(const Parameters& p) {
     << "success only when the verdict is certified (a proof for that instance); refuted and undecided are counted "
     << "apart and are never successes. d_50 and d_1_minus_delta are the smallest d of the grid round(2^(j/"
     << p.steps_per_octave << ")), j = 0, 1, ..., up to max_d = " << p.max_d << ", at which at least ceil(T/2), "
-    << "respectively ceil((1 - delta) T) with delta = " << shortest(p.delta) << ", of the T trials are certified. "
+    << "respectively ceil((1 - delta) T) with delta = " << format_shortest(p.delta)
+    << ", of the T trials are certified. "
     << "Search: the powers of two of the grid upwards until the larger threshold is reached, then bisection between "
     << "the last grid point below the threshold and the first at or above it. That the result is the smallest such "
     << "grid d ASSUMES the certified count is non-decreasing in d (not proved; the column non_monotone flags a cell "
@@ -367,10 +356,10 @@ std::string method_text(const Parameters& p) {
     << " with d <= max_d is measured with the same T trials, and so is the trivial d = L (with R = I, X = [B | I]). "
     << "Corollary 0 is read twice: the "
     << "off-support share the cell's gamma allows in the worst row, and the smallest proved dimension at the gamma "
-    << "that caps that share at lambda = " << shortest(p.leakage) << "."
+    << "that caps that share at lambda = " << format_shortest(p.leakage) << "."
     << (p.max_work > 0 ? " Cells whose estimated work (T L^2 (8 d_g + the bounds measured), d_g half the smallest "
                          "proved bound; it depends on the parameters only) exceeds --max-work = " +
-                             shortest(p.max_work) + " multiply-adds are not measured; their bounds are listed."
+                             format_shortest(p.max_work) + " multiply-adds are not measured; their bounds are listed."
                        : std::string());
   return s.str();
 }
@@ -419,7 +408,7 @@ std::string results_markdown(const Json& results) {
   const unsigned T = p.trials;
   std::ostringstream out;
   out << "# Audit results\n\n"
-      << "Measured against proved: T = " << T << " trials per cell, delta = " << shortest(p.delta)
+      << "Measured against proved: T = " << T << " trials per cell, delta = " << format_shortest(p.delta)
       << " (so `d_(1-δ)` needs " << T << " - floor(δT) certified trials), seed " << p.seed << ". "
       << results.at("cells_present").get<std::size_t>() << " of " << results.at("cells_expected").get<std::size_t>()
       << " cells" << (results.at("complete").get<bool>() ? "" : " (incomplete)") << ".\n\n";
@@ -436,13 +425,14 @@ std::string results_markdown(const Json& results) {
     };
     const Json& norm = cell.at("max_input_row_norm_at_d_1_minus_delta");
     out << "| " << field(c.at("family")) << " | " << field(c.at("projection")) << " | " << field(c.at("L")) << " | "
-        << field(c.at("k")) << " | " << fmt("%.4g", c.at("rho").get<double>()) << " | " << field(c.at("eps")) << " | "
+        << field(c.at("k")) << " | " << format_digits(c.at("rho").get<double>(), 4) << " | " << field(c.at("eps"))
+        << " | "
         << field(c.at("gamma")) << " | " << measured(q50) << " | " << measured(qhi) << " | " << counts_text(qhi, T)
         << " | " << bound_cell(cell, "d_pair") << " | " << bound_cell(cell, "d_star_exact") << " | "
         << bound_cell(cell, "d_polar") << " | " << bound_cell(cell, "d_star") << " | " << bound_cell(cell, "d_star_u")
         << " | " << (qhi.at("found").get<bool>() ? (qhi.at("below_L").get<bool>() ? "yes" : "no") : "-") << " | "
-        << (norm.is_null() ? std::string("-") : fmt("%.3g", norm.get<double>())) << " | "
-        << fmt("%.3g", cell.at("corollary0").at("leakage_upper_at_gamma").get<double>()) << " |\n";
+        << (norm.is_null() ? std::string("-") : format_digits(norm.get<double>(), 3)) << " | "
+        << format_digits(cell.at("corollary0").at("leakage_upper_at_gamma").get<double>(), 3) << " |\n";
   }
   out << "\nReading the table. `d_50` and `d_(1-δ)` are measured: the smallest d of the search grid at which at least "
          "half, respectively a fraction 1 - δ, of the T trials were certified by the certifier (a proof per instance; "

@@ -22,6 +22,7 @@
 #include <utility>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/core/multiprecision.hpp"
 
 namespace jlattn {
@@ -227,11 +228,10 @@ Interval closed_form_value(const ClosedForm& f, std::uint64_t L) {
 
 // ---------------------------------------------------------------------------
 
-std::string fmt(double x) {
-  std::ostringstream s;
-  s.precision(17);
-  s << x;
-  return s.str();
+/// An enclosure as printed text, each end rounded outward to 17 digits.
+std::string enclosure_text(const Enclosure& e) {
+  std::string text = "[";
+  return text.append(format_lower(e.lower, 17)).append(", ").append(format_upper(e.upper, 17)).append("]");
 }
 
 class Evaluator {
@@ -277,10 +277,10 @@ class Evaluator {
       b.tight = same;
       b.exceeds_2_64 = mpfr_cmp_ui_2exp(hi.get(), 1, 64) >= 0;
       b.d = b.exceeds_2_64 ? kMaxU64 : static_cast<std::uint64_t>(mpfr_get_ui(hi.get(), MPFR_RNDN));
-      b.method = same ? "the ceiling of the enclosure [" + fmt(b.value.lower) + ", " + fmt(b.value.upper) +
-                            "] of the real value (MPFI, " + std::to_string(p) + " bits): proved"
-                      : "the enclosure [" + fmt(b.value.lower) + ", " + fmt(b.value.upper) +
-                            "] straddles an integer at " + std::to_string(p) +
+      b.method = same ? "the ceiling of the enclosure " + enclosure_text(b.value) +
+                            " of the real value (MPFI, " + std::to_string(p) + " bits): proved"
+                      : "the enclosure " + enclosure_text(b.value) +
+                            " straddles an integer at " + std::to_string(p) +
                             " bits: d is the ceiling of its upper end, valid but possibly one above the ceiling";
       return;
     }
@@ -434,7 +434,7 @@ class Evaluator {
     b.tight = before == Tri::no;
     const std::string factor = theorem1 ? "2 L^2" : "L^2";
     b.method = "the condition " + factor + " p(d, tau) <= delta is proved at d (enclosure of " + factor +
-               " p / delta: [" + fmt(b.value.lower) + ", " + fmt(b.value.upper) + "]) and " +
+               " p / delta: " + enclosure_text(b.value) + ") and " +
                (d == 1 ? std::string("d = 1 is the smallest dimension")
                        : before == Tri::no ? "refuted at d - 1" : "undecided at d - 1") +
                "; that no smaller d works assumes p(d, tau) non-increasing in d (not proved; bisection)";
@@ -492,10 +492,12 @@ void check_query(const BoundQuery& q) {
   if (q.L < 2) throw InputError("L has to be at least 2, got " + std::to_string(q.L));
   if (q.k < 1 || q.k > q.L)
     throw InputError("k has to be in [1, L] = [1, " + std::to_string(q.L) + "], got " + std::to_string(q.k));
-  if (!(q.eps > 0) || !std::isfinite(q.eps)) throw InputError("eps has to be finite and > 0, got " + fmt(q.eps));
-  if (!(q.gamma > 0 && q.gamma < 1)) throw InputError("gamma has to be in (0, 1), got " + fmt(q.gamma));
-  if (!(q.rho >= 0) || !std::isfinite(q.rho)) throw InputError("rho has to be finite and >= 0, got " + fmt(q.rho));
-  if (!(q.delta > 0 && q.delta < 1)) throw InputError("delta has to be in (0, 1), got " + fmt(q.delta));
+  if (!(q.eps > 0) || !std::isfinite(q.eps))
+    throw InputError("eps has to be finite and > 0, got " + format_shortest(q.eps));
+  if (!(q.gamma > 0 && q.gamma < 1)) throw InputError("gamma has to be in (0, 1), got " + format_shortest(q.gamma));
+  if (!(q.rho >= 0) || !std::isfinite(q.rho))
+    throw InputError("rho has to be finite and >= 0, got " + format_shortest(q.rho));
+  if (!(q.delta > 0 && q.delta < 1)) throw InputError("delta has to be in (0, 1), got " + format_shortest(q.delta));
 }
 
 const std::vector<Projection> kAllLaws = {Projection::gaussian, Projection::rademacher, Projection::achlioptas};
@@ -623,7 +625,7 @@ const DimensionBound& smallest_valid_bound(const BoundReport& report, Projection
 ChiSquareTailEnclosure chi_square_tail_enclosure(std::uint64_t d, double tau, unsigned precision_bits,
                                                  unsigned relative_bits) {
   if (d < 1 || d > (std::uint64_t{1} << 63)) throw InputError("d has to be in [1, 2^63], got " + std::to_string(d));
-  if (!(tau > 0 && tau < 1)) throw InputError("tau has to be in (0, 1), got " + fmt(tau));
+  if (!(tau > 0 && tau < 1)) throw InputError("tau has to be in (0, 1), got " + format_shortest(tau));
   if (precision_bits < 64 || precision_bits > 8192)
     throw InputError("precision_bits has to be in [64, 8192], got " + std::to_string(precision_bits));
   if (relative_bits < 8 || relative_bits > precision_bits)
@@ -637,7 +639,7 @@ ChiSquareTailEnclosure chi_square_tail_enclosure(std::uint64_t d, double tau, un
 
 JlMinDim jl_min_dim(std::uint64_t n_points, double eps) {
   if (n_points < 1) throw InputError("the number of points has to be at least 1");
-  if (!(eps > 0 && eps < 1)) throw InputError("the JL eps has to be in (0, 1), got " + fmt(eps));
+  if (!(eps > 0 && eps < 1)) throw InputError("the JL eps has to be in (0, 1), got " + format_shortest(eps));
   JlMinDim out;
   for (Prec p = kClosedFormStartBits;; p *= 2) {
     const Interval e = point(p, eps);
@@ -651,7 +653,8 @@ JlMinDim jl_min_dim(std::uint64_t n_points, double eps) {
     const bool decided = mpfr_equal_p(flo.get(), fhi.get()) && mpfr_equal_p(clo.get(), chi.get());
     if (!decided && p < kMaxBits) continue;
     if (mpfr_cmp_ui_2exp(chi.get(), 1, 64) >= 0)
-      throw InputError("the JL dimension exceeds 2^64 for N = " + std::to_string(n_points) + ", eps = " + fmt(eps));
+      throw InputError("the JL dimension exceeds 2^64 for N = " + std::to_string(n_points) +
+                       ", eps = " + format_shortest(eps));
     out.value = v.enclosure();
     out.floor = static_cast<std::uint64_t>(mpfr_get_ui(fhi.get(), MPFR_RNDN));
     out.ceil = static_cast<std::uint64_t>(mpfr_get_ui(chi.get(), MPFR_RNDN));

@@ -10,11 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include <mpfr.h>
-
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/proof/corollary0_leakage.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/proof/lemma1_log_transform.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/proof/lemma2_score_error.hpp"
@@ -27,16 +26,9 @@ namespace jlattn {
 namespace {
 
 // ---------------------------------------------------------------------------
-// Number formatting.
+// Number formatting (core/format.hpp), with zero printed unsigned.
 
-std::string num(double x, int digits = 6) {
-  if (std::isinf(x)) return x < 0 ? "-inf" : "inf";
-  if (std::isnan(x)) return "nan";
-  if (x == 0) return "0";
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*g", digits, x);
-  return buffer;
-}
+std::string num(double x, int digits = 6) { return x == 0 ? "0" : format_digits(x, digits); }
 
 /// A printed number in TeX: exponents as \cdot 10^{n}.
 std::string tex_of(const std::string& s) {
@@ -54,18 +46,11 @@ std::string tex(double x, int digits = 6) {
 
 /// x to `digits` significant digits rounded toward -inf (up = false) or +inf
 /// (up = true), in TeX: the printed decimal is on the safe side of x, so a
-/// printed enclosure still contains what x's enclosure contains. MPFR's
-/// formatted output rounds in the requested direction.
+/// printed enclosure still contains what x's enclosure contains.
 std::string tex_directed(double x, bool up, int digits = 9) {
   if (std::isinf(x)) return x < 0 ? "-\\infty" : "\\infty";
   if (x == 0) return "0";
-  mpfr_t m;
-  mpfr_init2(m, 53);
-  mpfr_set_d(m, x, MPFR_RNDN);  // exact: 53 bits hold any double
-  char buffer[64];
-  mpfr_snprintf(buffer, sizeof buffer, up ? "%.*RUg" : "%.*RDg", digits, m);
-  mpfr_clear(m);
-  return tex_of(buffer);
+  return tex_of(up ? format_upper(x, digits) : format_lower(x, digits));
 }
 
 /// An enclosure printed outward: $[\ell, u]$.

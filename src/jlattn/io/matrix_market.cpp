@@ -5,12 +5,10 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <istream>
-#include <limits>
 #include <optional>
 #include <ostream>
 #include <string_view>
@@ -18,36 +16,20 @@
 #include <type_traits>
 #include <vector>
 
+#include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn::io {
 
 namespace {
 
 constexpr std::uint64_t kMaxL = std::uint64_t{1} << 31;  // Target requires L < 2^31
-constexpr std::size_t kMaxQuotedChars = 40;
 
 enum class Field { real, integer, pattern };
 
-/// A token as it may appear in a message: bounded in length and with
-/// non-printable bytes escaped, so a message stays one readable line.
-std::string quoted(std::string_view token) {
-  std::string out = "'";
-  for (std::size_t n = 0; n < token.size() && n < kMaxQuotedChars; ++n) {
-    const auto byte = static_cast<unsigned char>(token[n]);
-    if (byte >= 0x20 && byte < 0x7f) {
-      out += static_cast<char>(byte);
-    } else {
-      constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[byte >> 4];
-      out += kHex[byte & 0xf];
-    }
-  }
-  if (token.size() > kMaxQuotedChars) out += "...";
-  out += "'";
-  return out;
-}
+/// A token as it may appear in a message (core/decimal.hpp).
+std::string quoted(std::string_view token) { return quoted_for_message(token); }
 
 std::string lowercase(std::string_view text) {
   std::string out(text);
@@ -162,14 +144,10 @@ class Reader {
 
   /// A non-negative decimal integer: digits only (no sign, no exponent).
   std::uint64_t parse_count(std::string_view token, const std::string& what) const {
-    std::uint64_t value = 0;
-    const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), value);
-    const bool digits_only =
-        !token.empty() && std::all_of(token.begin(), token.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits_only || end != token.data() + token.size())
-      fail_at_line(what + " " + quoted(token) + " is not a non-negative integer");
-    if (ec == std::errc::result_out_of_range) fail_at_line(what + " " + quoted(token) + " is too large");
-    return value;
+    const CountReading r = read_count(token);
+    if (r.problem != NumberProblem::none)
+      fail_at_line(what + " " + quoted(token) + " " + std::string(describe(r.problem)));
+    return r.value;
   }
 
   void read_size_line() {
@@ -200,41 +178,20 @@ class Reader {
     return static_cast<std::uint32_t>(index - 1);
   }
 
-  /// Distinguishes overflow from underflow for a token std::from_chars found
-  /// out of double's range, so the message says which.
-  static bool is_overflow(std::string_view token) {
-    long double wide = 0;
-    const auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), wide);
-    if (ec == std::errc{} && end == token.data() + token.size())
-      return std::fabs(wide) > static_cast<long double>(std::numeric_limits<double>::max());
-    // Beyond long double too: only the exponent's sign is left to tell.
-    const auto e = token.find_first_of("eE");
-    return e == std::string_view::npos || e + 1 >= token.size() || token[e + 1] != '-';
-  }
-
   double parse_value(std::string_view token, Field field) const {
-    // A leading '+' is accepted because the reference Matrix Market code reads
-    // values with scanf("%lg"), which accepts it; from_chars does not.
-    std::string_view body = token;
-    if (body.size() > 1 && body.front() == '+' && body[1] != '+' && body[1] != '-') body.remove_prefix(1);
-
+    // read_real accepts a leading '+', as the reference Matrix Market code
+    // does (it reads values with scanf("%lg")).
     if (field == Field::integer) {
-      const std::string_view digits = body.starts_with('-') ? body.substr(1) : body;
+      const std::string_view digits = token.starts_with('-') || token.starts_with('+') ? token.substr(1) : token;
       const bool is_integer =
           !digits.empty() && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
       if (!is_integer) fail_at_line("value " + quoted(token) + " is not an integer (the field is integer)");
     }
 
-    double value = 0;
-    const auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), value);
-    if (ec == std::errc::invalid_argument || end != body.data() + body.size())
-      fail_at_line("value " + quoted(token) + " is not a number");
-    if (ec == std::errc::result_out_of_range) {
-      if (is_overflow(body)) fail_at_line("value " + quoted(token) + " overflows double");
-      fail_at_line("value " + quoted(token) + " underflows to zero in double");
-    }
-    if (std::isnan(value)) fail_at_line("value " + quoted(token) + " is NaN");
-    if (std::isinf(value)) fail_at_line("value " + quoted(token) + " is not finite");
+    const RealReading r = read_real(token);
+    if (r.problem != NumberProblem::none)
+      fail_at_line("value " + quoted(token) + " " + std::string(describe(r.problem)));
+    const double value = r.value;
     if (value < 0) fail_at_line("value " + quoted(token) + " is negative; a target needs A_ij >= 0");
     // -0 is a zero like any other; keep the sign bit out of what we store.
     return value == 0.0 ? 0.0 : value;
@@ -323,15 +280,13 @@ template <typename Number>
 void write_number(std::ostream& out, Number value) {
   // to_chars, not printf or operator<<: output must not depend on the C or
   // stream locale (decimal commas, digit grouping).
-  std::array<char, 32> buffer{};
-  std::to_chars_result result{};
   if constexpr (std::is_floating_point_v<Number>) {
-    // Precision 17 in general format is %.17g: enough to round-trip every double.
-    result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, std::chars_format::general, 17);
+    out << format_shortest(value);  // reads back as the same double
   } else {
-    result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    std::array<char, 32> buffer{};
+    const std::to_chars_result result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    out.write(buffer.data(), result.ptr - buffer.data());
   }
-  out.write(buffer.data(), result.ptr - buffer.data());
 }
 
 }  // namespace

@@ -20,7 +20,8 @@ namespace jlattn::io {
 /// anywhere after the banner (before the size line, among and after the
 /// entries). Fields are separated by spaces or tabs; CRLF line ends are fine.
 ///
-/// Numbers are parsed with std::from_chars (locale independent). Sizes and
+/// Numbers are read by core/decimal.hpp (read_count, read_real: each value is
+/// the double nearest to its decimal, locale independent). Sizes and
 /// indices are plain decimal digits (no sign). Real values take the forms
 /// `1`, `1.5`, `.5`, `1.`, `1e-3`, `1E+2`, with an optional leading `+` or
 /// `-` (the `+` because the reference Matrix Market code reads values with

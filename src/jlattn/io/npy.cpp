@@ -16,6 +16,7 @@
 #include <system_error>
 #include <vector>
 
+#include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
 
 namespace jlattn::io {
@@ -177,13 +178,12 @@ class HeaderParser {
     const std::size_t start = pos_;
     while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
     if (pos_ == start) fail("'shape' must be a tuple of non-negative integers");
-    std::uint64_t value = 0;
-    const auto [end, ec] = std::from_chars(text_.data() + start, text_.data() + pos_, value);
-    if (ec == std::errc::result_out_of_range)
+    const CountReading dimension = read_count(text_.substr(start, pos_ - start));
+    if (dimension.problem != NumberProblem::none)
       fail("shape dimension " + std::string(text_.substr(start, pos_ - start)) + " is too large");
     // Python 2 wrote longs as "3L"; numpy strips the suffix for versions 1 and 2.
     if (allow_long_suffix_ && at('L')) ++pos_;
-    return value;
+    return dimension.value;
   }
 
   std::vector<std::uint64_t> parse_shape() {

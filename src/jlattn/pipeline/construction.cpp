@@ -1,7 +1,6 @@
 #include "jlattn/pipeline/construction.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <string>
 
 #include "jlattn/core/random_streams.hpp"
@@ -15,19 +14,13 @@
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "jlattn/proof/theorem1_one_target.hpp"
 #include "jlattn/proof/theorem2_all_targets.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
 namespace {
 
 constexpr std::size_t kDimensionLimit = std::size_t{1} << 32;
-
-/// x as %.17g: the decimal reads back as x (messages that quote a bound).
-std::string round_trip(double x) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.17g", x);
-  return buffer;
-}
 
 Matrix identity_projection(std::size_t L) {
   return Matrix::Identity(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(L));
@@ -204,8 +197,8 @@ ProjectionClass theorem2_class(const Target& A, std::size_t class_k, double clas
     throw InputError("the target has row sparsity k = " + std::to_string(A.k()) + ", above --class-k " +
                      std::to_string(c.k));
   if (rho_upper > c.rho)
-    throw InputError("the target's range cannot be proved <= --class-rho " + round_trip(c.rho) +
-                     " (its upper bound is " + round_trip(rho_upper) + "; give a slightly larger --class-rho)");
+    throw InputError("the target's range cannot be proved <= --class-rho " + format_shortest(c.rho) +
+                     " (its upper bound is " + format_upper(rho_upper, 17) + "; give a slightly larger --class-rho)");
   return c;
 }
 

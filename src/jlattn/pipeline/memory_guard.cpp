@@ -7,8 +7,11 @@
 #include <cstdio>
 #include <fstream>
 #include <limits>
+#include <string_view>
 
+#include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
@@ -37,15 +40,11 @@ std::size_t parse_memory_size(const std::string& text) {
     return InputError("--max-memory must be a number of bytes with an optional K, M, G or T suffix (e.g. 512M), got '" +
                       text + "'" + why);
   };
-  std::size_t pos = 0;
-  std::size_t value = 0;
-  while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-    const auto digit = static_cast<std::size_t>(text[pos] - '0');
-    if (value > (kMaxSize - digit) / 10) throw bad(": too large");
-    value = value * 10 + digit;
-    ++pos;
-  }
+  const std::size_t pos = std::min(text.find_first_not_of("0123456789"), text.size());
   if (pos == 0) throw bad("");
+  const CountReading digits = read_count(std::string_view(text).substr(0, pos), kMaxSize);
+  if (digits.problem != NumberProblem::none) throw bad(": too large");
+  const std::size_t value = digits.value;
   std::string suffix = text.substr(pos);
   for (char& c : suffix) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   int shift = 0;
@@ -67,13 +66,11 @@ std::size_t parse_memory_size(const std::string& text) {
 }
 
 std::string format_memory_size(std::size_t bytes) {
-  char buffer[64];
   const double b = static_cast<double>(bytes);
-  if (bytes < (std::size_t{1} << 10)) std::snprintf(buffer, sizeof buffer, "%zu bytes", bytes);
-  else if (bytes < (std::size_t{1} << 20)) std::snprintf(buffer, sizeof buffer, "%.1f KiB", b / 1024.0);
-  else if (bytes < (std::size_t{1} << 30)) std::snprintf(buffer, sizeof buffer, "%.1f MiB", b / 1048576.0);
-  else std::snprintf(buffer, sizeof buffer, "%.2f GiB", b / 1073741824.0);
-  return buffer;
+  if (bytes < (std::size_t{1} << 10)) return std::to_string(bytes) + " bytes";
+  if (bytes < (std::size_t{1} << 20)) return format_fixed(b / 1024.0, 1) + " KiB";
+  if (bytes < (std::size_t{1} << 30)) return format_fixed(b / 1048576.0, 1) + " MiB";
+  return format_fixed(b / 1073741824.0, 2) + " GiB";
 }
 
 std::size_t construction_memory_bytes(std::size_t L, std::size_t d) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 #include "jlattn/proof/lemma2_score_error.hpp"
 
 namespace jlattn {
@@ -41,7 +42,7 @@ BoundChoice parse_bound_choice(const std::string& name) {
 
 void validate(const ConstructionParameters& p) {
   score_error_budget(p.eps, p.gamma);  // Lemma 2's preconditions, with its messages
-  if (!(p.delta > 0 && p.delta < 1)) throw InputError("delta must be in (0, 1), got " + std::to_string(p.delta));
+  if (!(p.delta > 0 && p.delta < 1)) throw InputError("delta must be in (0, 1), got " + format_shortest(p.delta));
   if (p.given_projection) {
     if (!p.given_projection->allFinite()) throw InputError("the given projection R has a NaN or infinite entry");
   } else if (p.rule == DimensionRule::given && (p.d < 1 || p.d >= kDimensionLimit)) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
@@ -20,7 +21,8 @@ void require_row(std::size_t L, std::size_t k_i) {
 
 double leakage_share_upper(std::size_t L, std::size_t k_i, double gamma) {
   require_row(L, k_i);
-  if (!(gamma >= 0) || !std::isfinite(gamma)) throw InputError("gamma must be finite and >= 0, got " + std::to_string(gamma));
+  if (!(gamma >= 0) || !std::isfinite(gamma))
+    throw InputError("gamma must be finite and >= 0, got " + format_shortest(gamma));
   // Each of the L - k_i off-support entries is at most gamma times the
   // smallest support entry, which is at most the support mass over k_i.
   const double x = static_cast<double>(L - k_i) * gamma / static_cast<double>(k_i);
@@ -32,7 +34,7 @@ double leakage_share_upper(std::size_t L, std::size_t k_i, double gamma) {
 
 double gamma_for_leakage_upper(std::size_t L, std::size_t k_i, double lambda) {
   require_row(L, k_i);
-  if (!(lambda > 0 && lambda < 1)) throw InputError("lambda must be in (0, 1), got " + std::to_string(lambda));
+  if (!(lambda > 0 && lambda < 1)) throw InputError("lambda must be in (0, 1), got " + format_shortest(lambda));
   if (k_i == L) return std::numeric_limits<double>::infinity();
   // Solve x / (1 + x) <= lambda for x = (L - k_i) gamma / k_i.
   return lambda * static_cast<double>(k_i) / ((1.0 - lambda) * static_cast<double>(L - k_i));

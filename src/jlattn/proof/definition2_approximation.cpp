@@ -5,6 +5,7 @@
 #include <string>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
@@ -13,8 +14,9 @@ namespace {
 constexpr double kMinusInfinity = -std::numeric_limits<double>::infinity();
 
 void require_parameters(double eps, double gamma) {
-  if (!(eps > 0) || !std::isfinite(eps)) throw InputError("eps must be a finite number > 0, got " + std::to_string(eps));
-  if (!(gamma > 0 && gamma < 1)) throw InputError("gamma must be in (0, 1), got " + std::to_string(gamma));
+  if (!(eps > 0) || !std::isfinite(eps))
+    throw InputError("eps must be a finite number > 0, got " + format_shortest(eps));
+  if (!(gamma > 0 && gamma < 1)) throw InputError("gamma must be in (0, 1), got " + format_shortest(gamma));
 }
 
 // Deterministic order for "worst": larger value first, then smaller row index,

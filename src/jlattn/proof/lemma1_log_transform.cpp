@@ -5,6 +5,7 @@
 #include <string>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
@@ -37,7 +38,7 @@ Matrix LogTransform::dense() const {
 
 LogTransform log_transform(const Target& A, double gap_Delta) {
   if (!(gap_Delta > 0) || !std::isfinite(gap_Delta))
-    throw InputError("Lemma 1 needs a finite gap Delta > 0, got " + std::to_string(gap_Delta));
+    throw InputError("Lemma 1 needs a finite gap Delta > 0, got " + format_shortest(gap_Delta));
   LogTransform B;
   B.A = &A;
   B.gap_Delta = gap_Delta;

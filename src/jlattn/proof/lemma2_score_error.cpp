@@ -5,12 +5,14 @@
 
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/reproducible_random.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
 ScoreErrorBudget score_error_budget(double eps, double gamma) {
-  if (!(eps > 0) || !std::isfinite(eps)) throw InputError("eps must be a finite number > 0, got " + std::to_string(eps));
-  if (!(gamma > 0 && gamma < 1)) throw InputError("gamma must be in (0, 1), got " + std::to_string(gamma));
+  if (!(eps > 0) || !std::isfinite(eps))
+    throw InputError("eps must be a finite number > 0, got " + format_shortest(eps));
+  if (!(gamma > 0 && gamma < 1)) throw InputError("gamma must be in (0, 1), got " + format_shortest(gamma));
   ScoreErrorBudget budget;
   budget.eps = eps;
   budget.gamma = gamma;

@@ -14,6 +14,7 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/random_streams.hpp"
 #include "jlattn/core/reproducible_random.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
@@ -39,10 +40,7 @@ void require_index(std::size_t index, const char* name) {
 
 void require_tau(double tau) {
   if (!(tau > 0.0 && tau < 1.0)) {  // also rejects NaN
-    std::ostringstream message;
-    message.precision(17);
-    message << "tau = " << tau << " is out of range: Lemma 3 needs 0 < tau < 1";
-    throw InputError(message.str());
+    throw InputError("tau = " + format_shortest(tau) + " is out of range: Lemma 3 needs 0 < tau < 1");
   }
 }
 

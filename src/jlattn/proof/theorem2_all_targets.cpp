@@ -6,6 +6,7 @@
 
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/reproducible_random.hpp"
+#include "jlattn/core/format.hpp"
 
 namespace jlattn {
 
@@ -18,8 +19,8 @@ double tau_u_theorem2(double eta, std::size_t k, double gap_Delta, double rho) {
 
 std::uint64_t d_star_u_theorem2(std::size_t L, double tau_u, double delta) {
   if (L < 2) throw InputError("Theorem 2 needs L >= 2");
-  if (!(tau_u > 0 && tau_u < 1)) throw InputError("Theorem 2 needs tau_u in (0, 1), got " + std::to_string(tau_u));
-  if (!(delta > 0 && delta < 1)) throw InputError("delta must be in (0, 1), got " + std::to_string(delta));
+  if (!(tau_u > 0 && tau_u < 1)) throw InputError("Theorem 2 needs tau_u in (0, 1), got " + format_shortest(tau_u));
+  if (!(delta > 0 && delta < 1)) throw InputError("delta must be in (0, 1), got " + format_shortest(delta));
   const double Ld = static_cast<double>(L);
   // L(L-1)/2 off-diagonal entries of R R^T (Lemma 3b, 4 exp(-d c) each) and L
   // diagonal ones (Lemma 3a, 2 exp(-d c) each) add up to 2 L^2 exp(-d c).
@@ -27,7 +28,7 @@ std::uint64_t d_star_u_theorem2(std::size_t L, double tau_u, double delta) {
   const double denominator = tau_u * tau_u / 2 - tau_u * tau_u * tau_u / 3;
   const double d = std::ceil(numerator / denominator);
   if (!(d <= 9007199254740992.0))
-    throw InputError("Theorem 2's d*_u exceeds 2^53 for these parameters (tau_u = " + std::to_string(tau_u) + ")");
+    throw InputError("Theorem 2's d*_u exceeds 2^53 for these parameters (tau_u = " + format_shortest(tau_u) + ")");
   return static_cast<std::uint64_t>(d);
 }
 
