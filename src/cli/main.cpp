@@ -29,6 +29,10 @@ const char* const kDimensionHelp =
     "(dstar: Theorem 1's d*; exact: d*_exact, Gaussian; pair: d_pair, Gaussian; polar: d_polar), "
     "trivial (d = L, X = [B | I]) or an integer N";
 
+const char* const kTargetFileHelp =
+    "target A: a Matrix Market file (coordinate or array; real, integer or pattern; general or symmetric), "
+    "a dense L x L .npy array, or a SciPy sparse .npz (scipy.sparse.save_npz: csr, csc or coo)";
+
 std::string num(double x, int digits) {
   char buffer[128];
   std::snprintf(buffer, sizeof buffer, "%.*g", std::clamp(digits, 1, 80), x);
