@@ -27,6 +27,7 @@
 #include "support/input_error.hpp"
 #include "support/mutation.hpp"
 #include "support/python.hpp"
+#include "support/zip_writer.hpp"
 
 namespace {
 
@@ -561,12 +562,7 @@ TEST(NpyDataBytes, ProductTimesElementSizeOrNothingOnOverflow) {
   EXPECT_EQ(npy_data_bytes({0, std::uint64_t{1} << 62, 4}, 8), 0u);
 }
 
-/// Little-endian bytes of the low `width` bytes of `bits`: the test's own encoder.
-std::string le_bytes(std::uint64_t bits, std::size_t width) {
-  std::string out;
-  for (std::size_t n = 0; n < width; ++n) out += static_cast<char>((bits >> (8 * n)) & 0xff);
-  return out;
-}
+using jlattn::testing::le_bytes;
 
 std::vector<double> values_of(const std::string& bytes, NpyElementType type, std::uint64_t count) {
   std::istringstream in(bytes);
