@@ -361,7 +361,7 @@ TEST(NpzReject, MemoryLimitBeforeAllocating) {
   EXPECT_NO_THROW(read_bytes(bytes_of(npz_of(small_matrix(), "csr")), 400));
 }
 
-TEST(NpzReject, ACorruptArchiveIsReportedAsSuchNotAsABadValue) {
+TEST(NpzReject, ACorruptMemberIsReportedAsSuchNotAsBadContent) {
   Npz npz = npz_of(small_matrix(), "csr");
   npz.deflate = false;
   std::string bytes = bytes_of(npz);
@@ -370,6 +370,10 @@ TEST(NpzReject, ACorruptArchiveIsReportedAsSuchNotAsABadValue) {
   const std::size_t at = bytes.find(header) + header.size() + 7;
   bytes[at] = static_cast<char>(bytes[at] | 0x80);
   EXPECT_THAT(error_of(bytes), StartsWith("A.npz: member 'data.npy': CRC-32 mismatch"));
+  // The same for a member whose .npy header is hit: not "bad magic", but the CRC.
+  std::string header_hit = bytes_of(npz);
+  header_hit[header_hit.find(header)] = 'X';
+  EXPECT_THAT(error_of(header_hit), StartsWith("A.npz: member 'data.npy': CRC-32 mismatch"));
 }
 
 // ---- properties -----------------------------------------------------------------------

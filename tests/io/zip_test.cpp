@@ -201,8 +201,11 @@ TEST(ZipReject, EncryptionFlagsMethodsAndVersions) {
   EXPECT_EQ(patched(8, 0x0040, 2, true),
             "A.npz: member 'data.npy': uses zip features this reader does not support (flags 0x00000040)");
   EXPECT_EQ(patched(10, 12, 2, true),
-            "A.npz: member 'data.npy': uses compression method 12; only stored (0) and deflate (8) are supported, "
-            "as numpy writes");
+            "A.npz: member 'data.npy': uses compression method 12 (bzip2); only stored (0) and deflate (8) are "
+            "supported, as numpy writes");
+  EXPECT_EQ(patched(10, 7, 2, true),
+            "A.npz: member 'data.npy': uses compression method 7; only stored (0) and deflate (8) are supported, as "
+            "numpy writes");
   EXPECT_EQ(patched(6, 63, 2, false), "A.npz: member 'data.npy': needs zip version 6.3 to extract (supported: up to 4.5)");
 }
 

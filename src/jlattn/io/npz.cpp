@@ -65,6 +65,33 @@ struct MemberArray {
   std::uint64_t count = 0;
 };
 
+/// Reads the rest of a member and checks it: its deflate data ends where it
+/// should and its CRC-32 is right (ZipMemberReader::finish).
+void drain_and_finish(ZipMemberReader& reader) {
+  std::istream& in = reader.stream();
+  in.clear();
+  std::array<char, 4096> sink{};
+  while (in.read(sink.data(), sink.size()) || in.gcount() > 0) {
+  }
+  reader.finish();
+}
+
+/// Runs `read` on a member's content and then checks the member. When `read`
+/// refuses the content, the member is checked first: a corrupt member (its
+/// deflate data or CRC-32) is reported as such, since its content cannot be
+/// trusted; otherwise the content's refusal stands.
+template <typename Read>
+auto content_of(ZipMemberReader& reader, Read&& read) {
+  try {
+    auto result = read();
+    reader.finish();
+    return result;
+  } catch (const InputError&) {
+    drain_and_finish(reader);  // throws the member's own problem, if it has one
+    throw;
+  }
+}
+
 class NpzReader {
  public:
   NpzReader(std::istream& in, const std::string& source, std::size_t max_bytes)
@@ -91,23 +118,29 @@ class NpzReader {
     MemberArray array;
     array.where = source_ + ": " + name;
     array.reader = std::make_unique<ZipMemberReader>(zip_, *member);
-    array.header = read_npy_header(array.reader->stream(), array.where);
-    if (role == Role::values) {
-      array.type = target_value_type(array.header.descr, array.where);
-    } else {
-      const auto type = npy_element_type(array.header.descr);
-      if (!type || type->kind == NpyKind::floating || type->kind == NpyKind::boolean)
-        throw InputError(array.where + ": dtype '" + array.header.descr +
-                         "' is not an integer type (SciPy writes int32 or int64)");
-      array.type = *type;
+    try {
+      array.header = read_npy_header(array.reader->stream(), array.where);
+      if (role == Role::values) {
+        array.type = target_value_type(array.header.descr, array.where);
+      } else {
+        const auto type = npy_element_type(array.header.descr);
+        if (!type || type->kind == NpyKind::floating || type->kind == NpyKind::boolean)
+          throw InputError(array.where + ": dtype '" + array.header.descr +
+                           "' is not an integer type (SciPy writes int32 or int64)");
+        array.type = *type;
+      }
+      require_dims(array, dims);
+      const auto bytes = npy_data_bytes(array.header.shape, array.type.bytes);
+      if (!bytes) throw InputError(array.where + ": its shape is too large (the byte count overflows)");
+      if (array.header.header_bytes + *bytes != member->uncompressed_size)
+        throw InputError(array.where + ": its .npy header implies " +
+                         std::to_string(array.header.header_bytes + *bytes) + " bytes, but the archive declares " +
+                         std::to_string(member->uncompressed_size));
+      array.count = *bytes / array.type.bytes;
+    } catch (const InputError&) {
+      drain_and_finish(*array.reader);  // a corrupt member is reported as such
+      throw;
     }
-    require_dims(array, dims);
-    const auto bytes = npy_data_bytes(array.header.shape, array.type.bytes);
-    if (!bytes) throw InputError(array.where + ": its shape is too large (the byte count overflows)");
-    if (array.header.header_bytes + *bytes != member->uncompressed_size)
-      throw InputError(array.where + ": its .npy header implies " + std::to_string(array.header.header_bytes + *bytes) +
-                       " bytes, but the archive declares " + std::to_string(member->uncompressed_size));
-    array.count = *bytes / array.type.bytes;
     return array;
   }
 
@@ -126,8 +159,19 @@ class NpzReader {
       fail("no format.npy: not a file of scipy.sparse.save_npz (a dense target belongs in a .npy file)");
     ZipMemberReader reader(zip_, *member);
     const std::string where = source_ + ": format.npy";
+    const std::string name = content_of(reader, [&] { return format_name_of(reader, *member, where); });
+    if (name == "csr") return SparseFormat::csr;
+    if (name == "csc") return SparseFormat::csc;
+    if (name == "coo") return SparseFormat::coo;
+    if (name == "bsr" || name == "dia")
+      throw InputError(where + ": sparse format '" + name + "' is not supported; save A.tocsr() instead");
+    throw InputError(where + ": unknown sparse format '" + name + "' (expected csr, csc or coo)");
+  }
+
+  /// format.npy's string: SciPy writes it as bytes ('|S3'); before 1.0 as a
+  /// str ('<U3', UTF-32).
+  static std::string format_name_of(ZipMemberReader& reader, const ZipMember& member, const std::string& where) {
     const NpyHeader header = read_npy_header(reader.stream(), where);
-    // SciPy writes the name as bytes ('|S3'); before 1.0 as a str ('<U3', UTF-32).
     const std::string& descr = header.descr;
     const bool bytes = descr.starts_with("|S");
     std::size_t chars = 0;
@@ -139,12 +183,11 @@ class NpzReader {
       throw InputError(where + ": expected a 0-d string array (dtype '|S3') naming the sparse format, got dtype '" +
                        descr + "' with " + std::to_string(header.shape.size()) + " dimension(s)");
     const std::size_t width = bytes ? 1 : 4;
-    if (header.header_bytes + chars * width != member->uncompressed_size)
+    if (header.header_bytes + chars * width != member.uncompressed_size)
       throw InputError(where + ": its .npy header implies " + std::to_string(header.header_bytes + chars * width) +
-                       " bytes, but the archive declares " + std::to_string(member->uncompressed_size));
+                       " bytes, but the archive declares " + std::to_string(member.uncompressed_size));
     std::array<unsigned char, kMaxFormatChars * 4> raw{};
     reader.stream().read(reinterpret_cast<char*>(raw.data()), static_cast<std::streamsize>(chars * width));
-    reader.finish();
     std::string name;
     for (std::size_t n = 0; n < chars; ++n) {
       std::uint32_t code = 0;
@@ -155,12 +198,7 @@ class NpzReader {
     // numpy drops trailing NULs of a fixed-width string.
     while (!name.empty() && name.back() == '\0') name.pop_back();
     if (name.find('\0') != std::string::npos) throw InputError(where + ": the format name is not ASCII");
-    if (name == "csr") return SparseFormat::csr;
-    if (name == "csc") return SparseFormat::csc;
-    if (name == "coo") return SparseFormat::coo;
-    if (name == "bsr" || name == "dia")
-      throw InputError(where + ": sparse format '" + name + "' is not supported; save A.tocsr() instead");
-    throw InputError(where + ": unknown sparse format '" + name + "' (expected csr, csc or coo)");
+    return name;
   }
 
   void check_members(SparseFormat format) {
@@ -196,10 +234,12 @@ class NpzReader {
     if (shape.count != 2)
       throw InputError(shape.where + ": expected the 2 dimensions (rows, columns), found " +
                        std::to_string(shape.count) + " numbers");
-    std::array<std::int64_t, 2> dims{};
-    read_npy_integers(shape.reader->stream(), shape.type, 2, shape.where,
-                      [&dims](std::uint64_t n, std::int64_t v) { dims[n] = v; });
-    shape.reader->finish();
+    const auto dims = content_of(*shape.reader, [&shape] {
+      std::array<std::int64_t, 2> read{};
+      read_npy_integers(shape.reader->stream(), shape.type, 2, shape.where,
+                        [&read](std::uint64_t n, std::int64_t v) { read[n] = v; });
+      return read;
+    });
     if (dims[0] < 0 || dims[1] < 0)
       throw InputError(shape.where + ": negative dimension (" + std::to_string(dims[0]) + ", " +
                        std::to_string(dims[1]) + ")");
@@ -213,10 +253,11 @@ class NpzReader {
 
   void read_is_array() {
     MemberArray flag = open("_is_array.npy", Role::values, 0);
-    if (!flag.header.shape.empty() || flag.type.kind != NpyKind::boolean)
-      throw InputError(flag.where + ": expected a 0-d bool");
-    read_npy_values(flag.reader->stream(), flag.type, 1, flag.where, [](std::uint64_t, double) {});
-    flag.reader->finish();
+    content_of(*flag.reader, [&flag] {
+      if (flag.type.kind != NpyKind::boolean) throw InputError(flag.where + ": expected a 0-d bool");
+      read_npy_values(flag.reader->stream(), flag.type, 1, flag.where, [](std::uint64_t, double) {});
+      return true;
+    });
   }
 
   /// Refuses, before allocating, entries and pointers above the memory limit.
@@ -232,20 +273,14 @@ class NpzReader {
   /// Reads an index array whole; `check(n, v)` returns a problem or "".
   template <typename Check, typename Store>
   void read_indices(MemberArray& array, std::uint64_t count, Check&& check, Store&& store) {
-    std::optional<std::string> problem;
-    read_npy_integers(array.reader->stream(), array.type, count, array.where, [&](std::uint64_t n, std::int64_t v) {
-      if (problem) return;
-      std::string found = check(n, v);
-      if (found.empty()) {
+    content_of(*array.reader, [&] {
+      read_npy_integers(array.reader->stream(), array.type, count, array.where, [&](std::uint64_t n, std::int64_t v) {
+        const std::string problem = check(n, v);
+        if (!problem.empty()) throw InputError(array.where + ": " + problem);
         store(n, v);
-      } else {
-        problem = std::move(found);
-      }
+      });
+      return true;
     });
-    // Every element has been read: the CRC first, so a corrupt archive is
-    // reported as such, not as a bad index.
-    array.reader->finish();
-    if (problem) throw InputError(array.where + ": " + *problem);
   }
 
   std::string range_problem(const char* name, std::uint64_t n, std::int64_t v) const {
@@ -346,17 +381,15 @@ class NpzReader {
 
   /// The values, then the checks every target reader makes.
   Target build(MemberArray& data, std::vector<SourcedEntry>&& entries) {
-    std::optional<std::string> problem;
-    read_npy_values(data.reader->stream(), data.type, entries.size(), data.where, [&](std::uint64_t n, double v) {
-      if (problem) return;
-      if (const char* why = value_problem(v)) {
-        problem = "data[" + std::to_string(n) + "] at " + position(entries[n].row, entries[n].col) + " " + why;
-      } else {
+    content_of(*data.reader, [&] {
+      read_npy_values(data.reader->stream(), data.type, entries.size(), data.where, [&](std::uint64_t n, double v) {
+        if (const char* why = value_problem(v))
+          throw InputError(data.where + ": data[" + std::to_string(n) + "] at " +
+                           position(entries[n].row, entries[n].col) + " " + why);
         entries[n].value = v == 0.0 ? 0.0 : v;  // -0 is a zero
-      }
+      });
+      return true;
     });
-    data.reader->finish();
-    if (problem) throw InputError(data.where + ": " + *problem);
 
     if (const auto repeat = sort_and_find_repeat(entries))
       fail("entry " + position(repeat->row, repeat->col) + " is stored twice, at data[" +

@@ -71,6 +71,17 @@ std::string hex32(std::uint32_t value) {
   return text.data();
 }
 
+/// A compression method's number, and its name when zip writers commonly use it.
+std::string method_name(std::uint16_t method) {
+  const char* name = method == 9    ? "deflate64"
+                     : method == 12 ? "bzip2"
+                     : method == 14 ? "LZMA"
+                     : method == 93 ? "Zstandard"
+                     : method == 95 ? "xz"
+                                    : nullptr;
+  return std::to_string(method) + (name != nullptr ? std::string(" (") + name + ")" : "");
+}
+
 /// A member name as it may appear in a message: printable ASCII only.
 std::string quoted_name(const std::string& name) {
   std::string out = "'";
@@ -271,12 +282,12 @@ class Parser {
       if (flags & kFlagEncrypted) fail_member(m.name, "is encrypted");
       if (flags & ~kFlagsAllowed) fail_member(m.name, "uses zip features this reader does not support (flags " +
                                                           hex32(flags) + ")");
+      if (m.method != kStored && m.method != kDeflate)
+        fail_member(m.name, "uses compression method " + method_name(m.method) +
+                                "; only stored (0) and deflate (8) are supported, as numpy writes");
       if (version_needed > kMaxVersionNeeded)
         fail_member(m.name, "needs zip version " + std::to_string(version_needed / 10) + "." +
                                 std::to_string(version_needed % 10) + " to extract (supported: up to 4.5)");
-      if (m.method != kStored && m.method != kDeflate)
-        fail_member(m.name, "uses compression method " + std::to_string(m.method) +
-                                "; only stored (0) and deflate (8) are supported, as numpy writes");
       if (disk != 0) fail("multi-disk (split) archives are not supported");
       if (m.method == kStored && compressed != uncompressed)
         fail_member(m.name, "is stored but declares " + std::to_string(compressed) + " compressed and " +
