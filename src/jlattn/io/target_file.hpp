@@ -27,6 +27,7 @@ enum class TargetFileKind {
 /// other name goes to the Matrix Market reader, whose first message then
 /// says what a banner looks like.
 /// \param head the file's first bytes (any number; 6 suffice).
+/// \param name the file's name or path, for its extension.
 TargetFileKind target_file_kind(std::string_view head, std::string_view name);
 
 /// Reads a dense target from a `.npy` array: 2-D, L x L with L in [2, 2^31),
@@ -47,6 +48,8 @@ Target read_npy_target(std::istream& in, const std::string& source_name, std::si
 /// bytes and `source_name`, then that kind's reader. A stream that cannot
 /// seek (a pipe) is read whole first (refused above `max_bytes`, when
 /// non-zero), since the .npz reader seeks.
+/// \param in the stream, at the file's first byte.
+/// \param source_name the name messages use (the file's path).
 /// \param max_bytes when non-zero, the memory limit of the .npy and .npz
 ///   readers (the Matrix Market reader's memory follows the file's lines).
 /// \throws InputError as the chosen reader.
