@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -101,6 +102,21 @@ TEST_F(TargetFiles, BadFilesOfEachKindGetOneLine) {
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_FALSE(fs::exists(dir_ / "out" / "X.npy"));
+  }
+}
+
+// audit's file: family reads every kind: the same matrix, the same cell.
+TEST_F(TargetFiles, AuditFileFamilyTakesEveryKind) {
+  const CliRun r = jlattn("audit --L 8 --k 1 --eps 2 --trials 2 --max-d 256 --no-plots --quiet --target-family file:" +
+                          (kFixtures / "N.mtx").string() + ",file:" + (kFixtures / "N_csr.npz").string() +
+                          ",file:" + (kFixtures / "N.npy").string() + " --out " + (dir_ / "audit").string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json results = nlohmann::json::parse(slurp(dir_ / "audit" / "results.json"));
+  ASSERT_EQ(results.at("cells").size(), 3U);
+  for (const auto& c : results.at("cells")) {
+    EXPECT_EQ(c.at("cell").at("L").get<unsigned>(), 6U);
+    EXPECT_EQ(c.at("cell").at("k").get<unsigned>(), 4U);  // rows 2-4: column 0 and a window of 3
+    EXPECT_EQ(c.at("cell").at("rho"), results.at("cells")[0].at("cell").at("rho"));
   }
 }
 
