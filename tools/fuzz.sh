@@ -39,7 +39,7 @@ if [ "$seconds" -gt 0 ]; then
          >"$build/$target.log" 2>&1 ||
       { tail -n 60 "$build/$target.log" >&2; echo "fuzz.sh: $target found a crash (see $build/artifacts)" >&2; exit 1; }
     # -a: the log can hold the raw bytes of dictionary entries.
-    grep -aE '^#[0-9]+ ' "$build/$target.log" | tail -n 1 || true
+    grep -aE '^#[0-9]+[[:space:]]' "$build/$target.log" | tail -n 1 || true
     grep -aE '^Done|stat::number_of_executed_units|stat::peak_rss_mb' "$build/$target.log" || true
     echo "   corpus: $(ls "$build/corpus/$target" | wc -l) new inputs kept"
   done
