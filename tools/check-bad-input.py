@@ -6,7 +6,7 @@
                                                        columns from what JLATTN prints
 
 Each table row names a command (`jlattn ...`, run in a fresh directory that
-holds the fixture files defined below), the exact line it prints on stderr,
+holds the fixture files below that the command names), the exact line it prints on stderr,
 its exit code, and the test that covers it. The check runs every command and
 fails unless stderr is exactly that one line and the exit code matches; every
 test named in the last column must exist in tests/**/*.cpp (TEST, TEST_F or
@@ -294,10 +294,12 @@ def main():
             if row["#"] != str(number):
                 failures.append("%s: rows are numbered 1, 2, ... (expected %d)" % (label, number))
             command = code(row["Command"])
-            used.update(name for name in FIXTURES if re.search(r"(?<![\w.])" + re.escape(name) + r"\b", command))
+            named = {name for name in FIXTURES if re.search(r"(?<![\w.])" + re.escape(name) + r"\b", command)}
+            used.update(named)
             workdir = os.path.join(base, str(number))
             os.mkdir(workdir)
-            for name, content in FIXTURES.items():
+            for name in named:  # only the files the command names
+                content = FIXTURES[name]
                 with open(os.path.join(workdir, name), "wb") as f:
                     f.write(content.encode() if isinstance(content, str) else content)
             exit_code, stderr = run(jlattn, command, workdir)
