@@ -18,6 +18,7 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/explain/explain.hpp"
 #include "jlattn/io/target_file.hpp"
+#include "jlattn/pipeline/memory_guard.hpp"
 
 namespace jlattn::cli {
 
@@ -137,7 +138,9 @@ int run_explain(Options o) {
 
   o.parameters.projection = parse_projection(o.projection);
   parse_dimension(o.dimension, "auto", o.parameters);
-  const Target A = has_target ? io::read_target_file(o.target_path) : window_global_target(o.demo_L, o.parameters.seed);
+  // No --max-memory here: what is available bounds what a .npz may inflate to.
+  const Target A = has_target ? io::read_target_file(o.target_path, memory_limit_bytes(0))
+                              : window_global_target(o.demo_L, o.parameters.seed);
 
   WalkthroughOptions options;
   options.target_name = has_target ? "`" + o.target_path + "`"
