@@ -28,6 +28,7 @@
 
 #include "jlattn/core/errors.hpp"
 #include "jlattn/io/npy.hpp"
+#include "target_checks.hpp"
 
 namespace {
 
@@ -36,14 +37,7 @@ namespace {
   std::abort();
 }
 
-/// A read-only buffer over the input that refuses to seek, like a pipe.
-class UnseekableBuffer : public std::streambuf {
- public:
-  UnseekableBuffer(const std::uint8_t* data, std::size_t size) {
-    char* begin = const_cast<char*>(reinterpret_cast<const char*>(data));
-    setg(begin, begin, begin + size);
-  }
-};
+using jlattn::fuzz::UnseekableBuffer;
 
 std::optional<jlattn::Matrix> read(std::istream& in, const char* name) {
   try {

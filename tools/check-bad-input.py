@@ -6,13 +6,14 @@
                                                        columns from what JLATTN prints
 
 Each table row names a command (`jlattn ...`, run in a fresh directory that
-holds the fixture files defined below), the exact line it prints on stderr,
+holds the fixture files below that the command names), the exact line it prints on stderr,
 its exit code, and the test that covers it. The check runs every command and
 fails unless stderr is exactly that one line and the exit code matches; every
 test named in the last column must exist in tests/**/*.cpp (TEST, TEST_F or
 RC_GTEST_PROP), or be `bad_input_table` itself (rows that only this check
 covers); every fixture must be used. Standard library only.
 """
+import io
 import os
 import re
 import shlex
@@ -20,13 +21,14 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HEADER = "%%MatrixMarket matrix coordinate real general\n"
 
 
-def npy(descr="<f8", fortran=False, shape=(2, 4), values=None, version=(1, 0), drop=0, extra=b"", header=None):
+def npy(descr="<f8", fortran=False, shape=(2, 4), values=None, version=(1, 0), drop=0, extra=b"", header=None, raw=b""):
     """A .npy file written byte by byte, so malformed variants can be made."""
     if header is None:
         shape_text = "(" + ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "") + ")"
@@ -39,8 +41,75 @@ def npy(descr="<f8", fortran=False, shape=(2, 4), values=None, version=(1, 0), d
     out = b"\x93NUMPY" + bytes(version) + len(head).to_bytes(size_field, "little") + head
     for v in values or []:
         out += struct.pack("<d", v)
+    out += raw
     out += extra
     return out[: len(out) - drop] if drop else out
+
+
+def array(descr, values, shape=None):
+    """A 1-D (or `shape`) .npy array of integers or floats, e.g. array("<i4", [0, 1])."""
+    code = {"<f8": "d", "<i4": "i", "<i8": "q"}[descr]
+    return npy(descr=descr, shape=shape or (len(values),), raw=struct.pack("<%d%s" % (len(values), code), *values))
+
+
+def npz(members, method=zipfile.ZIP_DEFLATED):
+    """A .npz archive as numpy.savez writes one (zipfile, zip64 fields in the local headers)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in members.items():
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = method
+            with z.open(info, "w", force_zip64=True) as f:
+                f.write(content)
+    return out.getvalue()
+
+
+def sparse(fmt=b"csr", shape=(2, 2), data=(1.0, 1.0), **arrays):
+    """scipy.sparse.save_npz's members: format, shape, data and the index arrays given (int32)."""
+    members = {"format.npy": npy(descr="|S%d" % len(fmt), shape=(), raw=fmt), "shape.npy": array("<i8", list(shape)),
+               "data.npy": array("<f8", list(data))}
+    for name, values in arrays.items():
+        members[name + ".npy"] = array("<i4", list(values))
+    return members
+
+
+CSR = dict(indices=(0, 1), indptr=(0, 1, 2))  # the 2 x 2 identity
+
+
+def patched(data, at, value):
+    """data with the bytes at `at` replaced by `value`."""
+    return data[:at] + value + data[at + len(value):]
+
+
+def stored_with_gap():
+    """An archive with one stray byte between its last member and its central directory."""
+    data = npz(sparse(**CSR), zipfile.ZIP_STORED)
+    end = data.rindex(b"PK\x05\x06")
+    directory = struct.unpack_from("<I", data, end + 16)[0]
+    data = data[:directory] + b"?" + data[directory:]
+    return patched(data, end + 1 + 16, struct.pack("<I", directory + 1))
+
+
+def entry_of(data, name):
+    """The offset of member `name`'s central directory entry."""
+    entry = data.index(b"PK\x01\x02")
+    while data[entry + 46:entry + 46 + len(name)] != name:
+        entry = data.index(b"PK\x01\x02", entry + 4)
+    return entry
+
+
+def declaring(data, name, size):
+    """An archive whose central directory declares `size` uncompressed bytes for member `name`."""
+    return patched(data, entry_of(data, name) + 24, struct.pack("<I", size))
+
+
+def first_data_byte(data, name, value):
+    """An archive whose member `name` has its first stored (compressed) byte replaced by `value`."""
+    local = data.index(b"PK\x03\x04")
+    while data[local + 30:local + 30 + len(name)] != name:
+        local = data.index(b"PK\x03\x04", local + 4)
+    name_length, extra_length = struct.unpack_from("<HH", data, local + 26)
+    return patched(data, local + 30 + name_length + extra_length, value)
 
 
 X_OK = [0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0]  # X = [S | I], S = 0: 2 x 4, d = 2
@@ -53,10 +122,10 @@ FIXTURES = {
     "bom.mtx": "\ufeff" + HEADER + "2 2 2\n1 1 1\n2 2 1\n",
     "banner_words.mtx": "%%MatrixMarket matrix coordinate real\n2 2 2\n1 1 1\n2 2 1\n",
     "vector.mtx": "%%MatrixMarket vector coordinate real general\n2 2 2\n1 1 1\n2 2 1\n",
-    "array.mtx": "%%MatrixMarket matrix array real general\n2 2\n1\n0\n0\n1\n",
+    "array.mtx": "%%MatrixMarket matrix array pattern general\n2 2\n1\n0\n0\n1\n",
     "complex.mtx": "%%MatrixMarket matrix coordinate complex general\n2 2 2\n1 1 1 0\n2 2 1 0\n",
     "field.mtx": "%%MatrixMarket matrix coordinate double general\n2 2 2\n1 1 1\n2 2 1\n",
-    "symmetric.mtx": "%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 1 1\n2 2 1\n",
+    "symmetric.mtx": "%%MatrixMarket matrix coordinate real symmetric\n2 2 2\n1 1 1\n1 2 1\n",
     "no_size.mtx": HEADER + "% only a comment\n",
     "size_fields.mtx": HEADER + "2 2\n1 1 1\n2 2 1\n",
     "size_text.mtx": HEADER + "two 2 2\n1 1 1\n2 2 1\n",
@@ -77,6 +146,14 @@ FIXTURES = {
     "truncated.mtx": HEADER + "2 2 3\n1 1 1\n2 2 1\n",
     "extra.mtx": HEADER + "2 2 2\n1 1 1\n2 2 1\n1 2 1\n",
     "zero_row.mtx": HEADER + "2 2 2\n1 1 1\n2 2 0\n",
+    "skew.mtx": "%%MatrixMarket matrix coordinate real skew-symmetric\n2 2 1\n2 1 1\n",
+    "hermitian.mtx": "%%MatrixMarket matrix coordinate real hermitian\n2 2 2\n1 1 1\n2 2 1\n",
+    "symmetry.mtx": "%%MatrixMarket matrix coordinate real upper\n2 2 2\n1 1 1\n2 2 1\n",
+    "symmetric_nnz.mtx": "%%MatrixMarket matrix coordinate real symmetric\n2 2 4\n1 1 1\n2 1 1\n2 2 1\n1 2 1\n",
+    "array_size.mtx": "%%MatrixMarket matrix array real general\n2 2 4\n1\n0\n0\n1\n",
+    "array_fields.mtx": "%%MatrixMarket matrix array real general\n2 2\n1 0\n0\n1\n",
+    "array_truncated.mtx": "%%MatrixMarket matrix array real general\n2 2\n1\n0\n0\n",
+    "array_extra.mtx": "%%MatrixMarket matrix array real symmetric\n2 2\n1\n0\n1\n0\n",
     # .npy inputs for certify (against A.mtx, L = 2)
     "X.npy": npy(values=X_OK),
     "X_empty.npy": b"",
@@ -96,6 +173,36 @@ FIXTURES = {
     "X_odd.npy": npy(shape=(2, 3), values=X_OK[:6]),
     "X_huge.npy": npy(shape=(2, 2 ** 28)),  # a header promising 4 GiB, and no data
     "W_3x2.npy": npy(shape=(3, 2), values=[1, 0, 0, 1, 0, 0]),
+    # dense .npy targets
+    "A_3d.npy": npy(shape=(2, 2, 1), values=[1, 0, 0, 1]),
+    "A_nonsquare.npy": npy(shape=(2, 3), values=[1, 0, 0, 0, 1, 0]),
+    "A_c16.npy": npy(descr="<c16", shape=(2, 2), values=[1, 0, 0, 0, 0, 0, 1, 0]),
+    "A_negative.npy": npy(shape=(2, 2), values=[1, 0, -3, 2]),
+    "A_zero_row.npy": npy(shape=(2, 2), values=[1, 0, 0, 0]),
+    "A_truncated.npy": npy(shape=(2, 2), values=[1, 0, 3]),
+    # SciPy .npz targets
+    "A_dense.npz": npz({"A.npy": npy(shape=(2, 2), values=[1, 0, 0, 1])}),
+    "A_bsr.npz": npz(sparse(fmt=b"bsr", **CSR)),
+    "A_member.npz": npz(dict(sparse(**CSR), **{"offsets.npy": array("<i4", [0])})),
+    "A_missing.npz": npz(sparse(indices=(0, 1))),
+    "A_shape.npz": npz(sparse(shape=(2, 3), **CSR)),
+    "A_dtype.npz": npz(dict(sparse(**CSR), **{"data.npy": npy(descr="<c16", shape=(2,), values=[1, 0, 1, 0])})),
+    "A_indices_dtype.npz": npz(dict(sparse(**CSR), **{"indices.npy": array("<f8", [0, 1])})),
+    "A_counts.npz": npz(sparse(indices=(0,), indptr=(0, 1, 2))),
+    "A_indptr.npz": npz(sparse(indices=(0, 1), indptr=(0, 2, 1))),
+    "A_range.npz": npz(sparse(indices=(0, 2), indptr=(0, 1, 2))),
+    "A_value.npz": npz(sparse(data=(1.0, -1.0), **CSR)),
+    "A_duplicate.npz": npz(sparse(fmt=b"coo", data=(1.0, 1.0, 2.0), row=(0, 1, 0), col=(0, 1, 0))),
+    "A_zero_row.npz": npz(sparse(data=(1.0, 0.0), **CSR)),
+    "A_big.npz": npz(sparse(**CSR)),
+    "A_notzip.npz": "not an archive\n",
+    "A_empty.npz": b"",
+    "A_truncated.npz": npz(sparse(**CSR))[:-1],
+    "A_crc.npz": first_data_byte(npz(sparse(**CSR), zipfile.ZIP_STORED), b"data.npy", b"\x00"),
+    "A_method.npz": npz(sparse(**CSR), zipfile.ZIP_BZIP2),
+    "A_bomb.npz": declaring(npz(sparse(**CSR)), b"data.npy", 10 ** 9),
+    "A_gap.npz": stored_with_gap(),
+    "A_deflate.npz": first_data_byte(npz(sparse(**CSR)), b"data.npy", b"\x07"),
 }
 
 
@@ -187,10 +294,12 @@ def main():
             if row["#"] != str(number):
                 failures.append("%s: rows are numbered 1, 2, ... (expected %d)" % (label, number))
             command = code(row["Command"])
-            used.update(name for name in FIXTURES if re.search(r"(?<![\w.])" + re.escape(name) + r"\b", command))
+            named = {name for name in FIXTURES if re.search(r"(?<![\w.])" + re.escape(name) + r"\b", command)}
+            used.update(named)
             workdir = os.path.join(base, str(number))
             os.mkdir(workdir)
-            for name, content in FIXTURES.items():
+            for name in named:  # only the files the command names
+                content = FIXTURES[name]
                 with open(os.path.join(workdir, name), "wb") as f:
                     f.write(content.encode() if isinstance(content, str) else content)
             exit_code, stderr = run(jlattn, command, workdir)

@@ -3,7 +3,7 @@
 yourself"): recompute Definition 2's eps_hat and gamma_hat from X.npy,
 W_Q.npy, W_K.npy and the target, and compare with report.json.
 
-usage: check_construction.py A.mtx OUT_DIR
+usage: check_construction.py A OUT_DIR     (A: .mtx, .npy or .npz, as --target)
 """
 import json
 import sys
@@ -12,14 +12,19 @@ import numpy as np
 
 
 def read_target(path):
-    with open(path) as f:
-        lines = [l for l in f if l.strip() and not l.startswith("%")]
-    L, _, nnz = map(int, lines[0].split())
-    A = np.zeros((L, L))
-    for line in lines[1 : 1 + nnz]:
-        parts = line.split()
-        A[int(parts[0]) - 1, int(parts[1]) - 1] = float(parts[2]) if len(parts) > 2 else 1.0
-    return A
+    """The target as a dense array, read by NumPy and SciPy (not by jlattn's
+    readers), whatever its kind: .npy, SciPy .npz or Matrix Market."""
+    with open(path, "rb") as f:
+        head = f.read(6)
+    if head == b"\x93NUMPY":
+        return np.load(path).astype(float)
+    import scipy.io
+    import scipy.sparse
+
+    if head.startswith(b"PK"):
+        return scipy.sparse.load_npz(path).toarray().astype(float)
+    A = scipy.io.mmread(path)  # coordinate or array, general or symmetric
+    return (A.toarray() if scipy.sparse.issparse(A) else np.asarray(A)).astype(float)
 
 
 def main(target, out):

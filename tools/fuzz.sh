@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzzes the Matrix Market and .npy readers with libFuzzer (GitHub issue 7).
+# Fuzzes the Matrix Market, .npy and .npz (zip) readers with libFuzzer (GitHub issues 7 and 14).
 #
 #   tools/fuzz.sh            build, replay the seed corpora, fuzz each target 60 s
 #   tools/fuzz.sh 1800       ... each target 30 minutes (the long run)
@@ -17,7 +17,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
-targets=(${FUZZ_TARGETS:-matrix_market_fuzz npy_fuzz})
+targets=(${FUZZ_TARGETS:-matrix_market_fuzz npy_fuzz target_file_fuzz npz_fuzz})
 build="$root/build-fuzz"
 
 "$root/tools/build.sh" fuzz --target "${targets[@]}"
@@ -38,8 +38,9 @@ if [ "$seconds" -gt 0 ]; then
          -artifact_prefix="$build/artifacts/$target-" "$build/corpus/$target" "$root/fuzz/corpus/$target" \
          >"$build/$target.log" 2>&1 ||
       { tail -n 60 "$build/$target.log" >&2; echo "fuzz.sh: $target found a crash (see $build/artifacts)" >&2; exit 1; }
-    grep -E '^#[0-9]+ ' "$build/$target.log" | tail -n 1 || true
-    grep -E '^Done|stat::number_of_executed_units|stat::peak_rss_mb' "$build/$target.log" || true
+    # -a: the log can hold the raw bytes of dictionary entries.
+    grep -aE '^#[0-9]+[[:space:]]' "$build/$target.log" | tail -n 1 || true
+    grep -aE '^Done|stat::number_of_executed_units|stat::peak_rss_mb' "$build/$target.log" || true
     echo "   corpus: $(ls "$build/corpus/$target" | wc -l) new inputs kept"
   done
 fi

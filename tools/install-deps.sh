@@ -15,7 +15,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev librandom123-dev
   doxygen graphviz libjs-mathjax texlive-binaries
   clang libclang-rt-14-dev
-  libopenblas-dev time
+  libopenblas-dev time zlib1g-dev
   chromium
 )
 

@@ -42,7 +42,7 @@
 #include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
-#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/io/target_file.hpp"
 #include "jlattn/io/staged_output.hpp"
 #include "jlattn/pipeline/memory_guard.hpp"
 
@@ -421,7 +421,7 @@ int run_audit(const AuditOptions& o) {
   const std::vector<audit::Cell> all = audit::cells(p);
   std::map<std::string, Target> file_targets;
   for (const audit::FamilySpec& f : p.families)
-    if (f.family == audit::Family::file) file_targets.emplace(f.path, io::read_matrix_market_file(f.path));
+    if (f.family == audit::Family::file) file_targets.emplace(f.path, io::read_target_file(f.path));
 
   const unsigned threads = o.threads ? o.threads : static_cast<unsigned>(omp_get_max_threads());
   // Memory: the largest cell that will be measured (skipped cells build nothing).
@@ -598,7 +598,8 @@ Command add_audit_command(CLI::App& root) {
   app->add_option("--projection", o->projection, "entry laws of R: gaussian, rademacher, achlioptas (comma-separated)")
       ->capture_default_str();
   app->add_option("--target-family", o->family,
-                  "target families: random, window, window+global, permutation (k = 1), file:A.mtx (comma-separated)")
+                  "target families: random, window, window+global, permutation (k = 1), file:PATH (a target file: .mtx, .npy "
+                  "or .npz; comma-separated)")
       ->capture_default_str();
   add_count_option(*app, "--trials", o->trials, "T independent draws per cell and d")->capture_default_str();
   add_real_option(*app, "--delta", o->delta,

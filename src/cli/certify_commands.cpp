@@ -11,7 +11,7 @@
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
-#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/io/target_file.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
 #include "jlattn/pipeline/memory_guard.hpp"
@@ -53,7 +53,7 @@ int run_certify(const CertifyOptions& o) {
                      (o.exact_only ? ", exact rows of K " + format_memory_size(memory.exact)
                                    : ", score blocks " + format_memory_size(memory.score_blocks)));
   const std::size_t max_npy_bytes = memory_limit_bytes(max_memory);
-  const Target A = io::read_matrix_market_file(o.target);
+  const Target A = io::read_target_file(o.target, max_npy_bytes);
   const Matrix X = io::read_npy_file(o.x, max_npy_bytes);
   Weights W_Q, W_K;
   if (o.lemma4) {
@@ -103,7 +103,7 @@ Command add_certify_command(CLI::App& root) {
   auto o = std::make_shared<CertifyOptions>();
   CLI::App* app = root.add_subcommand(
       "certify", "prove or refute that softmax((X W_Q)(X W_K)^T) (eps, gamma)-approximates a target (exact arithmetic)");
-  app->add_option("--target", o->target, "target A (Matrix Market coordinate file)")->required();
+  app->add_option("--target", o->target, kTargetFileHelp)->required();
   app->add_option("--x", o->x, "input X (.npy, float64, L x m)")->required();
   app->add_option("--wq", o->wq, "W_Q (.npy, m x d)");
   app->add_option("--wk", o->wk, "W_K (.npy, m x d)");

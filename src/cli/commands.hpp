@@ -27,6 +27,10 @@ enum ExitCode : int {
 /// The --help footer that lists the exit codes.
 extern const char* const kExitCodesHelp;
 
+/// The --help text of `--target` (every subcommand reads it with
+/// io::read_target_file: Matrix Market, .npy or .npz).
+extern const char* const kTargetFileHelp;
+
 /// A registered subcommand: its CLI11 app and the action to run when parsed.
 struct Command {
   CLI::App* app = nullptr;

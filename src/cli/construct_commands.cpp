@@ -20,7 +20,7 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/fnv1a.hpp"
 #include "jlattn/core/format.hpp"
-#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/io/target_file.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
 #include "jlattn/io/staged_output.hpp"
@@ -231,7 +231,8 @@ UniformProjection prepare_uniform(const jlattn::Target& A, const ConstructionOpt
 int run_construct(ConstructionOptions o, const std::string& target_path, const std::string& out_dir,
                   bool write_weights, const UniformOptions& uniform) {
   parse_construction_options(o);
-  const jlattn::Target A = jlattn::io::read_matrix_market_file(target_path);
+  const jlattn::Target A =
+      jlattn::io::read_target_file(target_path, jlattn::memory_limit_bytes(o.policy.max_memory_bytes));
   UniformProjection up;
   if (uniform.enabled) {
     up = prepare_uniform(A, o, uniform, out_dir);
@@ -274,8 +275,7 @@ Command add_construct_command(CLI::App& root) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* construct = root.add_subcommand("construct", "build X = [B R | R], W_Q, W_K for a target and certify them");
-  construct->add_option("--target", o->target_path, "target A as a Matrix Market coordinate file (real, integer or pattern)")
-      ->required();
+  construct->add_option("--target", o->target_path, kTargetFileHelp)->required();
   add_construction_options(*construct, o->construction, true);
   construct->add_option("--out", o->out_dir, "output directory for X.npy, W_Q.npy, W_K.npy, report.json")->required();
   construct->add_flag("--no-weights", o->no_weights, "do not write W_Q.npy, W_K.npy (fixed selectors, 16 d^2 bytes)");

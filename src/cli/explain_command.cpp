@@ -16,7 +16,8 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
 #include "jlattn/explain/explain.hpp"
-#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/io/target_file.hpp"
+#include "jlattn/pipeline/memory_guard.hpp"
 
 namespace jlattn::cli {
 
@@ -125,7 +126,9 @@ int run_explain(Options o) {
 
   o.parameters.projection = parse_projection(o.projection);
   parse_dimension(o.dimension, "auto", o.parameters);
-  const Target A = has_target ? io::read_matrix_market_file(o.target_path) : window_global_target(o.demo_L, o.parameters.seed);
+  // No --max-memory here: what is available bounds what a .npz may inflate to.
+  const Target A = has_target ? io::read_target_file(o.target_path, memory_limit_bytes(0))
+                              : window_global_target(o.demo_L, o.parameters.seed);
 
   WalkthroughOptions options;
   options.target_name = has_target ? "`" + o.target_path + "`"
@@ -171,7 +174,7 @@ Command add_explain_command(CLI::App& root) {
   auto o = std::make_shared<Options>();
   CLI::App* explain = root.add_subcommand(
       "explain", "write a walkthrough of the proof on one small target (L <= 32) with its real numbers (.md or .html)");
-  auto* target = explain->add_option("--target", o->target_path, "target A as a Matrix Market coordinate file");
+  auto* target = explain->add_option("--target", o->target_path, kTargetFileHelp);
   auto* demo = add_count_option(*explain, "--demo", o->demo_L,
                                    "use the built-in demo target (window of width 3 + a global token) with L tokens");
   target->excludes(demo);

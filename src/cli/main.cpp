@@ -28,6 +28,10 @@ const char* const kDimensionHelp =
     "(dstar: Theorem 1's d*; exact: d*_exact, Gaussian; pair: d_pair, Gaussian; polar: d_polar), "
     "trivial (d = L, X = [B | I]) or an integer N";
 
+const char* const kTargetFileHelp =
+    "target A: a Matrix Market file (coordinate or array; real, integer or pattern; general or symmetric), "
+    "a dense L x L .npy array, or a SciPy sparse .npz (scipy.sparse.save_npz: csr, csc or coo)";
+
 void add_max_memory_option(CLI::App& app, std::string& max_memory) {
   app.add_option("--max-memory", max_memory,
                  "refuse, before allocating, a run estimated to need more memory than this (bytes, or with a K, M, G "

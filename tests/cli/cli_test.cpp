@@ -131,7 +131,8 @@ TEST_F(CommandLine, BadInputGetsOneClearMessage) {
   const std::string ok = ok_header + "2 2 2\n1 1 1\n2 2 1\n";
   const std::vector<BadInput> cases = {
       {"missing file", "", "--target /nonexistent/A.mtx --eps 1 --gamma 0.1", "/nonexistent/A.mtx"},
-      {"malformed header", "%%MatrixMarket matrix array real general\n2 2\n1\n0\n0\n1\n", "--eps 1 --gamma 0.1", "array"},
+      {"malformed header", "%%MatrixMarket matrix array pattern general\n2 2\n1\n0\n0\n1\n", "--eps 1 --gamma 0.1",
+       "pattern field is not allowed with the array format"},
       {"truncated", ok_header + "2 2 3\n1 1 1\n2 2 1\n", "--eps 1 --gamma 0.1", "entries"},
       {"index out of range", ok_header + "2 2 2\n1 1 1\n2 3 1\n", "--eps 1 --gamma 0.1", "range"},
       {"duplicate entry", ok_header + "2 2 3\n1 1 1\n2 2 1\n1 1 2\n", "--eps 1 --gamma 0.1", "duplicate"},

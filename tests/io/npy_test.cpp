@@ -19,11 +19,15 @@
 #include <sstream>
 #include <streambuf>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "jlattn/core/errors.hpp"
 #include "support/files.hpp"
+#include "support/input_error.hpp"
 #include "support/mutation.hpp"
+#include "support/python.hpp"
+#include "support/zip_writer.hpp"
 
 namespace {
 
@@ -488,53 +492,197 @@ RC_GTEST_PROP(NpyProperty, MutatedFilesParseOrThrowInputError, ()) {
   }
 }
 
+// ---- any dtype and shape: the arrays of a target (read_npy_header, read_npy_values) --
+
+using jlattn::io::NpyElementType;
+using jlattn::io::NpyKind;
+using jlattn::io::npy_data_bytes;
+using jlattn::io::npy_element_type;
+using jlattn::io::read_npy_header;
+using jlattn::io::read_npy_integers;
+using jlattn::io::read_npy_values;
+
+TEST(NpyHeader, AnyDtypeAndShapeWithTheDataOffset) {
+  const std::string bytes = make_npy("{'descr': '|S3', 'fortran_order': False, 'shape': (), }", "csr");
+  std::istringstream in(bytes);
+  const auto header = read_npy_header(in, kSource);
+  EXPECT_EQ(header.descr, "|S3");
+  EXPECT_FALSE(header.fortran_order);
+  EXPECT_TRUE(header.shape.empty());
+  EXPECT_EQ(header.header_bytes, bytes.size() - 3);
+  EXPECT_EQ(in.tellg(), static_cast<std::streamoff>(bytes.size() - 3));
+
+  const std::string v2 = make_npy("{'descr': '<i8', 'fortran_order': True, 'shape': (2, 3, 4), }", "", 2);
+  std::istringstream in2(v2);
+  const auto header2 = read_npy_header(in2, kSource);
+  EXPECT_EQ(header2.descr, "<i8");
+  EXPECT_TRUE(header2.fortran_order);
+  EXPECT_EQ(header2.shape, (std::vector<std::uint64_t>{2, 3, 4}));
+  EXPECT_EQ(header2.header_bytes, v2.size());
+}
+
+TEST(NpyHeader, RefusesWhatReadNpyRefusesInTheHeader) {
+  for (const std::string& bytes : {std::string(""), std::string("PK\x03\x04 not npy"),
+                                   make_npy("{'descr': '<f8', 'shape': (2,), }"), std::string("\x93NUMPY\x01\x00\xff", 9)}) {
+    std::istringstream in(bytes);
+    try {
+      read_npy_header(in, kSource);
+      ADD_FAILURE() << "accepted " << bytes;
+    } catch (const InputError& e) {
+      EXPECT_THAT(e.what(), StartsWith("X.npy: "));
+      EXPECT_EQ(std::string(e.what()), error_of(bytes));  // the same words as read_npy
+    }
+  }
+}
+
+TEST(NpyElementTypes, TheTypesATargetMayUse) {
+  const std::vector<std::tuple<std::string, NpyKind, std::size_t>> known = {
+      {"<f8", NpyKind::floating, 8},         {"|f8", NpyKind::floating, 8},         {"<f4", NpyKind::floating, 4},
+      {"|b1", NpyKind::boolean, 1},          {"|i1", NpyKind::signed_integer, 1},   {"<i2", NpyKind::signed_integer, 2},
+      {"<i4", NpyKind::signed_integer, 4},   {"<i8", NpyKind::signed_integer, 8},   {"|u1", NpyKind::unsigned_integer, 1},
+      {"<u2", NpyKind::unsigned_integer, 2}, {"<u4", NpyKind::unsigned_integer, 4}, {"<u8", NpyKind::unsigned_integer, 8}};
+  for (const auto& [descr, kind, bytes] : known) {
+    const auto type = npy_element_type(descr);
+    ASSERT_TRUE(type.has_value()) << descr;
+    EXPECT_EQ(type->kind, kind) << descr;
+    EXPECT_EQ(type->bytes, bytes) << descr;
+  }
+  for (const char* descr : {">f8", ">i4", "=f8", "<f2", "<f16", "<c8", "<c16", "|O", "|S3", "<U3", "<M8[ns]",
+                                  "<i3", "<b1x", "f8", "<F8", ""})
+    EXPECT_FALSE(npy_element_type(descr).has_value()) << descr;
+}
+
+TEST(NpyDataBytes, ProductTimesElementSizeOrNothingOnOverflow) {
+  EXPECT_EQ(npy_data_bytes({}, 3), 3u);  // a 0-d array holds one element
+  EXPECT_EQ(npy_data_bytes({0, 7}, 8), 0u);
+  EXPECT_EQ(npy_data_bytes({2, 3}, 8), 48u);
+  EXPECT_EQ(npy_data_bytes({std::uint64_t{1} << 31, std::uint64_t{1} << 31}, 1), std::uint64_t{1} << 62);
+  EXPECT_EQ(npy_data_bytes({std::uint64_t{1} << 31, std::uint64_t{1} << 31}, 2), std::nullopt);  // 2^63
+  EXPECT_EQ(npy_data_bytes({std::uint64_t{1} << 40, std::uint64_t{1} << 40}, 1), std::nullopt);
+  EXPECT_EQ(npy_data_bytes({0, std::uint64_t{1} << 62, 4}, 8), 0u);
+}
+
+using jlattn::testing::le_bytes;
+
+std::vector<double> values_of(const std::string& bytes, NpyElementType type, std::uint64_t count) {
+  std::istringstream in(bytes);
+  std::vector<double> out;
+  read_npy_values(in, type, count, kSource, [&out](std::uint64_t n, double v) {
+    EXPECT_EQ(n, out.size());
+    out.push_back(v);
+  });
+  return out;
+}
+
+std::string values_error(const std::string& bytes, NpyElementType type, std::uint64_t count) {
+  return jlattn::testing::input_error_message([&] { values_of(bytes, type, count); });
+}
+
+TEST(NpyValues, EveryTypeConvertsExactly) {
+  const NpyElementType i1{NpyKind::signed_integer, 1}, u1{NpyKind::unsigned_integer, 1};
+  const NpyElementType i2{NpyKind::signed_integer, 2}, u2{NpyKind::unsigned_integer, 2};
+  const NpyElementType i4{NpyKind::signed_integer, 4}, u4{NpyKind::unsigned_integer, 4};
+  const NpyElementType i8{NpyKind::signed_integer, 8}, u8{NpyKind::unsigned_integer, 8};
+  EXPECT_EQ(values_of(le_bytes(0x80, 1) + le_bytes(0x7f, 1) + le_bytes(0xff, 1), i1, 3),
+            (std::vector<double>{-128, 127, -1}));
+  EXPECT_EQ(values_of(le_bytes(0xff, 1), u1, 1), std::vector<double>{255});
+  EXPECT_EQ(values_of(le_bytes(0x8000, 2) + le_bytes(0xffff, 2), i2, 2), (std::vector<double>{-32768, -1}));
+  EXPECT_EQ(values_of(le_bytes(0xffff, 2), u2, 1), std::vector<double>{65535});
+  EXPECT_EQ(values_of(le_bytes(0x80000000, 4), i4, 1), std::vector<double>{-2147483648.0});
+  EXPECT_EQ(values_of(le_bytes(0xffffffff, 4), u4, 1), std::vector<double>{4294967295.0});
+  // 2^53 + 1 is not a double; 2^62 and 2^63 are; -2^63 is.
+  EXPECT_EQ(values_of(le_bytes(std::uint64_t{1} << 53, 8) + le_bytes(std::uint64_t{1} << 62, 8) +
+                          le_bytes(std::uint64_t{1} << 63, 8),
+                      i8, 3),
+            (std::vector<double>{9007199254740992.0, 4611686018427387904.0, -9223372036854775808.0}));
+  EXPECT_EQ(values_of(le_bytes(std::uint64_t{1} << 63, 8), u8, 1), std::vector<double>{9223372036854775808.0});
+  EXPECT_EQ(values_error(le_bytes((std::uint64_t{1} << 53) + 1, 8), i8, 1),
+            "X.npy: element 0 = 9007199254740993 is not exactly a double; save the values as float64");
+  EXPECT_EQ(values_of(le_bytes(~std::uint64_t{0} - 1, 8), i8, 1), std::vector<double>{-2});
+  EXPECT_EQ(values_error(le_bytes(0, 8) + le_bytes(~(std::uint64_t{1} << 60), 8), i8, 2),
+            "X.npy: element 1 = -1152921504606846977 is not exactly a double; save the values as float64");
+  EXPECT_EQ(values_error(le_bytes(~std::uint64_t{0}, 8), u8, 1),
+            "X.npy: element 0 = 18446744073709551615 is not exactly a double; save the values as float64");
+
+  const NpyElementType f4{NpyKind::floating, 4}, f8{NpyKind::floating, 8}, b1{NpyKind::boolean, 1};
+  EXPECT_EQ(values_of(le_bytes(std::bit_cast<std::uint32_t>(0.1f), 4), f4, 1),
+            std::vector<double>{static_cast<double>(0.1f)});
+  EXPECT_EQ(values_of(le_bytes(std::bit_cast<std::uint64_t>(-0.5), 8), f8, 1), std::vector<double>{-0.5});
+  EXPECT_EQ(values_of(le_bytes(0, 1) + le_bytes(1, 1), b1, 2), (std::vector<double>{0, 1}));
+  EXPECT_EQ(values_error(le_bytes(2, 1), b1, 1), "X.npy: element 0 is not a bool (byte 2)");
+}
+
+TEST(NpyValues, TruncatedDataAcrossChunks) {
+  // 70000 one-byte elements span two chunks of 65536; 69999 are present.
+  const NpyElementType u1{NpyKind::unsigned_integer, 1};
+  std::string bytes;
+  for (int n = 0; n < 70000; ++n) bytes += static_cast<char>(n % 251);
+  const std::vector<double> all = values_of(bytes, u1, 70000);
+  ASSERT_EQ(all.size(), 70000u);
+  for (std::size_t n = 0; n < all.size(); ++n) ASSERT_EQ(all[n], static_cast<double>(n % 251)) << n;
+  bytes.pop_back();
+  EXPECT_EQ(values_error(bytes, u1, 70000), "X.npy: truncated data: 70000 elements need 70000 bytes, found 69999");
+}
+
+TEST(NpyIntegers, SignedAndUnsignedToInt64) {
+  const auto integers = [](const std::string& bytes, NpyElementType type, std::uint64_t count) {
+    std::istringstream in(bytes);
+    std::vector<std::int64_t> out;
+    read_npy_integers(in, type, count, kSource, [&out](std::uint64_t, std::int64_t v) { out.push_back(v); });
+    return out;
+  };
+  const NpyElementType i8{NpyKind::signed_integer, 8}, u8{NpyKind::unsigned_integer, 8};
+  const NpyElementType i4{NpyKind::signed_integer, 4}, u4{NpyKind::unsigned_integer, 4};
+  EXPECT_EQ(integers(le_bytes(std::uint64_t{1} << 63, 8) + le_bytes(~std::uint64_t{0}, 8), i8, 2),
+            (std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), -1}));
+  EXPECT_EQ(integers(le_bytes(0xfffffffe, 4), i4, 1), std::vector<std::int64_t>{-2});
+  EXPECT_EQ(integers(le_bytes(0xfffffffe, 4), u4, 1), std::vector<std::int64_t>{4294967294});
+  EXPECT_EQ(integers(le_bytes((std::uint64_t{1} << 63) - 1, 8), u8, 1),
+            std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::max()});
+  EXPECT_EQ(jlattn::testing::input_error_message([&] { integers(le_bytes(std::uint64_t{1} << 63, 8), u8, 1); }),
+            "X.npy: element 0 = 9223372036854775808 is too large");
+}
+
+RC_GTEST_PROP(NpyProperty, ValuesOfEveryTypeDecodeToWhatWasEncoded, ()) {
+  const auto type = *rc::gen::element(NpyElementType{NpyKind::signed_integer, 1}, NpyElementType{NpyKind::signed_integer, 2},
+                                      NpyElementType{NpyKind::signed_integer, 4}, NpyElementType{NpyKind::signed_integer, 8},
+                                      NpyElementType{NpyKind::unsigned_integer, 1}, NpyElementType{NpyKind::unsigned_integer, 2},
+                                      NpyElementType{NpyKind::unsigned_integer, 4}, NpyElementType{NpyKind::unsigned_integer, 8},
+                                      NpyElementType{NpyKind::floating, 4}, NpyElementType{NpyKind::floating, 8});
+  const auto count = *rc::gen::inRange<std::size_t>(0, 40);
+  std::string bytes;
+  std::vector<double> expected;
+  for (std::size_t n = 0; n < count; ++n) {
+    if (type.kind == NpyKind::floating && type.bytes == 8) {
+      const double v = *rc::gen::map(rc::gen::arbitrary<std::uint64_t>(), [](std::uint64_t b) { return std::bit_cast<double>(b); });
+      if (std::isnan(v)) continue;
+      bytes += le_bytes(std::bit_cast<std::uint64_t>(v), 8);
+      expected.push_back(v);
+    } else if (type.kind == NpyKind::floating) {
+      const float v = *rc::gen::map(rc::gen::arbitrary<std::uint32_t>(), [](std::uint32_t b) { return std::bit_cast<float>(b); });
+      if (std::isnan(v)) continue;
+      bytes += le_bytes(std::bit_cast<std::uint32_t>(v), 4);
+      expected.push_back(static_cast<double>(v));
+    } else {
+      // Integers of at most 53 bits (shifted into the type's range), so each is a double.
+      const unsigned width = 8 * static_cast<unsigned>(type.bytes);
+      const unsigned bits = std::min(width, 53u);
+      const std::uint64_t magnitude = *rc::gen::arbitrary<std::uint64_t>() >> (64 - bits + (type.kind == NpyKind::signed_integer ? 1 : 0));
+      const bool negative = type.kind == NpyKind::signed_integer && *rc::gen::arbitrary<bool>();
+      const std::uint64_t stored = negative ? (~magnitude + 1) : magnitude;
+      bytes += le_bytes(stored, type.bytes);
+      expected.push_back(negative ? -static_cast<double>(magnitude) : static_cast<double>(magnitude));
+    }
+  }
+  RC_ASSERT(values_of(bytes, type, expected.size()) == expected);
+}
+
 // ---- cross-check with NumPy ------------------------------------------------------
 
-constexpr const char* kPython = "/usr/bin/python3";
+using jlattn::testing::kPython;
+using jlattn::testing::run_command;
 
-bool python_has_numpy() {
-  if (::access(kPython, X_OK) != 0) return false;
-  const std::string command = std::string(kPython) + " -c 'import numpy' >/dev/null 2>&1";
-  return std::system(command.c_str()) == 0;
-}
-
-/// A child process whose standard output is read; closed on destruction.
-class ReadPipe {
- public:
-  explicit ReadPipe(const std::string& command) : file_(::popen(command.c_str(), "r")) {}
-  ~ReadPipe() {
-    if (file_ != nullptr) ::pclose(file_);
-  }
-  ReadPipe(const ReadPipe&) = delete;
-  ReadPipe& operator=(const ReadPipe&) = delete;
-
-  std::string read_all() {
-    std::string output;
-    if (file_ == nullptr) return output;
-    char buffer[4096];
-    std::size_t got = 0;
-    while ((got = std::fread(buffer, 1, sizeof buffer, file_)) > 0) output.append(buffer, got);
-    return output;
-  }
-
-  /// Waits for the child; true if it exited with status 0.
-  bool succeeded() {
-    if (file_ == nullptr) return false;
-    const int status = ::pclose(file_);
-    file_ = nullptr;
-    return status == 0;
-  }
-
- private:
-  FILE* file_;
-};
-
-/// Standard output of a shell command, and whether it exited with 0.
-std::pair<std::string, bool> run(const std::string& command) {
-  ReadPipe pipe(command);
-  std::string output = pipe.read_all();
-  return {std::move(output), pipe.succeeded()};
-}
+bool python_has_numpy() { return jlattn::testing::python_has("numpy"); }
 
 Matrix cross_check_matrix() {
   Matrix M(3, 4);
@@ -564,7 +712,7 @@ TEST(NpyNumpy, NumpyLoadsWhatWeWriteBitExactly) {
       "assert a.dtype == np.dtype('<f8') and a.flags['C_CONTIGUOUS'], (a.dtype, a.flags)\n"
       "print(a.shape[0], a.shape[1])\n"
       "print(' '.join(str(int(b)) for b in a.reshape(-1).view('<u8')) + ' ')\n";
-  const auto [output, ok] = run(std::string(kPython) + " -c \"" + script + "\" " + file.path());
+  const auto [output, ok] = run_command(std::string(kPython) + " -c \"" + script + "\" " + file.path());
   ASSERT_TRUE(ok) << output;
   EXPECT_EQ(output, "3 4\n" + bit_patterns(M) + "\n");
 }
@@ -580,7 +728,7 @@ TEST(NpyNumpy, WeReadWhatNumpySaves) {
       "np.save(sys.argv[2], np.asfortranarray(a))\n"
       "np.save(sys.argv[3], a.astype('>f8'))\n"
       "np.save(sys.argv[4], np.ones((2, 2), dtype='<f4'))\n";
-  const auto [output, ok] = run(std::string(kPython) + " -c \"" + script + "\" " + c_order.path() + " " +
+  const auto [output, ok] = run_command(std::string(kPython) + " -c \"" + script + "\" " + c_order.path() + " " +
                                 fortran.path() + " " + big_endian.path() + " " + floats.path());
   ASSERT_TRUE(ok) << output;
 
@@ -604,7 +752,7 @@ TEST(NpyNumpy, NumpyWritesTheSameBytesAsWe) {
   const std::string script =
       "import sys, numpy as np\n"
       "np.save(sys.argv[1], np.arange(35.0).reshape(5, 7) / 7)\n";
-  const auto [output, ok] = run(std::string(kPython) + " -c \"" + script + "\" " + theirs.path());
+  const auto [output, ok] = run_command(std::string(kPython) + " -c \"" + script + "\" " + theirs.path());
   ASSERT_TRUE(ok) << output;
   std::ifstream in(theirs.path(), std::ios::binary);
   const std::string numpy_bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -33,7 +33,7 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/fnv1a.hpp"
 #include "jlattn/core/reproducible_random.hpp"
-#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/io/target_file.hpp"
 #include "jlattn/pipeline/construction.hpp"
 #include "jlattn/proof/corollary0_leakage.hpp"
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
@@ -117,7 +117,7 @@ FamilySpec parse_family(const std::string& text) {
     f.path = text.substr(5);
   } else {
     throw InputError("unknown target family '" + text +
-                     "': use random, window, window+global, permutation or file:PATH.mtx");
+                     "': use random, window, window+global, permutation or file:PATH (a target file)");
   }
   return f;
 }
@@ -208,7 +208,7 @@ std::vector<Cell> cells(const Parameters& p) {
     std::optional<Target> file_target;
     double file_rho = 0.0;
     if (family.family == Family::file) {
-      file_target = io::read_matrix_market_file(family.path);
+      file_target = io::read_target_file(family.path);
       file_rho = file_target->k() == 1 ? 0.0 : target_range_upper(*file_target);
     }
     if (family.family == Family::permutation && std::find(p.k.begin(), p.k.end(), 1) == p.k.end())

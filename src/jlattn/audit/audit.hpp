@@ -53,7 +53,7 @@ enum class Family {
   window,         ///< each row k consecutive columns containing i (shifted at the edges)
   window_global,  ///< column 0 plus k-1 consecutive columns of 1..L-1 near i
   permutation,    ///< k = 1: row i attends to column pi(i), pi a random permutation
-  file            ///< one fixed target read from a Matrix Market file
+  file            ///< one fixed target read from a target file (io::read_target_file)
 };
 
 /// A target family as given on the command line: `random`, `window`,

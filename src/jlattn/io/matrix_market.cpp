@@ -12,6 +12,7 @@
 #include <optional>
 #include <ostream>
 #include <string_view>
+#include <stdexcept>
 #include <system_error>
 #include <type_traits>
 #include <vector>
@@ -19,6 +20,7 @@
 #include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
+#include "jlattn/io/target_assembly.hpp"
 
 namespace jlattn::io {
 
@@ -27,6 +29,8 @@ namespace {
 constexpr std::uint64_t kMaxL = std::uint64_t{1} << 31;  // Target requires L < 2^31
 
 enum class Field { real, integer, pattern };
+enum class Format { coordinate, array };
+enum class Symmetry { general, symmetric };
 
 /// A token as it may appear in a message (core/decimal.hpp).
 std::string quoted(std::string_view token) { return quoted_for_message(token); }
@@ -58,25 +62,29 @@ bool is_blank_or_comment(std::string_view line) {
   return true;
 }
 
+/// What the banner declares.
+struct Banner {
+  Format format = Format::coordinate;
+  Field field = Field::real;
+  Symmetry symmetry = Symmetry::general;
+};
+
 class Reader {
  public:
   Reader(std::istream& in, const std::string& source) : in_(in), source_(source) {}
 
   Target read() {
-    const Field field = read_banner();
-    read_size_line();
-    read_entries(field);
-    return build_target();
+    const Banner banner = read_banner();
+    read_size_line(banner);
+    if (banner.format == Format::coordinate) {
+      read_entries(banner);
+    } else {
+      read_array_values(banner);
+    }
+    return build_target(banner.symmetry);
   }
 
  private:
-  struct Entry {
-    std::uint32_t row;
-    std::uint32_t col;
-    double value;
-    std::size_t line;
-  };
-
   [[noreturn]] void fail_at_line(const std::string& problem) const { fail_at_line(line_number_, problem); }
   [[noreturn]] void fail_at_line(std::size_t line, const std::string& problem) const {
     throw InputError(source_ + ":" + std::to_string(line) + ": " + problem);
@@ -101,7 +109,7 @@ class Reader {
     return false;
   }
 
-  Field read_banner() {
+  Banner read_banner() {
     if (!next_line()) fail_in_file("empty file (expected a '%%MatrixMarket matrix coordinate real general' banner)");
     if (line_.starts_with("\xEF\xBB\xBF"))
       fail_at_line("file starts with a UTF-8 byte-order mark; remove it (the banner must come first)");
@@ -109,37 +117,52 @@ class Reader {
     if (words.empty() || lowercase(words[0]) != "%%matrixmarket")
       fail_at_line(
           "missing Matrix Market banner; the first line must be "
-          "'%%MatrixMarket matrix coordinate <real|integer|pattern> general'");
+          "'%%MatrixMarket matrix <coordinate|array> <real|integer|pattern> <general|symmetric>'");
     if (words.size() != 5)
       fail_at_line("banner has " + std::to_string(words.size() - 1) +
-                   " words after %%MatrixMarket; expected 4: 'matrix coordinate <field> general'");
+                   " words after %%MatrixMarket; expected 4: 'matrix <format> <field> <symmetry>'");
 
     const std::string object = lowercase(words[1]);
     if (object != "matrix") fail_at_line("object " + quoted(words[1]) + " is not supported; expected 'matrix'");
 
+    Banner banner;
     const std::string format = lowercase(words[2]);
-    if (format == "array") fail_at_line("array format is not supported; use coordinate");
-    if (format != "coordinate") fail_at_line("unknown format " + quoted(words[2]) + "; expected 'coordinate'");
+    if (format == "array") {
+      banner.format = Format::array;
+    } else if (format != "coordinate") {
+      fail_at_line("unknown format " + quoted(words[2]) + "; expected 'coordinate' or 'array'");
+    }
 
     const std::string field_word = lowercase(words[3]);
-    Field field = Field::real;
     if (field_word == "real") {
-      field = Field::real;
+      banner.field = Field::real;
     } else if (field_word == "integer") {
-      field = Field::integer;
+      banner.field = Field::integer;
     } else if (field_word == "pattern") {
-      field = Field::pattern;
+      banner.field = Field::pattern;
     } else if (field_word == "complex") {
       fail_at_line("complex field is not supported; a target is real (use real, integer or pattern)");
     } else {
       fail_at_line("unknown field " + quoted(words[3]) + "; expected real, integer or pattern");
     }
+    // The format's own rule: an array lists every value, so it has no pattern form.
+    if (banner.field == Field::pattern && banner.format == Format::array)
+      fail_at_line("the pattern field is not allowed with the array format (an array lists every value)");
 
     const std::string symmetry = lowercase(words[4]);
-    if (symmetry == "symmetric" || symmetry == "skew-symmetric" || symmetry == "hermitian")
-      fail_at_line("symmetry " + quoted(words[4]) + " is not supported; only general (list every entry explicitly)");
-    if (symmetry != "general") fail_at_line("unknown symmetry " + quoted(words[4]) + "; expected 'general'");
-    return field;
+    if (symmetry == "symmetric") {
+      banner.symmetry = Symmetry::symmetric;
+    } else if (symmetry == "skew-symmetric") {
+      // A_ji = -A_ij with both >= 0 forces every entry to 0: never a target.
+      fail_at_line(
+          "symmetry 'skew-symmetric' cannot hold a target: it stores A_ji = -A_ij, so a non-negative "
+          "skew-symmetric matrix is zero (use general or symmetric)");
+    } else if (symmetry == "hermitian") {
+      fail_at_line("symmetry 'hermitian' is for complex matrices; a target is real (use symmetric)");
+    } else if (symmetry != "general") {
+      fail_at_line("unknown symmetry " + quoted(words[4]) + "; expected 'general' or 'symmetric'");
+    }
+    return banner;
   }
 
   /// A non-negative decimal integer: digits only (no sign, no exponent).
@@ -150,23 +173,38 @@ class Reader {
     return r.value;
   }
 
-  void read_size_line() {
-    if (!next_content_line()) fail_in_file("missing size line 'L L nnz' after the banner");
+  /// Coordinate: `L L nnz`; array: `L L` (the number of values follows from L).
+  void read_size_line(const Banner& banner) {
+    const bool array = banner.format == Format::array;
+    if (!next_content_line())
+      fail_in_file(array ? "missing size line 'L L' after the banner" : "missing size line 'L L nnz' after the banner");
     const auto fields = split_fields(line_);
-    if (fields.size() != 3)
+    if (array && fields.size() != 2)
+      fail_at_line("size line must be 'L L' (2 integers) in the array format, found " + std::to_string(fields.size()) +
+                   " fields");
+    if (!array && fields.size() != 3)
       fail_at_line("size line must be 'L L nnz' (3 integers), found " + std::to_string(fields.size()) + " fields");
     const std::uint64_t rows = parse_count(fields[0], "row count");
     const std::uint64_t cols = parse_count(fields[1], "column count");
-    const std::uint64_t nnz = parse_count(fields[2], "entry count");
+    const std::uint64_t nnz = array ? 0 : parse_count(fields[2], "entry count");
     if (rows != cols)
       fail_at_line("matrix is not square (" + std::to_string(rows) + " x " + std::to_string(cols) +
                    "); a target is L x L");
     if (rows < 2) fail_at_line("L = " + std::to_string(rows) + " is too small; a target needs L >= 2");
     if (rows >= kMaxL) fail_at_line("L = " + std::to_string(rows) + " is too large; a target needs L < 2^31");
-    // rows < 2^31, so rows * rows < 2^62 cannot overflow.
-    if (nnz > rows * rows)
-      fail_at_line("entry count " + std::to_string(nnz) + " exceeds L*L = " + std::to_string(rows * rows));
     L_ = rows;
+    // rows < 2^31, so neither count can overflow. A symmetric matrix is given
+    // by the positions on and below the diagonal.
+    const bool symmetric = banner.symmetry == Symmetry::symmetric;
+    const std::uint64_t positions = symmetric ? rows * (rows + 1) / 2 : rows * rows;
+    if (array) {
+      declared_nnz_ = positions;
+      return;
+    }
+    if (nnz > positions)
+      fail_at_line("entry count " + std::to_string(nnz) + " exceeds " +
+                   (symmetric ? "L(L+1)/2 = " + std::to_string(positions) + ", the positions on and below the diagonal"
+                              : "L*L = " + std::to_string(positions)));
     declared_nnz_ = nnz;
   }
 
@@ -197,7 +235,8 @@ class Reader {
     return value == 0.0 ? 0.0 : value;
   }
 
-  void read_entries(Field field) {
+  void read_entries(const Banner& banner) {
+    const Field field = banner.field;
     const std::size_t expected_fields = field == Field::pattern ? 2 : 3;
     // The declared count is only a promise: reserve no more than a small
     // amount up front, so a lying header cannot force a huge allocation.
@@ -213,6 +252,9 @@ class Reader {
                      std::to_string(fields.size()));
       const std::uint32_t row = parse_index(fields[0], "row");
       const std::uint32_t col = parse_index(fields[1], "column");
+      if (banner.symmetry == Symmetry::symmetric && col > row)
+        fail_at_line("entry (" + std::to_string(row + 1) + ", " + std::to_string(col + 1) +
+                     ") is above the diagonal; a symmetric file lists only entries on or below it (row >= column)");
       const double value = field == Field::pattern ? 1.0 : parse_value(fields[2], field);
       entries_.push_back({row, col, value, line_number_});
     }
@@ -220,51 +262,54 @@ class Reader {
       fail_at_line("more entries than the " + std::to_string(declared_nnz_) + " declared, or trailing text");
   }
 
-  Target build_target() {
-    std::sort(entries_.begin(), entries_.end(), [](const Entry& a, const Entry& b) {
-      if (a.row != b.row) return a.row < b.row;
-      if (a.col != b.col) return a.col < b.col;
-      return a.line < b.line;
-    });
-
-    // Report the duplicate a reader going through the file would meet first.
-    const Entry* first_repeat = nullptr;
-    const Entry* first_given = nullptr;
-    for (std::size_t n = 1; n < entries_.size(); ++n) {
-      const Entry& previous = entries_[n - 1];
-      const Entry& current = entries_[n];
-      if (previous.row == current.row && previous.col == current.col &&
-          (first_repeat == nullptr || current.line < first_repeat->line)) {
-        first_repeat = &current;
-        first_given = &previous;
+  /// The array format: one value per line, column by column (column-major);
+  /// a symmetric array gives column j's rows j..L-1 only. Zeros are not kept
+  /// (they are not in the support), so memory follows the nonzero values.
+  void read_array_values(const Banner& banner) {
+    const bool symmetric = banner.symmetry == Symmetry::symmetric;
+    std::uint64_t row = 0, col = 0;
+    for (std::uint64_t found = 0; found < declared_nnz_; ++found) {
+      if (!next_content_line())
+        fail_in_file("truncated: found " + std::to_string(found) + " of the " + std::to_string(declared_nnz_) +
+                     " values of the array");
+      const auto fields = split_fields(line_);
+      if (fields.size() != 1)
+        fail_at_line("expected 1 field (one value per line in the array format), found " +
+                     std::to_string(fields.size()));
+      const double value = parse_value(fields[0], banner.field);
+      if (value != 0.0)
+        entries_.push_back({static_cast<std::uint32_t>(row), static_cast<std::uint32_t>(col), value, line_number_});
+      if (++row == L_) {
+        ++col;
+        row = symmetric ? col : 0;
       }
     }
-    if (first_repeat != nullptr)
-      fail_at_line(first_repeat->line, "duplicate entry (" + std::to_string(first_repeat->row + 1) + ", " +
-                                           std::to_string(first_repeat->col + 1) + "), first given on line " +
-                                           std::to_string(first_given->line));
+    if (next_content_line())
+      fail_at_line("more values than the " + std::to_string(declared_nnz_) + " of the array, or trailing text");
+  }
+
+  Target build_target(Symmetry symmetry) {
+    // Report the duplicate a reader going through the file would meet first.
+    if (const auto repeat = sort_and_find_repeat(entries_))
+      fail_at_line(repeat->repeat_origin, "duplicate entry (" + std::to_string(repeat->row + 1) + ", " +
+                                              std::to_string(repeat->col + 1) + "), first given on line " +
+                                              std::to_string(repeat->first_origin));
+    if (symmetry == Symmetry::symmetric) {
+      // A_ji = A_ij: the mirror of every entry below the diagonal. A mirror
+      // cannot repeat a position: every listed entry is on or below the diagonal.
+      const std::size_t listed = entries_.size();
+      for (std::size_t n = 0; n < listed; ++n) {
+        const SourcedEntry e = entries_[n];
+        if (e.row != e.col) entries_.push_back({e.col, e.row, e.value, e.origin});
+      }
+      if (sort_and_find_repeat(entries_)) throw std::logic_error("read_matrix_market: a mirror repeats a position");
+    }
 
     // Checked here from the sorted entries, before Target allocates O(L):
     // a header may declare a huge L with few entries.
-    std::uint64_t next_row = 0;
-    for (const Entry& e : entries_) {
-      if (e.value <= 0.0) continue;
-      if (e.row > next_row) break;
-      if (e.row == next_row) ++next_row;
-    }
-    if (next_row < L_)
-      fail_in_file("row " + std::to_string(next_row + 1) + " has no positive entry; every row of a target needs one");
-
-    std::vector<TargetEntry> target_entries;
-    target_entries.reserve(entries_.size());
-    for (const Entry& e : entries_) target_entries.push_back({e.row, e.col, e.value});
-    entries_.clear();
-    entries_.shrink_to_fit();
-    try {
-      return Target::from_entries(static_cast<std::size_t>(L_), std::move(target_entries));
-    } catch (const InputError& e) {
-      fail_in_file(e.what());
-    }
+    if (const auto row = first_row_without_positive_entry(entries_, L_))
+      fail_in_file("row " + std::to_string(*row + 1) + " has no positive entry; every row of a target needs one");
+    return assemble_target(L_, std::move(entries_), source_);
   }
 
   std::istream& in_;
@@ -273,7 +318,7 @@ class Reader {
   std::size_t line_number_ = 0;
   std::uint64_t L_ = 0;
   std::uint64_t declared_nnz_ = 0;
-  std::vector<Entry> entries_;
+  std::vector<SourcedEntry> entries_;
 };
 
 template <typename Number>

@@ -254,9 +254,8 @@ class NpyReader {
     return {static_cast<std::size_t>(rows), static_cast<std::size_t>(cols)};
   }
 
- private:
-  [[noreturn]] void fail(const std::string& problem) const { throw InputError(source_ + ": " + problem); }
-
+  /// Magic, version and the header dict, checked; any dtype and shape. The
+  /// stream is left at the first data byte.
   HeaderFields read_header() {
     std::array<unsigned char, 8> prefix{};
     const std::size_t got = read_bytes(in_, prefix.data(), prefix.size());
@@ -292,8 +291,15 @@ class NpyReader {
           return byte >= 0x80 || (byte < 0x20 && c != '\n' && c != '\r' && c != '\t');
         }))
       fail("header contains a non-ASCII or control byte");
+    header_bytes_ = prefix.size() + length_bytes + header_length;
     return HeaderParser(header, major <= 2, source_).parse();
   }
+
+  /// Bytes before the data: magic, version, length field and dict.
+  std::uint64_t header_bytes() const { return header_bytes_; }
+
+ private:
+  [[noreturn]] void fail(const std::string& problem) const { throw InputError(source_ + ": " + problem); }
 
   void check_dtype(const HeaderFields& fields) const {
     if (fields.descr == ">f8")
@@ -367,6 +373,7 @@ class NpyReader {
 
   std::istream& in_;
   const std::string& source_;
+  std::uint64_t header_bytes_ = 0;
 };
 
 }  // namespace
@@ -421,6 +428,133 @@ NpyShape read_npy_shape(std::istream& in, const std::string& source_name) {
 NpyShape read_npy_file_shape(const std::string& path) {
   std::ifstream in = open_npy(path);
   return read_npy_shape(in, path);
+}
+
+NpyHeader read_npy_header(std::istream& in, const std::string& source_name) {
+  NpyReader reader(in, source_name);
+  HeaderFields fields = reader.read_header();
+  return {std::move(fields.descr), fields.fortran_order, std::move(fields.shape), reader.header_bytes()};
+}
+
+std::optional<NpyElementType> npy_element_type(std::string_view descr) {
+  if (descr.size() != 3 || (descr[0] != '<' && descr[0] != '|')) return std::nullopt;
+  const std::string_view code = descr.substr(1);
+  if (code == "f8") return NpyElementType{NpyKind::floating, 8};
+  if (code == "f4") return NpyElementType{NpyKind::floating, 4};
+  if (code == "b1") return NpyElementType{NpyKind::boolean, 1};
+  const char digit = code[1];
+  if (digit != '1' && digit != '2' && digit != '4' && digit != '8') return std::nullopt;
+  const auto bytes = static_cast<std::size_t>(digit - '0');
+  if (code[0] == 'i') return NpyElementType{NpyKind::signed_integer, bytes};
+  if (code[0] == 'u') return NpyElementType{NpyKind::unsigned_integer, bytes};
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> npy_data_bytes(const std::vector<std::uint64_t>& shape, std::size_t element_bytes) {
+  // Byte counts must fit in int64 (streamsize, ptrdiff_t).
+  constexpr auto kLimit = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  std::uint64_t count = 1;
+  for (const std::uint64_t n : shape) {
+    if (n != 0 && count > kLimit / n) return std::nullopt;
+    count *= n;
+  }
+  if (element_bytes != 0 && count > kLimit / element_bytes) return std::nullopt;
+  return count * element_bytes;
+}
+
+namespace {
+
+/// The element at `in` as its two's complement or unsigned integer bits.
+std::uint64_t little_endian_bits(const unsigned char* in, std::size_t bytes) {
+  std::uint64_t bits = 0;
+  for (std::size_t n = 0; n < bytes; ++n) bits |= std::uint64_t{in[n]} << (8 * n);
+  return bits;
+}
+
+/// A stored integer: its magnitude and sign, wide enough for int64 and uint64.
+struct StoredInteger {
+  bool negative;
+  std::uint64_t magnitude;
+};
+
+StoredInteger integer_element(const unsigned char* in, NpyElementType type) {
+  const std::uint64_t bits = little_endian_bits(in, type.bytes);
+  if (type.kind == NpyKind::unsigned_integer) return {false, bits};
+  const unsigned width = 8 * static_cast<unsigned>(type.bytes);
+  const bool negative = (bits >> (width - 1)) & 1;
+  if (!negative) return {false, bits};
+  // Two's complement of `width` bits: the magnitude is 2^width - bits.
+  const std::uint64_t mask = width == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+  return {true, ((~bits) & mask) + 1};
+}
+
+std::string integer_text(StoredInteger v) { return (v.negative ? "-" : "") + std::to_string(v.magnitude); }
+
+/// Reads count elements of `bytes` bytes in chunks and hands each chunk to
+/// `chunk(first_index, data, elements)`.
+template <typename Chunk>
+void read_elements(std::istream& in, std::size_t bytes, std::uint64_t count, const std::string& source,
+                   Chunk&& chunk) {
+  const std::uint64_t chunk_elements = std::min<std::uint64_t>(count, kChunkValues);
+  std::vector<unsigned char> buffer(static_cast<std::size_t>(chunk_elements) * bytes);
+  for (std::uint64_t done = 0; done < count;) {
+    const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(count - done, kChunkValues));
+    const std::size_t got = read_bytes(in, buffer.data(), want * bytes);
+    if (in.bad()) throw InputError(source + ": read error");
+    if (got != want * bytes)
+      throw InputError(source + ": truncated data: " + std::to_string(count) + " elements need " +
+                       std::to_string(count * bytes) + " bytes, found " + std::to_string(done * bytes + got));
+    chunk(done, buffer.data(), want);
+    done += want;
+  }
+}
+
+}  // namespace
+
+void read_npy_values(std::istream& in, NpyElementType type, std::uint64_t count, const std::string& source_name,
+                     const std::function<void(std::uint64_t, double)>& sink) {
+  constexpr std::uint64_t kExactIntegers = std::uint64_t{1} << 53;
+  read_elements(in, type.bytes, count, source_name, [&](std::uint64_t first, const unsigned char* data, std::size_t n) {
+    for (std::size_t t = 0; t < n; ++t) {
+      const unsigned char* element = data + t * type.bytes;
+      double value = 0;
+      if (type.kind == NpyKind::floating) {
+        value = type.bytes == 8 ? decode_little_endian(element)
+                                : static_cast<double>(std::bit_cast<float>(
+                                      static_cast<std::uint32_t>(little_endian_bits(element, 4))));
+      } else if (type.kind == NpyKind::boolean) {
+        if (*element > 1)
+          throw InputError(source_name + ": element " + std::to_string(first + t) + " is not a bool (byte " +
+                           std::to_string(*element) + ")");
+        value = *element;
+      } else {
+        const StoredInteger v = integer_element(element, type);
+        // Every integer up to 2^53 is a double; above, only some are.
+        const auto magnitude = static_cast<double>(v.magnitude);
+        if (v.magnitude > kExactIntegers && (magnitude >= 18446744073709551616.0 ||
+                                             static_cast<std::uint64_t>(magnitude) != v.magnitude))
+          throw InputError(source_name + ": element " + std::to_string(first + t) + " = " + integer_text(v) +
+                           " is not exactly a double; save the values as float64");
+        value = v.negative ? -magnitude : magnitude;
+      }
+      sink(first + t, value);
+    }
+  });
+}
+
+void read_npy_integers(std::istream& in, NpyElementType type, std::uint64_t count, const std::string& source_name,
+                       const std::function<void(std::uint64_t, std::int64_t)>& sink) {
+  constexpr std::uint64_t kMaxInt64 = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  read_elements(in, type.bytes, count, source_name, [&](std::uint64_t first, const unsigned char* data, std::size_t n) {
+    for (std::size_t t = 0; t < n; ++t) {
+      const StoredInteger v = integer_element(data + t * type.bytes, type);
+      if (!v.negative && v.magnitude > kMaxInt64)
+        throw InputError(source_name + ": element " + std::to_string(first + t) + " = " + integer_text(v) +
+                         " is too large");
+      // -2^63 has magnitude 2^63, which int64 holds only as a negative number.
+      sink(first + t, v.negative ? static_cast<std::int64_t>(~(v.magnitude - 1)) : static_cast<std::int64_t>(v.magnitude));
+    }
+  });
 }
 
 }  // namespace jlattn::io

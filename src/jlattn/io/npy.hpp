@@ -5,10 +5,14 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <span>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "jlattn/core/matrix.hpp"
 
@@ -78,5 +82,62 @@ NpyShape read_npy_shape(std::istream& in, const std::string& source_name);
 /// Opens a file and reads its shape with read_npy_shape; messages name `path`.
 /// \throws InputError if the file cannot be opened, or as above.
 NpyShape read_npy_file_shape(const std::string& path);
+
+// ---- any dtype and shape: the arrays of a target (.npy, and the members of a
+// SciPy .npz; target_file.hpp) ---------------------------------------------
+
+/// Everything an .npy header declares, whatever the dtype and the number of
+/// dimensions.
+struct NpyHeader {
+  std::string descr;                 ///< the dtype string, e.g. `<f8`, `|b1`, `|S3`
+  bool fortran_order = false;
+  std::vector<std::uint64_t> shape;  ///< empty for a 0-d array
+  std::uint64_t header_bytes = 0;    ///< bytes before the data: magic, version, length, dict
+};
+
+/// Reads and checks the magic, version and header dict exactly as read_npy
+/// does (same messages), but accepts any descr string, order and number of
+/// dimensions. The stream is left at the first data byte.
+/// \throws InputError "\<source\>: \<problem\>", as read_npy, for the header's problems.
+NpyHeader read_npy_header(std::istream& in, const std::string& source_name);
+
+/// The element types a target's values and indices may be stored in.
+enum class NpyKind { floating, signed_integer, unsigned_integer, boolean };
+
+/// An element type: its kind and size in bytes.
+struct NpyElementType {
+  NpyKind kind;
+  std::size_t bytes;
+};
+
+/// The element type of a descr string, little-endian (`<`) or without byte
+/// order (`|`): `f8`, `f4` (floating), `i1`, `i2`, `i4`, `i8` (signed),
+/// `u1`, `u2`, `u4`, `u8` (unsigned), `b1` (boolean); nothing for anything
+/// else (big-endian, float16, long double, complex, strings, objects, ...).
+std::optional<NpyElementType> npy_element_type(std::string_view descr);
+
+/// The data's size in bytes: the product of the dimensions (1 for a 0-d
+/// array) times `element_bytes`, when neither exceeds 2^63 - 1 (so it fits
+/// a stream's and Eigen's signed sizes); nothing otherwise.
+std::optional<std::uint64_t> npy_data_bytes(const std::vector<std::uint64_t>& shape, std::size_t element_bytes);
+
+/// Reads `count` elements of `type` from `in` (little-endian) in chunks of at
+/// most 64 Ki elements, and passes element n to sink(n, value) in order, as
+/// the double it is exactly: floats widen exactly, booleans are 0 and 1,
+/// integers of magnitude up to 2^53 (and larger ones a double holds exactly)
+/// convert; any other integer is refused, so a value is never rounded.
+/// Memory O(1) beyond the chunk, whatever `count` claims.
+/// \pre count * type.bytes <= 2^63 - 1 (npy_data_bytes of the shape).
+/// \throws InputError "\<source\>: ..." for truncated data (the bytes
+///   `count` needs and those found), a bool byte other than 0 or 1, an
+///   integer a double cannot hold exactly, or a read error.
+void read_npy_values(std::istream& in, NpyElementType type, std::uint64_t count, const std::string& source_name,
+                     const std::function<void(std::uint64_t, double)>& sink);
+
+/// As read_npy_values, for an integer `type` (signed or unsigned), passing
+/// each element as int64; an unsigned value above 2^63 - 1 is refused.
+/// \pre type.kind is signed_integer or unsigned_integer.
+void read_npy_integers(std::istream& in, NpyElementType type, std::uint64_t count, const std::string& source_name,
+                       const std::function<void(std::uint64_t, std::int64_t)>& sink);
 
 }  // namespace jlattn::io
