@@ -22,7 +22,19 @@ How each number is computed here (proofs/rigorous-bounds.md has the proofs):
   in [1, d*] (assuming p non-increasing in d, as the C++ code does) and
   then checked directly at d and d - 1;
 * "falls below L at": the smallest L >= 2 with bound(L) < L, by bisection and a
-  direct check at L and L - 1 (for the exact-tail ones: F(L) p(L - 1, tau) <= delta).
+  direct check at L and L - 1 (for the exact-tail ones: F(L) p(L - 1, tau) <= delta);
+* d_chernoff, d_chernoff_u (Theorem 3, proofs/chernoff-bound.md): Lemma 5's
+  bound of each event written again here, with theta maximised by bisection on
+  the derivative (not the C++ closed form) and the density factor from
+  mpmath.loggamma. For k = 1 (every row alike) and for d_chernoff_u the union
+  is a sum of a few exact terms, so the smallest d must agree exactly (and the
+  crossover is checked at L and L - 1). For k >= 2 the class bound covers a
+  continuum of rows: here the union bound is evaluated for a grid of rows of
+  the class (each sorted row Delta <= x_2 <= ... <= x_k' <= Delta + rho,
+  k' <= k), and jlattn's d_chernoff must be at least the grid's (it dominates
+  every target) and at most 6% above it (it is not loose);
+* d_lower: ceil(ln L / ln(1 + 2N/ln(1/gamma))), at least 2 for L >= 3, at the
+  norm budget jlattn reports.
 """
 import json
 import math
@@ -134,6 +146,134 @@ def compute(P, crossovers=True):
     return out
 
 
+# ---------------------------------------------------------------------------
+# Theorem 3, written again from the proof page.
+
+def event_rate(p, q, s):
+    """theta maximising F(theta) = theta(q+s) + ln(1-(p+q)theta)/2 + ln(1+(p-q)theta)/2, and F there."""
+    p, q, s = mp.mpf(p), mp.mpf(q), mp.mpf(s)
+    F = lambda t: t * (q + s) + mp.log(1 - (p + q) * t) / 2 + mp.log(1 + (p - q) * t) / 2
+    dF = lambda t: (q + s) - (p + q) / (2 * (1 - (p + q) * t)) + (p - q) / (2 * (1 + (p - q) * t))
+    lo, hi = mp.mpf(0), (1 / (p + q) if p + q > 0 else mp.mpf(10) ** 6)
+    for _ in range(200):  # F is concave: bisection on its derivative
+        m = (lo + hi) / 2
+        if dF(m) > 0:
+            lo = m
+        else:
+            hi = m
+    th = lo
+    lp, lm = (p + q) / 2, (p - q) / 2
+    a = lp / (1 - 2 * th * lp) if lp > 0 else mp.mpf(0)
+    b = lm / (1 + 2 * th * lm) if lm > 0 else mp.mpf(0)
+    return th, F(th), -mp.log(th * max(a, b))
+
+
+def log_phi(d):
+    if d == 2:
+        return mp.log(mp.mpf(1) / 2)
+    D = mp.mpf(d)
+    return (D / 2 - 1) * mp.log(D - 2) - (D - 2) / 2 - D / 2 * mp.log(2) - mp.loggamma(D / 2)
+
+
+def log_union(events, d):
+    """ln sum of mult * exp(-d F) min(1, phi_d / (theta max(a, b))) over (mult, F, log factor)."""
+    lp = log_phi(d) if d >= 2 else None
+    terms = []
+    for mult, F, lf in events:
+        x = mp.log(mult) - d * F
+        if lp is not None:
+            x += min(0, lp + lf)
+        terms.append(x)
+    m = max(terms)
+    return m + mp.log(mp.fsum(mp.exp(t - m) for t in terms))
+
+
+def smallest_d(events, delta):
+    ok = lambda d: log_union(events, d) <= mp.log(mp.mpf(delta))
+    hi = 1
+    while not ok(hi):
+        hi *= 2
+    return smallest(ok, 0, hi)
+
+
+def row_events(x, L, eps, kappa, mult_rows):
+    """Theorem 3's events of a row with support values x, times the rows."""
+    n = mp.sqrt(mp.fsum(v * v for v in x))
+    p = mp.sqrt(2) * n
+    out = []
+    k = len(x)
+    for y in x:
+        if L - k > 0:
+            _, F, lf = event_rate(p, -y, y - kappa)
+            out.append((mult_rows * (L - k), F, lf))
+    for a in range(k):
+        for b in range(k):
+            if a != b:
+                _, F, lf = event_rate(p, x[a] - x[b], eps)
+                out.append((mult_rows, F, lf))
+    return out
+
+
+def chernoff_k1(P, L):
+    return smallest_d(row_events([P.Delta], L, mp.mpf(P.eps), P.Delta - mp.mpf(P.eps), L), P.delta)
+
+
+def chernoff_u(P, L):
+    l1 = P.k * P.Delta + (P.k - 1) * mp.mpf(P.rho)
+    tau = mp.mpf(P.eps) / 2 / l1
+    ev = []
+    for mult, q in ((L * (L - 1), 0), (L, 1), (L, -1)):
+        _, F, lf = event_rate(1, q, tau)
+        ev.append((mult, F, lf))
+    return smallest_d(ev, P.delta)
+
+
+def chernoff_grid(P, steps):
+    """min d with L max_rows (row's union) <= delta over a grid of rows of the class."""
+    import itertools
+    kappa = P.Delta - mp.mpf(P.eps)
+    top = P.Delta + mp.mpf(P.rho)
+    values = [P.Delta + (top - P.Delta) * i / steps for i in range(steps + 1)] if P.rho > 0 else [P.Delta]
+    rows = []
+    for kp in range(1, P.k + 1):
+        for rest in itertools.combinations_with_replacement(values, kp - 1):
+            rows.append(row_events([P.Delta] + list(rest), P.L, mp.mpf(P.eps), kappa, 1))
+    ok = lambda d: mp.log(P.L) + max(log_union(ev, d) for ev in rows) <= mp.log(mp.mpf(P.delta))
+    hi = 1
+    while not ok(hi):
+        hi *= 2
+    return smallest(ok, 0, hi)
+
+
+def lower_bound(L, gamma, N):
+    kappa = -mp.log(mp.mpf(gamma))
+    v = mp.log(L) / mp.log(1 + 2 * mp.mpf(N) / kappa)
+    return max(ceil_checked(v), 2 if L >= 3 else 1)
+
+
+def check_theorem3(exe, P, got, quick):
+    """Problems (strings) between jlattn's Theorem 3 rows and d_lower and this file's."""
+    problems = []
+    dc = got["d_chernoff"]
+    if P.k == 1:
+        ref = chernoff_k1(P, P.L)
+        if dc["d"] != ref:
+            problems.append(f"d_chernoff: jlattn {dc['d']}, mpmath {ref}")
+        L0 = dc["smallest_L_below_L"].get("L")
+        if L0 is not None:
+            if not chernoff_k1(P, L0) <= L0 - 1 or (L0 > 2 and chernoff_k1(P, L0 - 1) <= L0 - 2):
+                problems.append(f"d_chernoff falls below L at {L0}: not confirmed at L0 and L0 - 1")
+    else:
+        ref = chernoff_grid(P, 3 if quick else 6)
+        if not ref <= dc["d"] <= 1.06 * ref:
+            problems.append(f"d_chernoff: jlattn {dc['d']}, grid of rows {ref} (expected within [1, 1.06] times)")
+    du = got["d_chernoff_u"]["d"]
+    ref_u = chernoff_u(P, P.L)
+    if du != ref_u:
+        problems.append(f"d_chernoff_u: jlattn {du}, mpmath {ref_u}")
+    return problems, ref
+
+
 def run_jlattn(exe, P):
     args = [exe, "bound", "--L", str(P.L), "--k", str(P.k), "--eps", repr(P.eps), "--gamma", repr(P.gamma),
             "--rho", repr(P.rho), "--delta", repr(P.delta), "--json"]
@@ -154,11 +294,25 @@ def main(argv):
     cases.append(Params(64, 4, 1.0, rho=math.log(4.0)))
     names = ("d_star", "d_star_paper", "d_star_exact", "d_pair", "d_polar", "d_star_u", "d_star_u_exact")
     problems = 0
+    chernoff_checked = lower_checked = 0
     if table:
         print("L     k eps   rho    " + " ".join(f"{n:>15}" for n in names) + "   (d / smallest L below L)")
     for P in cases:
         ref = compute(P)
-        got = {b["name"]: b for b in run_jlattn(exe, P)["bounds"]}
+        report = run_jlattn(exe, P)
+        got = {b["name"]: b for b in report["bounds"]}
+        if not (quick and P.k == 4 and P.eps < 1):  # the grid of rows for k = 4 takes a few seconds
+            found, _ = check_theorem3(exe, P, got, quick)
+            chernoff_checked += 1
+            for f in found:
+                problems += 1
+                print(f"DISAGREE L={P.L} k={P.k} eps={P.eps} rho={P.rho} {f}")
+        low = report["lower_bounds"][0]
+        expected_low = lower_bound(P.L, P.gamma, low["norm_budget"])
+        if low["d"] != expected_low:
+            problems += 1
+            print(f"DISAGREE L={P.L} k={P.k} eps={P.eps} d_lower: jlattn {low['d']}, mpmath {expected_low}")
+        lower_checked += 1
         row = []
         for n in names:
             g = got[n]
@@ -171,7 +325,8 @@ def main(argv):
         if table:
             print(f"{P.L:<5} {P.k} {P.eps:<5} {P.rho:<6.4f} " + " ".join(f"{r:>15}" for r in row))
     print(f"{len(cases)} parameter sets, {len(cases) * len(names)} bounds and {len(cases) * len(names)} "
-          f"crossovers compared with mpmath: {problems} disagreements")
+          f"crossovers compared with mpmath, Theorem 3 checked for {chernoff_checked} and d_lower for "
+          f"{lower_checked}: {problems} disagreements")
     return 1 if problems else 0
 
 

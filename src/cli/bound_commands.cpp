@@ -1,7 +1,9 @@
-// `jlattn bound`: the dimension bounds of Theorems 1, 2 and 1' for one
+// `jlattn bound`: the dimension bounds of Theorems 1, 1', 2 and 3 for one
 // parameter set, every integer proved from MPFR/MPFI enclosures
-// (src/jlattn/bounds/rigorous_bounds.hpp), and the classic Johnson-Lindenstrauss
-// dimension as an independent cross-check (--jl-points, --jl-eps).
+// (src/jlattn/bounds/rigorous_bounds.hpp), the lower bound d_lower at a norm
+// budget, the gap trade-off (--gap-Delta, --gap-Delta-sweep), and the classic
+// Johnson-Lindenstrauss dimension as an independent cross-check (--jl-points,
+// --jl-eps).
 
 #include <chrono>
 #include <cstdint>
@@ -9,6 +11,7 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,7 +20,13 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
+#include "jlattn/bounds/chernoff_bound.hpp"
+#include "jlattn/io/target_file.hpp"
+#include "jlattn/pipeline/memory_guard.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/io/matrix_market.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
 
 namespace jlattn::cli {
 
@@ -64,9 +73,10 @@ nlohmann::json bound_json(const jlattn::DimensionBound& b) {
     j["d"] = b.exceeds_2_64 ? nlohmann::json(nullptr) : nlohmann::json(b.d);
     j["exceeds_2_64"] = b.exceeds_2_64;
     j["tight"] = b.tight;
-    j[b.name == jlattn::BoundName::d_star_exact || b.name == jlattn::BoundName::d_star_u_exact
-          ? "union_bound_over_delta_at_d"
-          : "value"] = enclosure_json(b.value);
+    const bool union_bound = b.name == jlattn::BoundName::d_star_exact ||
+                             b.name == jlattn::BoundName::d_star_u_exact || b.name == jlattn::BoundName::d_chernoff ||
+                             b.name == jlattn::BoundName::d_chernoff_u;
+    j[union_bound ? "union_bound_over_delta_at_d" : "value"] = enclosure_json(b.value);
     j["method"] = b.method;
   }
   if (!b.note.empty()) j["note"] = b.note;
@@ -80,16 +90,41 @@ nlohmann::json bound_json(const jlattn::DimensionBound& b) {
   return j;
 }
 
+nlohmann::json lower_json(const jlattn::DimensionLowerBound& b) {
+  nlohmann::json j = {{"name", jlattn::to_string(jlattn::BoundName::d_lower)},
+                      {"kind", "lower bound"},
+                      {"computed", b.computed},
+                      {"method", b.method}};
+  if (!b.computed) return j;
+  j["norm_budget"] = b.norm_product;
+  j["norm_budget_source"] = b.source;
+  j["infeasible"] = b.infeasible;
+  j["d"] = b.infeasible ? nlohmann::json(nullptr) : nlohmann::json(b.d);
+  j["value"] = enclosure_json(b.value);
+  return j;
+}
+
+nlohmann::json budget_json(const jlattn::NormBudget& n) {
+  return {{"d", n.d},         {"delta_N", n.delta_N},       {"beta", enclosure_json(n.beta)}, {"tau", n.tau},
+          {"query_norm", n.query_norm}, {"key_norm", n.key_norm}, {"product", n.product}};
+}
+
+nlohmann::json optional_json(const std::optional<double>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); }
+
 nlohmann::json report_json(const jlattn::BoundReport& r, const std::vector<jlattn::Projection>& laws,
                            double milliseconds) {
   const jlattn::BoundQuery& q = r.query;
   nlohmann::json j;
   j["program"] = {{"name", "jlattn"}, {"version", JLATTN_VERSION}, {"command", "bound"}};
-  j["parameters"] = {{"L", q.L}, {"k", q.k}, {"eps", q.eps}, {"gamma", q.gamma}, {"rho", q.rho}, {"delta", q.delta}};
+  j["parameters"] = {{"L", q.L},         {"k", q.k},         {"eps", q.eps},
+                     {"gamma", q.gamma}, {"rho", q.rho},     {"delta", q.delta},
+                     {"gap_Delta", optional_json(q.gap_Delta)}, {"norm_budget", optional_json(q.norm_budget)}};
   j["rigour"] = "every integer is proved from enclosures computed with MPFR/MPFI interval arithmetic (outward "
                 "rounding, up to " + std::to_string(r.max_precision_bits) +
-                " bits); the exact-tail minima and their crossovers assume p(d, tau) non-increasing in d, as "
-                "each entry's method says; the statements are about an ideal R (Theorems 1, 2, 1')";
+                " bits); the exact-tail minima and their crossovers assume p(d, tau) non-increasing in d, and the "
+                "Theorem 3 crossovers assume their condition monotone in L, as each entry's method says; the "
+                "statements are about an ideal R (Theorems 1, 1', 2, 3); d_lower is a lower bound for any input "
+                "and parameters at the stated norm budget";
   j["derived"] = {{"eta", enclosure_json(r.eta)},
                   {"Delta", enclosure_json(r.gap_Delta)},
                   {"beta_sharp", enclosure_json(r.beta_sharp)},
@@ -102,6 +137,11 @@ nlohmann::json report_json(const jlattn::BoundReport& r, const std::vector<jlatt
   nlohmann::json bounds = nlohmann::json::array();
   for (const jlattn::DimensionBound& b : r.bounds) bounds.push_back(bound_json(b));
   j["bounds"] = bounds;
+  nlohmann::json lower = nlohmann::json::array();
+  lower.push_back(lower_json(r.d_lower));
+  if (r.d_lower_at_budget) lower.push_back(lower_json(*r.d_lower_at_budget));
+  j["lower_bounds"] = lower;
+  if (r.d_lower.computed) j["lemma4_norm_budget"] = budget_json(r.lemma4_budget);
   nlohmann::json smallest;
   for (jlattn::Projection p : laws) {
     const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p);
@@ -114,6 +154,29 @@ nlohmann::json report_json(const jlattn::BoundReport& r, const std::vector<jlatt
 
 std::string mid(const jlattn::Enclosure& e) { return format_digits((e.lower + e.upper) / 2, 9); }
 
+std::string lower_text(const jlattn::DimensionLowerBound& b) {
+  if (!b.computed) return "not computed";
+  if (b.infeasible) return "no d at all";
+  return std::to_string(b.d);
+}
+
+void print_lower_bounds(const jlattn::BoundReport& r, std::ostream& out) {
+  out << "\n  lower bound (any X, W_Q, W_K with (largest query norm) x (largest key norm) <= N; a permutation pattern)\n";
+  if (r.d_lower.computed) {
+    const jlattn::NormBudget& n = r.lemma4_budget;
+    out << "    d_lower " << std::right << std::setw(19) << lower_text(r.d_lower) << "   at N = " << format_upper(n.product, 6)
+        << ": Lemma 4's queries <= " << format_upper(n.query_norm, 6) << ", keys <= " << format_upper(n.key_norm, 6)
+        << " at d = d_chernoff = " << n.d << "\n"
+        << "                                with probability >= 1 - delta (beta_sharp sqrt(1 + tau), tau = "
+        << format_digits(n.tau) << ")\n";
+  } else {
+    out << "    d_lower at Lemma 4's budget: " << r.d_lower.method << "\n";
+  }
+  if (r.d_lower_at_budget)
+    out << "    d_lower " << std::right << std::setw(19) << lower_text(*r.d_lower_at_budget)
+        << "   at N = " << format_shortest(r.d_lower_at_budget->norm_product) << " (--norm-budget)\n";
+}
+
 void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projection>& laws, double milliseconds,
                   std::ostream& out) {
   const jlattn::BoundQuery& q = r.query;
@@ -123,7 +186,9 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
   out << "  rigour        every integer below is proved from enclosures (MPFR/MPFI interval arithmetic with\n"
       << "                outward rounding, up to " << r.max_precision_bits
       << " bits; --json prints them); the theorems are about an ideal R\n";
-  out << "  Lemma 2       eta = eps/2 = " << mid(r.eta) << ", Delta = ln(1/gamma) + eps = " << mid(r.gap_Delta) << "\n";
+  out << "  Lemma 2       eta = eps/2 = " << mid(r.eta) << ", Delta = "
+      << (q.gap_Delta ? std::string("--gap-Delta") : std::string("ln(1/gamma) + eps")) << " = " << mid(r.gap_Delta)
+      << "\n";
   out << "  Lemma 1       beta_sharp = sqrt(Delta^2 + (k-1)(Delta+rho)^2) = " << mid(r.beta_sharp)
       << ", paper-style sqrt(k)(Delta+rho) = " << mid(r.beta_paper) << "\n";
   out << "  thresholds    tau = eta/beta_sharp = " << mid(r.tau) << ", tau_u = eta/(k Delta + (k-1) rho) = "
@@ -140,6 +205,8 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
       theorem = group;
       out << "  " << (group == "Theorem 1"   ? "Theorem 1 and 1' (one target, one draw)"
                       : group == "Theorem 2" ? "Theorem 2 (one draw for all targets of the class)"
+                      : group == "Theorem 3" ? "Theorem 3 (exact-law Chernoff; d_chernoff: every target of the class, "
+                                               "one draw each; d_chernoff,u: one draw for all)"
                                              : "trivial baseline (R = I, exact)")
           << "\n";
     }
@@ -147,7 +214,9 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
         << "   " << std::left << std::setw(36) << valid_for_text(b)
         << (b.name == jlattn::BoundName::trivial ? "never (d = L)" : crossover_text(b.below_L)) << "\n";
   }
-  out << "\n  smallest theorem bound valid for each projection (the trivial d = L = " << q.L << " aside):\n";
+  print_lower_bounds(r, out);
+  out << "\n  smallest theorem bound valid for each projection that construct --d auto uses (the trivial d = L = "
+      << q.L << " aside):\n";
   for (jlattn::Projection p : laws) {
     const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p);
     out << "    " << std::left << std::setw(12) << jlattn::to_string(p);
@@ -156,6 +225,10 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
     else
       out << b.label << " = " << dimension_text(b) << (b.d < q.L ? " (below L)" : "") << "\n";
   }
+  const jlattn::DimensionBound& dc = jlattn::find_bound(r, jlattn::BoundName::d_chernoff);
+  if (dc.computed && !dc.exceeds_2_64)
+    out << "    (gaussian: d_chernoff = " << dc.d
+        << " is smaller still; construct does not offer it yet, so --d auto keeps the bound above)\n";
   out << "\n  how each number is established\n"
       << "    d*, d* (paper beta), d_pair, d_polar, d*_u: the ceiling of an enclosure of the real value, proved;\n"
       << "      \"falls below L at\" is proved too (L - 1 - value(L) is convex in L, so bisection is exact).\n"
@@ -163,7 +236,13 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
       << "      at d - 1 with rigorous enclosures of the chi-square tail p; that no smaller d works ASSUMES p(d, tau)\n"
       << "      non-increasing in d (true in every computation, not proved), and \"falls below L at\" also assumes\n"
       << "      the condition at d = L - 1 monotone in L. Gaussian R only (Lemma 3a).\n"
-      << "    formulas: proofs/theorem1-one-target.md, proofs/theorem2-all-targets.md, proofs/rigorous-bounds.md\n"
+      << "    d_chernoff, d_chernoff,u: the exact-law Chernoff union bound (with its density factor) is proved <= delta at\n"
+      << "      d and > delta at d - 1; it is PROVED non-increasing in d, so d is the exact minimum of that bound and\n"
+      << "      every larger d works; \"falls below L at\" assumes the condition at d = L - 1 monotone in L. Gaussian R only.\n"
+      << "    d_lower: a lower bound for ANY input and parameters whose (largest query norm) x (largest key norm) is at\n"
+      << "      most N, from a permutation pattern (packing); proved.\n"
+      << "    formulas: proofs/theorem1-one-target.md, proofs/theorem2-all-targets.md, proofs/chernoff-bound.md,\n"
+      << "      proofs/lower-bound.md, proofs/rigorous-bounds.md\n"
       << "  computed in " << format_digits(milliseconds, 3) << " ms\n";
   bool header = false;
   for (const jlattn::DimensionBound& b : r.bounds) {
@@ -177,6 +256,78 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
         b.name != jlattn::BoundName::trivial)
       out << "      falls below L: " << b.below_L.method << "\n";
   }
+}
+
+/// `bound --target A.mtx`: Theorem 3 for this target, beside the class bounds of its (L, k, rho).
+void print_target(const std::string& path, const jlattn::ChernoffTargetBound& t, const jlattn::BoundReport& cls,
+                  double milliseconds, bool json, std::ostream& out) {
+  const jlattn::BoundQuery& q = cls.query;
+  const jlattn::DimensionBound& dc = jlattn::find_bound(cls, jlattn::BoundName::d_chernoff);
+  const jlattn::DimensionBound& dp = jlattn::find_bound(cls, jlattn::BoundName::d_pair);
+  if (json) {
+    out << nlohmann::json{{"program", {{"name", "jlattn"}, {"version", JLATTN_VERSION}, {"command", "bound"}}},
+                          {"target", path},
+                          {"parameters",
+                           {{"L", q.L}, {"k", q.k}, {"rho_upper", q.rho}, {"eps", q.eps}, {"gamma", q.gamma},
+                            {"delta", q.delta}, {"gap_Delta", optional_json(q.gap_Delta)}}},
+                          {"per_target", bound_json(t.bound)},
+                          {"events", t.events},
+                          {"boxes", t.groups},
+                          {"class", {{"d_chernoff", bound_json(dc)}, {"d_pair", bound_json(dp)}}},
+                          {"elapsed_ms", milliseconds}}
+                .dump(2)
+        << "\n";
+    return;
+  }
+  out << "jlattn bound: Theorem 3 for the target " << path << " (L = " << q.L << ", k = " << q.k
+      << ", rho <= " << format_shortest(q.rho) << "), eps = " << format_shortest(q.eps) << ", gamma = " << format_shortest(q.gamma)
+      << ", delta = " << format_shortest(q.delta) << "\n"
+      << "  d_chernoff for this target   " << dimension_text(t.bound) << "   (Gaussian R; " << format_digits(t.events, 6)
+      << " events of R1 and R2 in " << t.groups << " boxes)\n"
+      << "  for its class (L, k, rho):    d_chernoff = " << dimension_text(dc) << ", d_pair = " << dimension_text(dp)
+      << "\n"
+      << "  how: " << (t.bound.computed ? t.bound.method : t.bound.note) << "\n"
+      << "  computed in " << format_digits(milliseconds, 3) << " ms; proofs/chernoff-bound.md\n";
+}
+
+const std::vector<double> kSweepFactors = {1.0, 1.25, 1.5, 2.0, 3.0, 4.0};
+
+void print_sweep(const std::vector<jlattn::GapDeltaRow>& rows, const jlattn::BoundQuery& q, bool json,
+                 std::ostream& out) {
+  if (json) {
+    nlohmann::json a = nlohmann::json::array();
+    for (const jlattn::GapDeltaRow& row : rows) {
+      nlohmann::json j = {{"gap_Delta", enclosure_json(row.Delta)},
+                          {"beta_sharp", enclosure_json(row.beta_sharp)},
+                          {"d_chernoff", bound_json(row.d_chernoff)},
+                          {"d_pair", bound_json(row.d_pair)},
+                          {"d_lower", lower_json(row.d_lower)}};
+      if (row.d_lower.computed) j["lemma4_norm_budget"] = budget_json(row.budget);
+      a.push_back(j);
+    }
+    out << nlohmann::json{{"program", {{"name", "jlattn"}, {"version", JLATTN_VERSION}, {"command", "bound"}}},
+                          {"parameters",
+                           {{"L", q.L}, {"k", q.k}, {"eps", q.eps}, {"gamma", q.gamma}, {"rho", q.rho}, {"delta", q.delta}}},
+                          {"gap_Delta_sweep", a}}
+                .dump(2)
+        << "\n";
+    return;
+  }
+  out << "jlattn bound: d against the gap Delta for L = " << q.L << ", k = " << q.k << ", eps = " << format_shortest(q.eps)
+      << ", gamma = " << format_shortest(q.gamma) << ", rho = " << format_shortest(q.rho) << ", delta = " << format_shortest(q.delta) << "\n"
+      << "  a larger Delta widens R2's tolerance (d_chernoff falls, for k >= 2 only up to a point) and costs norm:\n"
+      << "  Lemma 4's rows have E||x_i||^2 <= beta_sharp^2 + 1 (proofs/chernoff-bound.md, \"The gap Delta\")\n\n"
+      << "  " << std::right << std::setw(10) << "Delta" << std::setw(12) << "beta_sharp" << std::setw(14)
+      << "d_chernoff" << std::setw(10) << "d_pair" << std::setw(14) << "budget N" << std::setw(10) << "d_lower"
+      << "\n";
+  for (const jlattn::GapDeltaRow& row : rows)
+    out << "  " << std::setw(10) << mid(row.Delta) << std::setw(12) << mid(row.beta_sharp) << std::setw(14)
+        << dimension_text(row.d_chernoff) << std::setw(10) << dimension_text(row.d_pair) << std::setw(14)
+        << (row.d_lower.computed ? format_upper(row.budget.product, 6) : std::string("-")) << std::setw(10)
+        << lower_text(row.d_lower) << "\n";
+  out << "\n  budget N: Lemma 4's (largest query norm) x (largest key norm) at d = d_chernoff, kept with probability\n"
+      << "  >= 1 - delta; d_lower: the least d any input needs at that budget (proofs/lower-bound.md).\n"
+      << "  Every integer is proved (MPFR/MPFI); Gaussian R.\n";
 }
 
 void print_jl(std::uint64_t n, double eps, const jlattn::JlMinDim& jl, bool json, std::ostream& out) {
@@ -209,20 +360,37 @@ Command add_bound_command(CLI::App& root) {
     jlattn::BoundQuery query;
     std::string projection;
     bool json = false;
+    bool sweep = false;
+    double gap_Delta = 0.0, norm_budget = 0.0;
+    std::string target;
+    CLI::Option *gap = nullptr, *budget = nullptr, *rho = nullptr, *target_option = nullptr;
     std::uint64_t jl_points = 0;
     double jl_eps = 0.0;
     CLI::Option *L = nullptr, *k = nullptr, *eps = nullptr, *gamma = nullptr, *points = nullptr, *jl_eps_option = nullptr;
   };
   auto o = std::make_shared<Options>();
   CLI::App* bound = root.add_subcommand(
-      "bound", "print the dimension bounds of Theorems 1, 2 and 1' for one parameter set, every integer proved");
+      "bound",
+      "print the dimension bounds of Theorems 1, 1', 2 and 3 and the lower bound d_lower for one parameter set, every "
+      "integer proved");
   o->L = add_count_option(*bound, "--L", o->query.L, "number of tokens L >= 2");
   o->k = add_count_option(*bound, "--k", o->query.k, "row sparsity k in [1, L]");
   o->eps = add_real_option(*bound, "--eps", o->query.eps, "ratio tolerance eps > 0 (Definition 2, R1)");
-  o->gamma =
-      add_real_option(*bound, "--gamma", o->query.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
-  add_real_option(*bound, "--rho", o->query.rho, "dynamic range rho >= 0 of the class (Definition 1)")->capture_default_str();
+  o->gamma = add_real_option(*bound, "--gamma", o->query.gamma, "off-support ratio bound gamma in (0, 1) (Definition 2, R2)");
+  o->rho = add_real_option(*bound, "--rho", o->query.rho, "dynamic range rho >= 0 of the class (Definition 1)")
+               ->capture_default_str();
   add_real_option(*bound, "--delta", o->query.delta, "failure probability delta in (0, 1)")->capture_default_str();
+  o->gap = add_real_option(*bound, "--gap-Delta", o->gap_Delta,
+                             "Lemma 1's gap Delta >= ln(1/gamma) + eps (default: that value); every bound uses it");
+  o->budget = add_real_option(
+      *bound, "--norm-budget", o->norm_budget,
+      "also print d_lower for inputs with (largest query norm) x (largest key norm) <= this N > 0");
+  bound->add_flag("--gap-Delta-sweep", o->sweep,
+                  "instead: d_chernoff, d_pair and d_lower against Delta = f (ln(1/gamma) + eps), f = 1, 1.25, 1.5, 2, "
+                  "3, 4, with the norm each Delta costs");
+  o->target_option = bound->add_option(
+      "--target", o->target,
+      std::string("instead: d_chernoff for this target (Theorem 3 per target), beside its class's bounds; ") + kTargetFileHelp);
   bound->add_option("--projection", o->projection,
                     "only report the smallest bound valid for this entry law: gaussian, rademacher or achlioptas");
   bound->add_flag("--json", o->json, "print JSON instead of text");
@@ -241,13 +409,45 @@ Command add_bound_command(CLI::App& root) {
               print_jl(o->jl_points, o->jl_eps, jlattn::jl_min_dim(o->jl_points, o->jl_eps), o->json, std::cout);
               return static_cast<int>(kExitOk);
             }
+            if (o->target_option->count() > 0) {
+              if (o->L->count() + o->k->count() + o->rho->count() > 0 || o->sweep)
+                throw jlattn::InputError("--target takes L, k and rho from the file: drop --L, --k, --rho, --gap-Delta-sweep");
+              if (o->eps->count() == 0 || o->gamma->count() == 0)
+                throw jlattn::InputError("bound --target needs --eps and --gamma");
+              const jlattn::Target A = jlattn::io::read_target_file(o->target, jlattn::memory_limit_bytes(0));
+              jlattn::ChernoffTargetQuery tq;
+              tq.eps = o->query.eps;
+              tq.gamma = o->query.gamma;
+              tq.delta = o->query.delta;
+              if (o->gap->count() > 0) tq.gap_Delta = o->gap_Delta;
+              const auto start = std::chrono::steady_clock::now();
+              const jlattn::ChernoffTargetBound t = jlattn::chernoff_target_bound(A, tq);
+              jlattn::BoundQuery cq = o->query;
+              cq.L = A.L();
+              cq.k = std::max<std::uint64_t>(1, A.k());
+              cq.rho = jlattn::target_range_upper(A);
+              cq.gap_Delta = tq.gap_Delta;
+              cq.crossovers = false;
+              cq.exact_tails = false;
+              const jlattn::BoundReport cls = jlattn::rigorous_bounds(cq);
+              const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+              print_target(o->target, t, cls, ms, o->json, std::cout);
+              return static_cast<int>(kExitOk);
+            }
             std::string missing;
             if (o->L->count() == 0) missing += " --L";
             if (o->k->count() == 0) missing += " --k";
             if (o->eps->count() == 0) missing += " --eps";
             if (o->gamma->count() == 0) missing += " --gamma";
             if (!missing.empty())
-              throw jlattn::InputError("bound needs" + missing + " (or --jl-points and --jl-eps)");
+              throw jlattn::InputError("bound needs" + missing + " (or --target, or --jl-points and --jl-eps)");
+            if (o->gap->count() > 0) o->query.gap_Delta = o->gap_Delta;
+            if (o->budget->count() > 0) o->query.norm_budget = o->norm_budget;
+            if (o->sweep) {
+              if (o->gap->count() > 0) throw jlattn::InputError("--gap-Delta-sweep sets Delta itself; drop --gap-Delta");
+              print_sweep(jlattn::gap_Delta_sweep(o->query, kSweepFactors), o->query, o->json, std::cout);
+              return static_cast<int>(kExitOk);
+            }
             std::vector<jlattn::Projection> laws = kLaws;
             if (!o->projection.empty()) laws = {jlattn::parse_projection(o->projection)};
             const auto start = std::chrono::steady_clock::now();

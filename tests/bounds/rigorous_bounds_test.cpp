@@ -40,6 +40,7 @@
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "support/cli.hpp"
 #include "support/generators.hpp"
+#include "support/monte_carlo.hpp"
 
 namespace jlattn {
 namespace {
@@ -49,6 +50,9 @@ using Ref = mp::mpfr_float_100;                                  // reference va
 using Ival = mp::number<mp::mpfi_float_backend<80>, mp::et_off>;  // intervals, about 266 bits
 using Big = mp::number<mp::mpfr_float_backend<80>, mp::et_off>;   // endpoints of Ival
 using Rational = mp::mpq_rational;
+using testing::binomial_margin;
+using testing::Frequency;
+using testing::simulate;
 
 bool positive(const Ival& x) { return Big(lower(x)) > 0; }
 bool exactly_zero(const Ival& x) { return Big(lower(x)) == 0 && Big(upper(x)) == 0; }
@@ -323,40 +327,6 @@ RC_GTEST_PROP(Theorem1Prime, BilinearCgfBoundAtRandomPoints, ()) {
 
 // =============================================================================
 // (d) Monte Carlo with the library's projections.
-
-/// Upper bound m with P(mean of T Bernoulli(p) >= p + m) <= 1e-9 and the same for
-/// p - m, from the Chernoff-KL bound P <= exp(-T KL(p +- m || p)).
-double binomial_margin(double p, int trials) {
-  const auto kl = [](double q, double r) {
-    double v = 0;
-    if (q > 0) v += q * std::log(q / r);
-    if (q < 1) v += (1 - q) * std::log((1 - q) / (1 - r));
-    return v;
-  };
-  const double target = std::log(1e9) / trials;
-  double m = 1e-4;
-  while (!(kl(std::min(p + m, 1.0), p) >= target && (p - m <= 0 || kl(p - m, p) >= target))) m *= 1.05;
-  return m;
-}
-
-struct Frequency {
-  int hits = 0;
-  int trials = 0;
-  double value() const { return static_cast<double>(hits) / trials; }
-};
-
-// Over independent seeds, projects the fixed rows of U (L x n) and counts `event`.
-template <class Event>
-Frequency simulate(Projection projection, const Matrix& U, std::size_t d, int trials, std::uint64_t seed0, Event event) {
-  Frequency f;
-  f.trials = trials;
-  for (int t = 0; t < trials; ++t) {
-    const Matrix R = projection_matrix(projection, static_cast<std::size_t>(U.rows()), d, seed0 + t, 1);
-    const Matrix P = U.transpose() * R;  // row r: (R^T u_r)^T
-    f.hits += event(P) ? 1 : 0;
-  }
-  return f;
-}
 
 constexpr int kTrials = 20000;
 
@@ -675,15 +645,7 @@ RC_GTEST_PROP(JlMinDim, FloorAndCeilOfTheFormula, ()) {
 // The command line.
 
 using testing::CliRun;
-
-/// jlattn <args>, its output captured in a directory of its own, removed after.
-CliRun jlattn_cli(const std::string& args) {
-  const auto dir = std::filesystem::temp_directory_path() / ("jlattn_bound_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  CliRun r = testing::run_jlattn(args, dir);
-  std::filesystem::remove_all(dir);
-  return r;
-}
+using testing::jlattn_cli;
 
 TEST(BoundCommand, PrintsEveryBoundWithItsProjectionsAndHowItIsProved) {
   const CliRun r = jlattn_cli("bound --L 64 --k 4 --eps 1 --gamma 0.1 --rho 1.3862943611198906");

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <utility>
 #include <vector>
 
@@ -183,6 +184,28 @@ RC_GTEST_PROP(Multiprecision, ElementaryFunctionsContainTheTrueValues, ()) {
     const Interval Lg = mp::log_of(P);
     RC_ASSERT(contains_value_of(Lg, mpfr_log, a1) && contains_value_of(Lg, mpfr_log, a2));
   }
+}
+
+// log1p_of and lngamma_at_point (used by the rigorous bounds) against MPFR at
+// 512 bits with directed rounding.
+RC_GTEST_PROP(Multiprecision, Log1pAndLnGammaContainTheTrueValues, ()) {
+  const double x1 = *gen_double(), x2 = *gen_double();
+  const mp::Precision p = *gen_precision();
+  const double a1 = std::abs(x1), a2 = std::abs(x2);
+  const Interval L1 = mp::log1p_of(between(p, a1, a2));
+  RC_ASSERT(contains_value_of(L1, mpfr_log1p, a1) && contains_value_of(L1, mpfr_log1p, a2));
+  if (a1 > 0) {
+    const Interval G = mp::lngamma_at_point(mp::point(std::max<mp::Precision>(p, 53), a1));
+    RC_ASSERT(contains_value_of(G, mpfr_lngamma, a1));
+  }
+}
+
+TEST(Multiprecision, LnGammaNeedsAPointInterval) {
+  EXPECT_THROW(mp::lngamma_at_point(between(64, 1.0, 2.0)), std::logic_error);
+  const Interval G = mp::lngamma_at_point(mp::point(64, 5.0));  // ln 24
+  EXPECT_TRUE(contains_value_of(G, mpfr_lngamma, 5.0));
+  EXPECT_LE(G.enclosure().lower, std::log(24.0) + 1e-15);
+  EXPECT_GE(G.enclosure().upper, std::log(24.0) - 1e-15);
 }
 
 TEST(Multiprecision, PiIsEnclosedAtEveryPrecision) {

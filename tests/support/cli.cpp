@@ -61,4 +61,12 @@ CliRun run_jlattn_direct(const std::vector<std::string>& args, const std::filesy
   return r;
 }
 
+CliRun jlattn_cli(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path() / ("jlattn_cli_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  CliRun r = run_jlattn(args, dir);
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
 }  // namespace jlattn::testing

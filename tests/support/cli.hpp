@@ -33,4 +33,8 @@ CliRun run_jlattn(const std::string& args, const std::filesystem::path& scratch,
 /// standard output and error go to `stdout` and `stderr` in `scratch`.
 CliRun run_jlattn_direct(const std::vector<std::string>& args, const std::filesystem::path& scratch);
 
+/// `jlattn <args>` (through run_jlattn) in a scratch directory of its own
+/// under the temporary directory, removed afterwards.
+CliRun jlattn_cli(const std::string& args);
+
 }  // namespace jlattn::testing

@@ -21,6 +21,9 @@
 #include <string>
 #include <utility>
 
+#include "jlattn/bounds/bounds_internal.hpp"
+#include "jlattn/bounds/chernoff_bound.hpp"
+#include "jlattn/bounds/lower_bound.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
 #include "jlattn/core/multiprecision.hpp"
@@ -34,6 +37,7 @@ using mp::certainly_le;
 using mp::exp_of;
 using mp::hull;
 using mp::integer;
+using mp::lngamma_at_point;
 using mp::Interval;
 using mp::log_of;
 using mp::pi_at;
@@ -42,22 +46,14 @@ using mp::Real;
 using mp::sqr_of;
 using mp::sqrt_of;
 using Prec = mp::Precision;
+using bounds_detail::check_bound_query;
+using bounds_detail::chernoff_skeleton;
+using bounds_detail::gap_Delta_interval;
+using bounds_detail::smallest_true;
 
 constexpr Prec kClosedFormStartBits = 128;
 constexpr Prec kMaxBits = 4096;
 constexpr std::uint64_t kMaxU64 = std::numeric_limits<std::uint64_t>::max();
-
-/// ln Gamma at a point a >= 1/2, with MPFR's correctly rounded lngamma in
-/// both directions.
-Interval lngamma_at_point(const Interval& a) {
-  if (!mpfr_equal_p(a.left(), a.right())) throw std::logic_error("lngamma_at_point needs a point interval");
-  Real lo(a.precision()), hi(a.precision());
-  mpfr_lngamma(lo.get(), a.left(), MPFR_RNDD);
-  mpfr_lngamma(hi.get(), a.left(), MPFR_RNDU);
-  Interval r(a.precision());
-  mpfi_interv_fr(r.get(), lo.get(), hi.get());
-  return r;
-}
 
 /// erfc on an interval of non-negative numbers (erfc is decreasing there),
 /// with MPFR's correctly rounded erfc in the outward directions.
@@ -200,7 +196,7 @@ Interval exponent_c(const Interval& t) { return sqr_of(t) * (3u - t * 2u) / 12u;
 Derived derive(const BoundQuery& q, Prec p) {
   const Interval eps = point(p, q.eps), rho = point(p, q.rho), delta = point(p, q.delta);
   const Interval eta = eps / 2u;
-  const Interval gap_Delta = eps - log_of(point(p, q.gamma));
+  const Interval gap_Delta = gap_Delta_interval(q, p);
   const Interval top = gap_Delta + rho;
   const Interval beta_sharp = sqrt_of(sqr_of(gap_Delta) + sqr_of(top) * (q.k - 1));
   const Interval beta_paper = sqrt_of(integer(p, q.k)) * top;
@@ -365,32 +361,6 @@ class Evaluator {
     return std::log((theorem1 ? 2.0 : 1.0) * Ld * Ld) + log_p_estimate(d, tau) - std::log(q_.delta);
   }
 
-  /// Smallest n in (lo, hi] with pred(n), given pred(hi); probes `guess` first and gallops.
-  template <class Pred>
-  static std::uint64_t smallest_true(Pred&& pred, std::uint64_t lo, std::uint64_t hi, std::uint64_t guess) {
-    guess = std::clamp(guess, lo + 1, hi);
-    if (pred(guess)) {
-      hi = guess;
-      for (std::uint64_t step = 1; hi - lo > 1; step *= 2) {
-        const std::uint64_t m = hi - std::min(step, hi - lo - 1);
-        if (pred(m)) hi = m;
-        else { lo = m; break; }
-      }
-    } else {
-      lo = guess;
-      for (std::uint64_t step = 1; hi - lo > 1; step *= 2) {
-        const std::uint64_t m = lo + std::min(step, hi - lo - 1);
-        if (pred(m)) { hi = m; break; }
-        lo = m;
-      }
-    }
-    while (hi - lo > 1) {
-      const std::uint64_t m = lo + (hi - lo) / 2;
-      (pred(m) ? hi : lo) = m;
-    }
-    return hi;
-  }
-
   /// Largest Chernoff-form d (or tau too small) for which the exact search is run.
   static constexpr std::uint64_t kExactMaxD = std::uint64_t{1} << 52;
   static constexpr double kExactMinTau = 1.0 / 8192;
@@ -488,18 +458,6 @@ class Evaluator {
   Prec max_prec_ = 0;
 };
 
-void check_query(const BoundQuery& q) {
-  if (q.L < 2) throw InputError("L has to be at least 2, got " + std::to_string(q.L));
-  if (q.k < 1 || q.k > q.L)
-    throw InputError("k has to be in [1, L] = [1, " + std::to_string(q.L) + "], got " + std::to_string(q.k));
-  if (!(q.eps > 0) || !std::isfinite(q.eps))
-    throw InputError("eps has to be finite and > 0, got " + format_shortest(q.eps));
-  if (!(q.gamma > 0 && q.gamma < 1)) throw InputError("gamma has to be in (0, 1), got " + format_shortest(q.gamma));
-  if (!(q.rho >= 0) || !std::isfinite(q.rho))
-    throw InputError("rho has to be finite and >= 0, got " + format_shortest(q.rho));
-  if (!(q.delta > 0 && q.delta < 1)) throw InputError("delta has to be in (0, 1), got " + format_shortest(q.delta));
-}
-
 const std::vector<Projection> kAllLaws = {Projection::gaussian, Projection::rademacher, Projection::achlioptas};
 const std::vector<Projection> kGaussianOnly = {Projection::gaussian};
 
@@ -538,11 +496,40 @@ DimensionBound skeleton(BoundName name) {
       return make_bound(name, "d*_u,exact", "Theorem 2", "min{d : L^2 p(d, tau_u) <= delta}", kGaussianOnly);
     case BoundName::trivial:
       return make_bound(name, "trivial", "trivial baseline", "d = L, R = I, X = [B | I], S = B exactly", {});
+    default: break;
   }
-  throw std::logic_error("skeleton: unknown bound");
+  throw std::logic_error("skeleton: not a closed form or exact-tail bound");
 }
 
 }  // namespace
+
+namespace bounds_detail {
+
+void check_bound_query(const BoundQuery& q) {
+  if (q.L < 2) throw InputError("L has to be at least 2, got " + std::to_string(q.L));
+  if (q.k < 1 || q.k > q.L)
+    throw InputError("k has to be in [1, L] = [1, " + std::to_string(q.L) + "], got " + std::to_string(q.k));
+  if (!(q.eps > 0) || !std::isfinite(q.eps)) throw InputError("eps has to be finite and > 0, got " + format_shortest(q.eps));
+  if (!(q.gamma > 0 && q.gamma < 1)) throw InputError("gamma has to be in (0, 1), got " + format_shortest(q.gamma));
+  if (!(q.rho >= 0) || !std::isfinite(q.rho)) throw InputError("rho has to be finite and >= 0, got " + format_shortest(q.rho));
+  if (!(q.delta > 0 && q.delta < 1)) throw InputError("delta has to be in (0, 1), got " + format_shortest(q.delta));
+  if (q.norm_budget && (!(*q.norm_budget > 0) || !std::isfinite(*q.norm_budget)))
+    throw InputError("norm-budget has to be finite and > 0, got " + format_shortest(*q.norm_budget));
+  if (q.gap_Delta) {
+    // Lemma 2 with a larger gap: Delta >= ln(1/gamma) + eps, proved (proofs/chernoff-bound.md).
+    const Interval least = point(kClosedFormStartBits, q.eps) - log_of(point(kClosedFormStartBits, q.gamma));
+    if (!std::isfinite(*q.gap_Delta) || !certainly_le(least, point(kClosedFormStartBits, *q.gap_Delta)))
+      throw InputError("gap-Delta has to be at least ln(1/gamma) + eps = " + format_shortest(least.enclosure().upper) +
+                       ", got " + format_shortest(*q.gap_Delta));
+  }
+}
+
+Interval gap_Delta_interval(const BoundQuery& q, Prec p) {
+  if (q.gap_Delta) return point(p, *q.gap_Delta);
+  return point(p, q.eps) - log_of(point(p, q.gamma));
+}
+
+}  // namespace bounds_detail
 
 std::string to_string(BoundName name) {
   switch (name) {
@@ -553,13 +540,16 @@ std::string to_string(BoundName name) {
     case BoundName::d_polar: return "d_polar";
     case BoundName::d_star_u: return "d_star_u";
     case BoundName::d_star_u_exact: return "d_star_u_exact";
+    case BoundName::d_chernoff: return "d_chernoff";
+    case BoundName::d_chernoff_u: return "d_chernoff_u";
     case BoundName::trivial: return "trivial";
+    case BoundName::d_lower: return "d_lower";
   }
   return "?";
 }
 
 BoundReport rigorous_bounds(const BoundQuery& query) {
-  check_query(query);
+  check_bound_query(query);
   Evaluator ev(query);
   BoundReport r;
   r.query = query;
@@ -576,8 +566,20 @@ BoundReport rigorous_bounds(const BoundQuery& query) {
     r.tau_pair = D.tau_pair.enclosure();
   }
   for (BoundName name : {BoundName::d_star, BoundName::d_star_paper, BoundName::d_star_exact, BoundName::d_pair,
-                         BoundName::d_polar, BoundName::d_star_u, BoundName::d_star_u_exact, BoundName::trivial})
+                         BoundName::d_polar, BoundName::d_star_u, BoundName::d_star_u_exact})
     r.bounds.push_back(skeleton(name));
+  // Theorem 3 (chernoff_bound.cpp), or its placeholders.
+  if (query.chernoff) {
+    r.bounds.push_back(chernoff_class_bound(query));
+    r.bounds.push_back(chernoff_all_targets_bound(query));
+  } else {
+    for (BoundName name : {BoundName::d_chernoff, BoundName::d_chernoff_u}) {
+      DimensionBound b = chernoff_skeleton(name);
+      b.note = "not computed (not asked for)";
+      r.bounds.push_back(b);
+    }
+  }
+  r.bounds.push_back(skeleton(BoundName::trivial));
   auto get = [&r](BoundName name) -> DimensionBound& { return r.bounds[static_cast<std::size_t>(name)]; };
 
   for (BoundName name : {BoundName::d_star, BoundName::d_star_paper, BoundName::d_pair, BoundName::d_polar,
@@ -599,6 +601,20 @@ BoundReport rigorous_bounds(const BoundQuery& query) {
   t.method = "exact: R = I_L gives S = B (no randomness)";
   t.below_L.method = "d = L is never below L";
   r.max_precision_bits = static_cast<unsigned>(ev.max_prec());
+  // The lower bound (proofs/lower-bound.md) at Lemma 4's budget at d_chernoff, and at the user's budget.
+  const DimensionBound& dc = get(BoundName::d_chernoff);
+  if (dc.computed && !dc.exceeds_2_64) {
+    r.lemma4_budget = lemma4_norm_budget(query.L, r.beta_sharp, dc.d, query.delta);
+    r.d_lower = packing_lower_bound(query.L, query.gamma, r.lemma4_budget.product);
+    r.d_lower.source = "Lemma 4's construction at d = d_chernoff keeps (largest query norm) x (largest key norm) <= N "
+                       "with probability >= 1 - delta";
+  } else {
+    r.d_lower.method = "not computed (d_chernoff is not available)";
+  }
+  if (query.norm_budget) {
+    r.d_lower_at_budget = packing_lower_bound(query.L, query.gamma, *query.norm_budget);
+    r.d_lower_at_budget->source = "--norm-budget";
+  }
   return r;
 }
 
@@ -616,7 +632,9 @@ const DimensionBound& find_bound(const BoundReport& report, BoundName name) {
 const DimensionBound& smallest_valid_bound(const BoundReport& report, Projection projection) {
   const DimensionBound* best = nullptr;
   for (const DimensionBound& b : report.bounds) {
-    if (b.name == BoundName::trivial || !b.computed || b.exceeds_2_64 || !is_valid_for(b, projection)) continue;
+    if (b.name == BoundName::trivial || b.name == BoundName::d_chernoff || b.name == BoundName::d_chernoff_u ||
+        !b.computed || b.exceeds_2_64 || !is_valid_for(b, projection))
+      continue;
     if (best == nullptr || b.d < best->d) best = &b;
   }
   return best != nullptr ? *best : find_bound(report, BoundName::trivial);

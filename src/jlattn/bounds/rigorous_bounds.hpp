@@ -1,5 +1,5 @@
 /// \file rigorous_bounds.hpp
-/// \brief The dimension bounds of Theorems 1, 2 and 1' evaluated with
+/// \brief The dimension bounds of Theorems 1, 1', 2 and 3 evaluated with
 /// rigorous enclosures (MPFR/MPFI interval arithmetic with outward rounding),
 /// so that every printed integer is proved: the ceilings of the closed forms
 /// \f$d^*\f$, \f$d^*_u\f$, \f$d_{\rm pair}\f$, \f$d_{\rm polar}\f$, the exact-tail
@@ -12,6 +12,8 @@
 /// Proof page: proofs/rigorous-bounds.md
 /// Proof page: proofs/theorem1-one-target.md
 /// Proof page: proofs/theorem2-all-targets.md
+/// Proof page: proofs/chernoff-bound.md
+/// Proof page: proofs/lower-bound.md
 #pragma once
 
 #include <cstdint>
@@ -26,7 +28,7 @@
 namespace jlattn {
 
 /// The parameters of one query of `jlattn bound`: the class (L, k, rho) and
-/// the request (eps, gamma, delta).
+/// the request (eps, gamma, delta), optionally Lemma 1's gap and a norm budget.
 struct BoundQuery {
   std::uint64_t L = 0;   ///< has to be in [2, 2^64)
   std::uint64_t k = 0;   ///< row sparsity; has to be in [1, L]
@@ -36,6 +38,14 @@ struct BoundQuery {
   double delta = 0.05;   ///< failure probability; has to be in (0, 1)
   bool crossovers = true;   ///< also find, for each bound, the smallest L at which it falls below L
   bool exact_tails = true;  ///< also compute the exact-tail dimensions (a few ms; the rest takes microseconds)
+  /// Lemma 1's gap \f$\Delta\f$; unset: \f$\ln(1/\gamma) + \varepsilon\f$ (Lemma 2). Has to be
+  /// finite and \f$\ge \ln(1/\gamma) + \varepsilon\f$ (proved in MPFI); every bound is then
+  /// computed with it (proofs/chernoff-bound.md, "The gap Delta").
+  std::optional<double> gap_Delta = std::nullopt;
+  /// Also \f$d_{\rm lower}\f$ at this norm budget: an upper bound on (largest query
+  /// norm) x (largest key norm); has to be finite and > 0.
+  std::optional<double> norm_budget = std::nullopt;
+  bool chernoff = true;  ///< also compute the Theorem 3 dimensions (a few ms)
 };
 
 /// The bounds `jlattn bound` offers, in the order it prints them.
@@ -47,11 +57,15 @@ enum class BoundName {
   d_polar,           ///< Theorem 1', one-sided polarisation (all three laws)
   d_star_u,          ///< Theorem 2, Chernoff form
   d_star_u_exact,    ///< Theorem 2, exact chi-square tail (Gaussian)
-  trivial            ///< d = L, R = I: exact, no randomness
+  d_chernoff,        ///< Theorem 3, exact-law Chernoff union bound, class-wide (Gaussian)
+  d_chernoff_u,      ///< Theorem 3, one draw for all targets (Gaussian)
+  trivial,           ///< d = L, R = I: exact, no randomness
+  d_lower            ///< a lower bound (proofs/lower-bound.md), never in `BoundReport::bounds`
 };
 
 /// "d_star", "d_star_paper", "d_star_exact", "d_pair", "d_polar", "d_star_u",
-/// "d_star_u_exact" or "trivial" (the names of `jlattn bound --json`).
+/// "d_star_u_exact", "d_chernoff", "d_chernoff_u", "trivial" or "d_lower" (the
+/// names of `jlattn bound --json`).
 /// \pre name has to be one of the enumerators.
 /// Guarantee: exact.
 /// Proof page: proofs/rigorous-bounds.md
@@ -94,6 +108,33 @@ struct DimensionBound {
   Crossover below_L;     ///< the smallest L at which the bound falls below L
 };
 
+/// A norm budget that Lemma 4's construction keeps (proofs/lower-bound.md,
+/// item 5): with probability at least \f$1 - \delta_N\f$ every query
+/// \f$R^\top b_i\f$ has norm \f$\le \beta\sqrt{1+\tau}\f$ and every key \f$R^\top e_j\f$
+/// norm \f$\le \sqrt{1+\tau}\f$, for a Gaussian R at dimension d.
+struct NormBudget {
+  std::uint64_t d = 0;          ///< the dimension it is computed at
+  double delta_N = 0.0;         ///< the probability it may fail
+  Enclosure beta;               /// the row-norm bound \f$\beta\f$ (\f$\beta_\sharp\f$ for the class)
+  double tau = 0.0;             ///< \f$2L\exp(-\frac d2(\tau - \ln(1+\tau))) \le \delta_N\f$ is proved
+  double query_norm = 0.0;      ///< \f$\beta\sqrt{1+\tau}\f$, rounded up
+  double key_norm = 0.0;        ///< \f$\sqrt{1+\tau}\f$, rounded up
+  double product = 0.0;         ///< \f$N = \beta(1+\tau)\f$, rounded up
+};
+
+/// The lower bound of proofs/lower-bound.md at one norm budget N (largest
+/// query norm times largest key norm): no input and no parameters with these
+/// norms make attention approximate a permutation pattern in dimension < d.
+struct DimensionLowerBound {
+  bool computed = false;
+  double norm_product = 0.0;   ///< N
+  bool infeasible = false;     ///< N < ln(1/gamma) sqrt((L-1)/(2L)): no dimension works at all
+  std::uint64_t d = 0;         ///< max(ceil(ln L / ln(1 + 2N/ln(1/gamma))), 2 if L >= 3)
+  Enclosure value;             /// \f$\ln L/\ln(1 + 2N/\ln(1/\gamma))\f$
+  std::string source;          ///< where N comes from, in one sentence
+  std::string method;          ///< how d was established, in one sentence
+};
+
 /// Everything `jlattn bound` prints.
 struct BoundReport {
   BoundQuery query;
@@ -106,8 +147,14 @@ struct BoundReport {
   Enclosure tau_paper;   ///< eta / beta_paper
   Enclosure tau_u;       ///< eta / (k Delta + (k-1) rho)
   Enclosure tau_pair;    ///< eps / (sqrt 2 beta_sharp), the threshold of Theorem 1'
-  std::vector<DimensionBound> bounds;  ///< in the order of BoundName
+  std::vector<DimensionBound> bounds;  ///< in the order of BoundName (d_lower apart)
   unsigned max_precision_bits = 0;     ///< the largest working precision that was needed
+  /// Lemma 4's norm budget at d = d_chernoff (class-wide) with \f$\delta_N = \delta\f$,
+  /// and d_lower there (computed only with `query.chernoff`).
+  NormBudget lemma4_budget;
+  DimensionLowerBound d_lower;
+  /// d_lower at `query.norm_budget`, when given.
+  std::optional<DimensionLowerBound> d_lower_at_budget;
 };
 
 /// Evaluates every bound of Theorems 1, 2 and 1' for one parameter set.
@@ -128,6 +175,9 @@ BoundReport rigorous_bounds(const BoundQuery& query);
 
 /// The smallest computed bound of the report that is valid for `projection`
 /// (the trivial d = L is valid for every projection, so one always exists).
+/// The Theorem 3 rows are listed but not selected yet: `construct --d auto`
+/// keeps its present choice until the construction offers them (issue 12,
+/// phase 2).
 /// \pre report comes from rigorous_bounds.
 /// Guarantee: exact (a selection).
 /// Proof page: proofs/rigorous-bounds.md

@@ -12,7 +12,8 @@
 /// looks at endpoints and says "certainly", so false means "not proved",
 /// never "proved false".
 ///
-/// Users: the rigorous bounds (bounds/rigorous_bounds.cpp), the certifier's
+/// Users: the rigorous bounds (bounds/rigorous_bounds.cpp, chernoff_bound.cpp,
+/// lower_bound.cpp), the certifier's
 /// exact pass (certify/certificate_exact.cpp), log_enclosure and
 /// exp_enclosure (core/enclosure.cpp).
 #pragma once
@@ -23,6 +24,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <stdexcept>
 
 #include "jlattn/core/enclosure.hpp"
 
@@ -141,6 +143,20 @@ inline Interval operator/(std::uint64_t n, const Interval& a) { return computed(
 inline Interval exp_of(const Interval& a) { return computed(a.precision(), mpfi_exp, a); }
 /// Encloses \f$\ln t\f$ over a (NaN endpoints where a reaches below 0).
 inline Interval log_of(const Interval& a) { return computed(a.precision(), mpfi_log, a); }
+/// Encloses \f$\ln(1 + t)\f$ over a (accurate where t is near 0, unlike log_of(1 + a)).
+inline Interval log1p_of(const Interval& a) { return computed(a.precision(), mpfi_log1p, a); }
+/// Encloses \f$\ln\Gamma(t)\f$ at the point a = [t, t], t > 0: MPFR's correctly
+/// rounded lngamma in both directions (MPFI has no Gamma function).
+/// \pre a is a point interval.
+inline Interval lngamma_at_point(const Interval& a) {
+  if (!mpfr_equal_p(a.left(), a.right())) throw std::logic_error("lngamma_at_point needs a point interval");
+  Real lo(a.precision()), hi(a.precision());
+  mpfr_lngamma(lo.get(), a.left(), MPFR_RNDD);
+  mpfr_lngamma(hi.get(), a.left(), MPFR_RNDU);
+  Interval r(a.precision());
+  mpfi_interv_fr(r.get(), lo.get(), hi.get());
+  return r;
+}
 /// Encloses \f$\sqrt t\f$ over a.
 inline Interval sqrt_of(const Interval& a) { return computed(a.precision(), mpfi_sqrt, a); }
 /// Encloses \f$t^2\f$ over a (tighter than a * a when a contains 0).
