@@ -90,7 +90,9 @@ TEST_ONLY_FOLDERS = ("cli", "support")
 PAGE_FOLDERS = ("proof", "bounds", "certify", "pipeline", "audit", "explain")
 
 # Headers in PAGE_FOLDERS that are infrastructure, not mathematics.
-NO_PROOF_PAGE = {"memory_guard.hpp"}
+NO_PROOF_PAGE = {"memory_guard.hpp",
+                 # the walkthrough's document model, its two renderers and its number printing
+                 "document.hpp", "render_markdown.hpp", "render_html.hpp", "tex_numbers.hpp"}
 
 # Pages of proofs/ that are not steps and carry no "Implemented by" section.
 NOT_STEP_PAGES = {"README.md", "notation.md"}
