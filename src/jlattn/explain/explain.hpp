@@ -101,11 +101,24 @@ struct WalkthroughOptions {
 ///   stored X (certified or refuted) or an honest undecided, with enclosures.
 Walkthrough explain(const Target& A, const ConstructionParameters& parameters, const ResourcePolicy& policy = {});
 
-/// The walkthrough as Markdown with GitHub-style `$...$` / `$$...$$` math.
+/// The walkthrough as Markdown with GitHub-style `$...$` / `$$...$$` math:
+/// the sections of sections.hpp (walkthrough_document()) rendered by
+/// render_markdown.hpp.
+/// \pre w from explain().
+/// Guarantee: a pure function of its arguments; the numbers are explain()'s
+///   (evaluations, labelled so on the page) and the certificate's enclosures
+///   printed rounded outward.
+/// Proof page: proofs/README.md
 std::string walkthrough_markdown(const Walkthrough& w, const WalkthroughOptions& options);
 
 /// The walkthrough as one HTML page whose formulas MathJax renders from
-/// `options.mathjax_url` (no network when that is a local file).
+/// `options.mathjax_url` (no network when that is a local file), with a
+/// notice saying how to get MathJax where it does not load: the same
+/// document as walkthrough_markdown(), rendered by render_html.hpp.
+/// \pre w from explain().
+/// Guarantee: as walkthrough_markdown(); the page loads no script file but
+///   `options.mathjax_url` (its other scripts are inline).
+/// Proof page: proofs/README.md
 std::string walkthrough_html(const Walkthrough& w, const WalkthroughOptions& options);
 
 }  // namespace jlattn
