@@ -15,7 +15,7 @@ namespace jlattn::walkthrough {
 
 /// What the page needs besides its blocks.
 struct HtmlPage {
-  std::string title;        ///< the <title>, plain text (escaped)
+  std::string title;        ///< the page title, plain text (escaped)
   std::string mathjax_url;  ///< the MathJax 2 `MathJax.js` the page loads (with ?config=TeX-AMS_SVG)
 };
 
