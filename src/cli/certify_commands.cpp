@@ -83,11 +83,11 @@ int run_certify(const CertifyOptions& o) {
               << "  verdict       " << to_string(cert.verdict) << "\n"
               << "  eps_hat       in " << bounds(cert.eps_hat) << "\n"
               << "  gamma_hat     in " << bounds(cert.gamma_hat) << "\n"
-              << "  rows          " << cert.rows << ": " << cert.rows_fast << " decided by the filter, "
+              << "  rows          " << cert.rows << ": " << cert.rows_filter << " decided by the filter, "
               << cert.rows_exact << " by the exact pass (up to " << cert.max_precision_used << " bits), "
               << cert.rows_undecided << " undecided\n";
     if (limits.product != ScoreProduct::eigen && !cert.score_product.empty()) std::cout << "  product       filter scores by " << cert.score_product << "\n";
-    if (!cert.fast_pass_note.empty()) std::cout << "  filter        " << cert.fast_pass_note << "\n";
+    if (!cert.filter_note.empty()) std::cout << "  filter        " << cert.filter_note << "\n";
     if (cert.witness)
       std::cout << "  witness       (i, j, j') = (" << cert.witness->i << ", " << cert.witness->j << ", "
                 << cert.witness->j_prime << "), 0-based: " << to_string(cert.witness->condition)

@@ -140,7 +140,7 @@ void add_construction_options(CLI::App& app, ConstructionOptions& o, bool eps_ga
 
 void print_certificate(const jlattn::Certificate& cert, std::ostream& out) {
   out << "  certificate   " << jlattn::to_string(cert.verdict) << ": eps_hat <= " << format_upper(cert.eps_hat.upper, 9)
-      << ", gamma_hat <= " << format_upper(cert.gamma_hat.upper, 9) << " (rigorous upper bounds; " << cert.rows_fast
+      << ", gamma_hat <= " << format_upper(cert.gamma_hat.upper, 9) << " (rigorous upper bounds; " << cert.rows_filter
       << " rows decided by the filter, " << cert.rows_exact << " by the exact pass)\n";
   if (cert.witness)
     out << "  witness       condition " << jlattn::to_string(cert.witness->condition) << " fails at (i, j, j') = ("

@@ -6,9 +6,16 @@
 
 #include <boost/multiprecision/mpfr.hpp>
 
+#include <cfenv>
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
+
+#include <omp.h>
+#if defined(__SSE__) || defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/pipeline/construction.hpp"
@@ -192,7 +199,7 @@ TEST(Certificate, MarginRowsGoToTheExactPass) {
   const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled);
   EXPECT_EQ(cert.verdict, Verdict::certified);
   EXPECT_EQ(cert.rows_exact, 1u);
-  EXPECT_EQ(cert.rows_fast, 3u);
+  EXPECT_EQ(cert.rows_filter, 3u);
   EXPECT_EQ(cert.eps_hat.upper, m.eps);  // eps_hat = eps exactly
 }
 
@@ -347,7 +354,7 @@ TEST(Certificate, LargeAndSubnormalMagnitudesNeverGiveAWrongVerdict) {
           }
         holds.push_back(ok);
       }
-      EXPECT_EQ(cert.verdict, oracle_verdict(holds)) << cert.fast_pass_note;
+      EXPECT_EQ(cert.verdict, oracle_verdict(holds)) << cert.filter_note;
       EXPECT_NE(cert.verdict, Verdict::undecided) << cert.undecided_reason;
     }
   }
@@ -429,12 +436,180 @@ TEST(Certificate, SameCertificateForEveryThreadCount) {
   EXPECT_EQ(a.verdict, b.verdict);
   EXPECT_EQ(a.eps_hat.upper, b.eps_hat.upper);
   EXPECT_EQ(a.log_gamma_hat.upper, b.log_gamma_hat.upper);
-  EXPECT_EQ(a.rows_fast, b.rows_fast);
+  EXPECT_EQ(a.rows_filter, b.rows_filter);
 }
 
-// The filter is refused in an environment where its error bound is invalid.
+// A floating-point environment of one thread: the rounding mode and, on
+// x86, the MXCSR flags flush-to-zero and denormals-are-zero.
+struct ThreadEnvironment {
+  int rounding = FE_TONEAREST;
+  bool ftz = false, daz = false;
+};
+
+ThreadEnvironment current_environment() {
+  ThreadEnvironment e;
+  e.rounding = std::fegetround();
+#if defined(__SSE__) || defined(__x86_64__)
+  e.ftz = (_mm_getcsr() & 0x8000u) != 0;
+  e.daz = (_mm_getcsr() & 0x0040u) != 0;
+#endif
+  return e;
+}
+
+void set_environment(const ThreadEnvironment& e) {
+  std::fesetround(e.rounding);
+#if defined(__SSE__) || defined(__x86_64__)
+  unsigned csr = _mm_getcsr() & ~(0x8000u | 0x0040u);
+  if (e.ftz) csr |= 0x8000u;
+  if (e.daz) csr |= 0x0040u;
+  _mm_setcsr(csr);
+#endif
+}
+
+constexpr bool kHaveFlushToZero =
+#if defined(__SSE__) || defined(__x86_64__)
+    true;
+#else
+    false;
+#endif
+
+// The check itself: the reference environment passes, and each departure
+// from it (rounding mode, FTZ, DAZ) is named.
 TEST(Certificate, FloatingPointEnvironmentIsChecked) {
   EXPECT_EQ(floating_point_environment_problem(), "");
+  const ThreadEnvironment saved = current_environment();
+  for (int mode : {FE_UPWARD, FE_DOWNWARD, FE_TOWARDZERO}) {
+    set_environment({mode, false, false});
+    const std::string problem = floating_point_environment_problem();
+    set_environment(saved);
+    EXPECT_NE(problem.find("rounding mode"), std::string::npos) << problem;
+  }
+  if (!kHaveFlushToZero) GTEST_SKIP() << "no FTZ/DAZ flags on this processor";
+  set_environment({FE_TONEAREST, true, false});
+  const std::string ftz = floating_point_environment_problem();
+  set_environment({FE_TONEAREST, false, true});
+  const std::string daz = floating_point_environment_problem();
+  set_environment(saved);
+  EXPECT_NE(ftz.find("flush-to-zero"), std::string::npos) << ftz;
+  EXPECT_NE(daz.find("denormals-are-zero"), std::string::npos) << daz;
+}
+
+// An instance whose verdict rests on subnormal scores: L = 260 tokens, each
+// attending to every token with weight 1 (R2 is vacuous), d = 1 with Lemma
+// 4's selectors, X = [q | k] with k = (2^-559, 2^-560, 2^-560, ...), so row
+// i's scores are q_i k_j (subnormal, computed exactly in the reference
+// environment) and eps_i = q_i 2^-560 exactly. Rows 0..255 (the filter's
+// first block of 256 rows) have q_i = 2^-510; rows 256..259 (its second
+// block) have q_i = q_late. With eps = 2^-1062 the instance is refuted when
+// q_late = 2^-500 (eps_i = 2^-1060) and certified when q_late = 2^-504
+// (eps_i = 2^-1064). A thread that flushes subnormal results to zero
+// computes every score as 0, and the filter's bound (about d 2^-1074 here)
+// would then "certify" R1 at eps: the worker that gets the second block
+// must not trust its own arithmetic.
+struct SubnormalInstance {
+  Target A;
+  Matrix X;
+  double eps = 0x1p-1062;
+};
+
+SubnormalInstance subnormal_instance(double q_late) {
+  constexpr std::size_t L = 260;
+  std::vector<TargetEntry> entries;
+  for (std::size_t i = 0; i < L; ++i)
+    for (std::size_t j = 0; j < L; ++j) entries.push_back({i, j, 1.0});
+  SubnormalInstance inst{Target::from_entries(L, std::move(entries)), Matrix(L, 2)};
+  for (Eigen::Index i = 0; i < static_cast<Eigen::Index>(L); ++i) {
+    inst.X(i, 0) = i < 256 ? 0x1p-510 : q_late;
+    inst.X(i, 1) = i == 0 ? 0x1p-559 : 0x1p-560;
+  }
+  return inst;
+}
+
+Certificate certify_subnormal(const SubnormalInstance& inst, const CertificationLimits& limits) {
+  return certify(inst.A, inst.X, Weights::lemma4_query(1), Weights::lemma4_key(1), inst.eps, 0.5, false, limits);
+}
+
+// Issue 11, item 2: rounding mode and FTZ/DAZ are per thread, and the filter
+// computes on OpenMP worker threads. Through the library API, the second
+// thread of a 2-thread OpenMP pool is put in flush-to-zero and
+// denormals-are-zero with a directed rounding mode (OpenMP reuses its pool
+// threads, and the filter deals its blocks round robin, so that worker gets
+// the second block); the calling thread stays in the reference environment.
+// The worker's rows go to the exact pass, and the verdict is the exact-only
+// verdict on both instances: never "certified" for the false one.
+TEST(Certificate, WorkerThreadsInAnotherEnvironmentNeverCertifyFalsely) {
+  if (!kHaveFlushToZero) GTEST_SKIP() << "no FTZ/DAZ flags on this processor";
+  const ThreadEnvironment reference = current_environment();
+  ASSERT_EQ(floating_point_environment_problem(), "");
+  const int saved_dynamic = omp_get_dynamic();
+  omp_set_dynamic(0);
+  for (const ThreadEnvironment worker : {ThreadEnvironment{FE_UPWARD, true, true}, ThreadEnvironment{FE_DOWNWARD, false, false}}) {
+    SCOPED_TRACE(worker.ftz ? "FTZ, DAZ and rounding upward" : "rounding downward only");
+#pragma omp parallel num_threads(2)
+    if (omp_get_thread_num() == 1) set_environment(worker);
+    // The premise: the pool's second thread keeps its environment between regions.
+    std::vector<std::string> seen(2);
+#pragma omp parallel num_threads(2)
+    seen[static_cast<std::size_t>(omp_get_thread_num())] = floating_point_environment_problem();
+    ASSERT_EQ(seen[0], "");
+    ASSERT_NE(seen[1], "") << "this OpenMP runtime did not reuse its worker thread";
+
+    for (const double q_late : {0x1p-500, 0x1p-504}) {
+      SCOPED_TRACE(q_late);
+      const SubnormalInstance inst = subnormal_instance(q_late);
+      CertificationLimits two_workers, exact_only;
+      two_workers.threads = 2;
+      exact_only.exact_only = true;
+      exact_only.threads = 1;
+      const Certificate cert = certify_subnormal(inst, two_workers);
+      const Certificate exact = certify_subnormal(inst, exact_only);
+      EXPECT_EQ(exact.verdict, q_late == 0x1p-500 ? Verdict::refuted : Verdict::certified);
+      EXPECT_EQ(cert.verdict, exact.verdict) << cert.filter_note;
+      EXPECT_NE(cert.filter_note.find("worker thread"), std::string::npos) << cert.filter_note;
+      // The first block was decided by the filter on the calling thread,
+      // the second block's rows went to the exact pass.
+      EXPECT_EQ(cert.rows_filter, 256u);
+      if (cert.verdict == Verdict::certified) {
+        EXPECT_EQ(cert.rows_exact, 4u);
+      }
+    }
+#pragma omp parallel num_threads(2)
+    set_environment(reference);
+  }
+  omp_set_dynamic(saved_dynamic);
+  // In the reference environment the filter decides every row itself.
+  CertificationLimits two_workers;
+  two_workers.threads = 2;
+  const Certificate clean = certify_subnormal(subnormal_instance(0x1p-504), two_workers);
+  EXPECT_EQ(clean.verdict, Verdict::certified);
+  EXPECT_EQ(clean.rows_filter, 260u);
+  EXPECT_EQ(clean.filter_note, "");
+}
+
+// The calling thread's environment: certify works in the reference
+// environment whatever the caller's (the exact pass converts subnormal
+// doubles exactly even when the caller has set denormals-are-zero) and
+// restores the caller's on return.
+TEST(Certificate, TheCallersEnvironmentIsReplacedWhileCertifyingAndRestored) {
+  if (!kHaveFlushToZero) GTEST_SKIP() << "no FTZ/DAZ flags on this processor";
+  const ThreadEnvironment saved = current_environment();
+  const ThreadEnvironment caller{FE_DOWNWARD, true, true};
+  for (const bool exact_only : {false, true})
+    for (const double q_late : {0x1p-500, 0x1p-504}) {
+      SCOPED_TRACE(std::string(exact_only ? "exact only, " : "filter, ") + std::to_string(q_late));
+      const SubnormalInstance inst = subnormal_instance(q_late);
+      CertificationLimits limits;
+      limits.exact_only = exact_only;
+      limits.threads = 1;
+      set_environment(caller);
+      const Certificate cert = certify_subnormal(inst, limits);
+      const ThreadEnvironment after = current_environment();
+      set_environment(saved);
+      EXPECT_EQ(cert.verdict, q_late == 0x1p-500 ? Verdict::refuted : Verdict::certified);
+      EXPECT_EQ(after.rounding, caller.rounding);
+      EXPECT_EQ(after.ftz, caller.ftz);
+      EXPECT_EQ(after.daz, caller.daz);
+    }
 }
 
 }  // namespace

@@ -456,11 +456,11 @@ void check_numbers(const Target& target, const ConstructionParameters& parameter
   }
   // How the rows were decided.
   EXPECT_EQ(cert.rows, L);
-  EXPECT_LE(cert.rows_fast + cert.rows_exact + cert.rows_undecided, L);
+  EXPECT_LE(cert.rows_filter + cert.rows_exact + cert.rows_undecided, L);
   if (cert.verdict == Verdict::certified) {
-    EXPECT_EQ(cert.rows_fast + cert.rows_exact, L);
+    EXPECT_EQ(cert.rows_filter + cert.rows_exact, L);
   }
-  EXPECT_NE(s7.find("Of the $L = " + std::to_string(L) + "$ rows, " + std::to_string(cert.rows_fast) +
+  EXPECT_NE(s7.find("Of the $L = " + std::to_string(L) + "$ rows, " + std::to_string(cert.rows_filter) +
                     " were decided by the filter and " + std::to_string(cert.rows_exact) + " by the exact pass"),
             std::string::npos)
       << s7;
@@ -533,7 +533,7 @@ TEST(Explain, UndecidedCertificateIsShownAsUndecided) {
   ASSERT_EQ(w.verdict.certificate.verdict, Verdict::certified);
   Certificate& cert = w.verdict.certificate;
   cert.verdict = Verdict::undecided;
-  cert.rows_fast = 2;
+  cert.rows_filter = 2;
   cert.rows_exact = 1;
   cert.rows_undecided = 1;
   cert.max_precision_used = 128;

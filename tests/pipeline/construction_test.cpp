@@ -32,7 +32,7 @@ bool same_bits(const Matrix& a, const Matrix& b) {
 bool same_certificate(const Certificate& a, const Certificate& b) {
   return a.verdict == b.verdict && a.eps_hat.lower == b.eps_hat.lower && a.eps_hat.upper == b.eps_hat.upper &&
          a.log_gamma_hat.lower == b.log_gamma_hat.lower && a.log_gamma_hat.upper == b.log_gamma_hat.upper &&
-         a.rows_fast == b.rows_fast && a.rows_exact == b.rows_exact && a.witness.has_value() == b.witness.has_value();
+         a.rows_filter == b.rows_filter && a.rows_exact == b.rows_exact && a.witness.has_value() == b.witness.has_value();
 }
 
 ConstructionParameters at_d(std::size_t d, std::uint64_t seed = 11) {

@@ -167,7 +167,7 @@ int main(int argc, char** argv) {
   std::printf("plain DGEMM    min %.3f s, median %.3f s (%d runs; Eigen, %d threads)\n", gemm.front(),
               gemm[gemm.size() / 2], repeats, Eigen::nbThreads());
   std::printf("certify        min %.3f s, median %.3f s: %s, %zu rows by the filter, %zu by the exact pass\n",
-              cert.front(), cert[cert.size() / 2], jlattn::to_string(last.verdict).c_str(), last.rows_fast,
+              cert.front(), cert[cert.size() / 2], jlattn::to_string(last.verdict).c_str(), last.rows_filter,
               last.rows_exact);
   std::printf("ratio          certify / DGEMM = %.2f (medians)\n", cert[cert.size() / 2] / gemm[gemm.size() / 2]);
   std::printf("peak RSS       %.0f MiB (X alone: %.0f MiB; the plain DGEMM's L x L result: %.0f MiB)\n", peak_rss_mib(),

@@ -6,8 +6,10 @@
 /// doubles are exact binary rationals; nothing else is rounded in the claim.
 ///
 /// Filter, then exact: a double-precision pass with a rigorous forward error
-/// bound per score decides most rows; the rows it cannot decide are settled
-/// with exact rational scores and interval logarithms at rising precision.
+/// bound per score decides most rows (certificate_filter.hpp); the rows it
+/// cannot decide are settled with exact rational scores and interval
+/// logarithms at rising precision (certificate_exact.hpp); the rows'
+/// outcomes give the verdict (certificate_aggregate.hpp).
 ///
 /// Three outcomes only (docs/contract.md): **certified** (a proof for this
 /// instance), **refuted** (with a witness \f$(i, j, j')\f$ and an enclosure of
@@ -87,11 +89,13 @@ struct CertificationLimits {
   /// Decide every row even after a refutation has settled the verdict (for
   /// audits and tests: then Certificate::row_verdicts is filled).
   bool all_rows = false;
-  /// Worker threads of the fast pass (0: OpenMP default); the result does
+  /// Worker threads of the filter (0: OpenMP default); the result does
   /// not depend on it. (While certify runs, Eigen's own threading, and
   /// OpenBLAS's where the build has it, is set to one thread and restored
   /// afterwards: don't run other Eigen or BLAS products concurrently in the
-  /// same process expecting them to be multithreaded.)
+  /// same process expecting them to be multithreaded.) Each worker checks
+  /// its own floating-point environment (floating_point_environment_problem);
+  /// the rows of a worker in another environment go to the exact pass.
   unsigned threads = 0;
   /// Which product computes the filter's scores (see ScoreProduct).
   ScoreProduct product = ScoreProduct::eigen;
@@ -114,18 +118,20 @@ struct Certificate {
   /// Present exactly when refuted: the violation in the smallest row that has one.
   std::optional<CertifiedWitness> witness;
   std::size_t rows = 0;             ///< L
-  std::size_t rows_fast = 0;        ///< rows decided by the double-precision filter
+  std::size_t rows_filter = 0;      ///< rows decided by the double-precision filter
   std::size_t rows_exact = 0;       ///< rows decided by the exact pass
   std::size_t rows_undecided = 0;   ///< rows left undecided (limits hit)
   unsigned max_precision_used = 0;  ///< largest interval precision the exact pass needed (bits)
   std::uint64_t exact_multiply_adds = 0;
-  bool fast_pass_used = true;
+  /// Whether the filter ran (JSON `filter_used`).
+  bool filter_used = true;
   /// The product that computed the filter's scores (score_product_name), or
   /// empty when the filter did not run.
   std::string score_product;
-  /// Why the filter was skipped or fell back (e.g. flush-to-zero mode, a
-  /// non-finite score), or empty.
-  std::string fast_pass_note;
+  /// Why the filter was skipped or some rows fell back to the exact pass
+  /// (e.g. a worker thread in flush-to-zero mode, a non-finite score), or
+  /// empty (JSON `filter_note`).
+  std::string filter_note;
   /// For undecided: which limit was hit and what was left.
   std::string undecided_reason;
   /// Each row's own verdict, filled only when CertificationLimits::all_rows.
@@ -142,7 +148,10 @@ struct Certificate {
 /// Guarantee: certified and refuted are proofs about the real-number
 ///   semantics of these exact matrices (proofs/certificate.md); the
 ///   enclosures contain the exact values. Undecided only when a limit in
-///   `limits` was reached.
+///   `limits` was reached. Whatever the caller's floating-point environment:
+///   the calling thread runs in round-to-nearest without FTZ/DAZ while
+///   certify works (the caller's environment is restored on return), and a
+///   worker thread in another environment leaves its rows to the exact pass.
 /// Proof page: proofs/certificate.md
 Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
                     double gamma, bool scaled, const CertificationLimits& limits = {});
@@ -190,9 +199,13 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
 /// Proof page: proofs/certificate.md
 void release_thread_multiprecision_caches();
 
-/// Why the double-precision filter cannot be trusted in this thread's
-/// floating-point environment (flush-to-zero, denormals-are-zero, a
-/// rounding mode other than to-nearest), or empty when it can.
+/// Why the filter's bounds cannot be trusted in this thread's floating-point
+/// environment (flush-to-zero, denormals-are-zero, a rounding mode other
+/// than to-nearest), or empty when they can. Rounding mode and FTZ/DAZ are
+/// per thread: the filter calls it on every worker thread that computes
+/// scores or bounds.
+/// Guarantee: exact (reads the environment and probes it).
+/// Proof page: proofs/certificate.md
 std::string floating_point_environment_problem();
 
 }  // namespace jlattn

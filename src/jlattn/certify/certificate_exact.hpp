@@ -1,7 +1,12 @@
 /// \file certificate_exact.hpp
-/// \brief Internal interface between the certifier's double-precision filter
-/// (certificate.cpp) and its exact pass (certificate_exact.cpp), which holds
-/// all multiprecision code (GMP rationals, MPFR/MPFI intervals).
+/// \brief The certifier's exact pass (proofs/certificate.md, Step 5): the
+/// rows the filter left open (certificate_filter.hpp) decided with exact
+/// rational scores and interval logarithms at rising precision. All the
+/// multiprecision code of the certifier (GMP rationals, MPFR/MPFI
+/// intervals) is behind this header, in certificate_exact.cpp. The exact
+/// pass runs in the reference floating-point environment whatever the
+/// caller's (ReferenceEnvironmentScope), so its conversions of doubles are
+/// exact.
 ///
 /// Proof page: proofs/certificate.md
 #pragma once
@@ -11,34 +16,15 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "jlattn/certify/certificate.hpp"
-#include "jlattn/proof/definition1_target.hpp"
-#include "jlattn/core/directed_rounding.hpp"
+#include "jlattn/certify/certificate_rows.hpp"
+#include "jlattn/core/enclosure.hpp"
 #include "jlattn/core/matrix.hpp"
+#include "jlattn/core/weights.hpp"
+#include "jlattn/proof/definition1_target.hpp"
 
 namespace jlattn::detail {
-
-/// What is known about one row, from either pass.
-struct RowOutcome {
-  enum class State { certified, refuted, undecided } state = State::undecided;
-  Enclosure eps_i{0.0, kInfinity};                  ///< encloses eps_i
-  Enclosure log_gamma_i{-kInfinity, kInfinity};     ///< encloses lgam_i
-  std::optional<CertifiedWitness> witness;          ///< when refuted
-  bool r1_certified = false, r2_certified = false;  ///< per condition
-};
-
-/// Columns among which the row's extremes must lie (from the filter), so
-/// the exact pass evaluates only those scores.
-struct RowCandidates {
-  std::vector<std::size_t> r1_max, r1_min;    ///< support columns: argmax / argmin of S - ln A
-  std::vector<std::size_t> r2_off, r2_supp;   ///< off-support argmax of S / support argmin of S
-};
-
-/// Rigorous enclosures of ln A_ij for every support entry (aligned with the
-/// target's CSR order), by log_enclosure.
-std::vector<Enclosure> log_target_enclosures(const Target& A);
 
 /// Theorem 2's entry test, exactly: with \f$g = |(RR^\top)_{lj} - [l = j]|\f$ as an
 /// exact rational and \f$\tau_u = (\varepsilon/2)/(k(\ln(1/\gamma) + \varepsilon) + (k-1)\rho)\f$
@@ -48,27 +34,63 @@ std::vector<Enclosure> log_target_enclosures(const Target& A);
 int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, std::size_t k, double rho, double eps,
                             double gamma, unsigned max_precision_bits, Enclosure* deviation);
 
+/// What the exact pass decides about: the matrices, the convention and
+/// Definition 2's parameters, and its precision cap.
+struct ExactQuestion {
+  bool scaled = false;  ///< c = 1/sqrt(d) instead of 1
+  double eps = 0.0, gamma = 0.0;
+  unsigned max_precision_bits = 0;
+};
+
+/// One row decided by the exact pass, and what it cost.
+struct ExactDecision {
+  RowOutcome outcome;               ///< certified, refuted (with witness) or undecided
+  std::uint64_t multiply_adds = 0;  ///< exact multiply-adds spent on the row
+  unsigned precision_bits = 0;      ///< the largest interval precision reached
+  std::string reason;               ///< when undecided: the limit that stopped it
+};
+
 /// Exact scores for one instance: rows of Q = X W_Q and K = X W_K as exact
-/// dyadic rationals (computed lazily), and their exact dot products.
+/// dyadic rationals (computed lazily, rows of K kept for reuse), and their
+/// exact dot products.
 class ExactScores {
  public:
-  ExactScores(const Matrix& X, const Weights& W_Q, const Weights& W_K, bool scaled);
+  ExactScores(const Matrix& X, const Weights& W_Q, const Weights& W_K, const ExactQuestion& question);
   ~ExactScores();
   ExactScores(const ExactScores&) = delete;
   ExactScores& operator=(const ExactScores&) = delete;
 
-  /// Decides row i exactly for the conditions the filter left open, at
-  /// rising interval precision up to limits.max_precision_bits, spending at
-  /// most `budget` multiply-adds (the count used is added to *spent).
-  /// candidates: empty optional means "every column".
-  RowOutcome decide_row(const Target& A, std::size_t i, const RowOutcome& filtered,
-                        const std::optional<RowCandidates>& candidates, double eps, double gamma,
-                        const CertificationLimits& limits, std::uint64_t budget, std::uint64_t* spent,
-                        unsigned* precision_used, std::string* reason);
+  /// Decides row i exactly for the conditions the filter left open, in the
+  /// steps of proofs/certificate.md: the candidate columns (Step 4; an empty
+  /// optional means every column), their exact scores (Step 5) if they fit
+  /// the `budget` of multiply-adds, then R2 and R1 at rising interval
+  /// precision up to the question's cap.
+  /// \pre A is the target the matrices are certified against; i < A.L().
+  /// Guarantee: certified and refuted are proofs (Step 5); undecided only at
+  ///   the budget or the precision cap, with the reason.
+  ExactDecision decide_row(const Target& A, std::size_t i, const RowOutcome& filtered,
+                           const std::optional<RowCandidates>& candidates, std::uint64_t budget);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// What the exact pass did over all rows.
+struct ExactPass {
+  std::size_t rows_exact = 0;       ///< rows it decided
+  std::size_t rows_undecided = 0;   ///< rows a limit stopped
+  unsigned max_precision_used = 0;
+  std::uint64_t multiply_adds = 0;
+  std::string undecided_reason;     ///< the first row's reason, and how many more
+};
+
+/// The exact pass over every row the filter left open, in row order, within
+/// limits.max_exact_multiply_adds in all; it stops at the first refuted row
+/// unless limits.all_rows. Updates rows.outcome.
+/// \pre rows from the filter pass (rows not marked filtered have no candidates).
+/// Guarantee: as ExactScores::decide_row() for every row it decides.
+ExactPass run_exact_pass(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K,
+                         const ExactQuestion& question, const CertificationLimits& limits, RowStates& rows);
 
 }  // namespace jlattn::detail

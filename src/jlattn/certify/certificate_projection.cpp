@@ -5,10 +5,15 @@
 #include <cfloat>
 #include <cmath>
 #include <string>
+#include <optional>
+#include <utility>
 #include <vector>
+
+#include <omp.h>
 
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/certify/certificate_exact.hpp"
+#include "jlattn/certify/certificate_filter.hpp"
 #include "jlattn/core/directed_rounding.hpp"
 #include "jlattn/core/errors.hpp"
 
@@ -30,18 +35,73 @@ Enclosure tau_u_enclosure(std::size_t k, double rho, double eps, double gamma) {
   return {div_down(eta, denominator.upper), div_up(eta, denominator.lower)};
 }
 
-// Upper bound on a row's Euclidean norm (as in the score filter).
-double row_norm_upper(const double* x, Eigen::Index n) {
-  double sum = 0.0;
-  for (Eigen::Index c = 0; c < n; ++c) sum += x[c] * x[c];
-  const double nd = static_cast<double>(n);
-  return sqrt_up(div_up(add_up(sum, mul_up(nd, kUnderflowUnit)), down(1.0 - gamma_n_upper(nd + 1))));
-}
+// Entries of R R^T - I left to the exact pass; `bounded`: the filter already
+// bounded this entry's deviation, so mu's upper end holds even if it is skipped.
+struct OpenEntry {
+  std::size_t l, j;
+  bool bounded;
+};
+
+// What the filter found in one block of rows of R R^T (entries j >= l:
+// R R^T is symmetric, and the exact pass is symmetric too).
+struct GramBlock {
+  Enclosure mu{0.0, 0.0};                                     // of the entries the filter bounded
+  std::optional<std::pair<std::size_t, std::size_t>> witness;  // the first proved violation
+  std::vector<OpenEntry> open;
+};
+
+// The filter for one R: each entry with the dot-product bound
+// g_d ||r_l|| ||r_j|| + d 2^-1074; the entries it cannot place on one side
+// of tau_u are kept for the exact pass.
+struct GramFilter {
+  const Matrix& R;
+  const std::vector<double>& norms;
+  double g_d, underflow;
+  Enclosure tau_u;
+  bool enabled;
+
+  GramBlock filter_block(Eigen::Index l0, Eigen::Index n, bool trusted, Matrix& G) const {
+    GramBlock out;
+    const auto L = static_cast<std::size_t>(R.rows());
+    const bool filter = enabled && trusted;
+    if (filter) G.noalias() = R.middleRows(l0, n) * R.transpose();
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const auto l = static_cast<std::size_t>(l0 + r);
+      for (auto j = l; j < L; ++j) {
+        if (!filter) {
+          out.open.push_back({l, j, false});
+          continue;
+        }
+        const double g = G(r, static_cast<Eigen::Index>(j));
+        const double e = add_up(mul_up(mul_up(g_d, norms[l]), norms[j]), underflow);
+        double lo = sub_down(g, e), hi = add_up(g, e);
+        if (l == j) { lo = sub_down(lo, 1.0); hi = sub_up(hi, 1.0); }
+        if (!std::isfinite(lo) || !std::isfinite(hi)) {
+          out.open.push_back({l, j, false});
+          continue;
+        }
+        const double dev_upper = std::max(std::abs(lo), std::abs(hi));
+        const double dev_lower = lo > 0 ? lo : (hi < 0 ? -hi : 0.0);
+        out.mu = max(out.mu, {dev_lower, dev_upper});
+        if (dev_lower > tau_u.upper) {
+          if (!out.witness) out.witness = std::make_pair(l, j);
+        } else if (dev_upper > tau_u.lower) {
+          out.open.push_back({l, j, true});
+        }
+      }
+    }
+    return out;
+  }
+};
 
 }  // namespace
 
 ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double rho, double eps, double gamma,
                                          const CertificationLimits& limits) {
+  // This thread checks the input, computes the norms and runs the exact
+  // pass: it works in the environment they assume, and the caller's is
+  // restored on return.
+  const ReferenceEnvironmentScope reference;
   if (R.rows() < 1 || R.cols() < 1) throw InputError("R must have at least one row and one column");
   if (!R.allFinite()) throw InputError("R has a NaN or infinite entry");
   if (k < 1) throw InputError("k must be >= 1");
@@ -60,50 +120,35 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
 
   const Eigen::Index L = R.rows(), d = R.cols();
   std::vector<double> norms(static_cast<std::size_t>(L));
-  for (Eigen::Index l = 0; l < L; ++l) norms[static_cast<std::size_t>(l)] = row_norm_upper(R.row(l).data(), d);
-  const double g_d = gamma_n_upper(static_cast<double>(d));
-  const double underflow = mul_up(static_cast<double>(d), kUnderflowUnit);
-  const bool filter = !limits.exact_only && floating_point_environment_problem().empty();
+  for (Eigen::Index l = 0; l < L; ++l) norms[static_cast<std::size_t>(l)] = norm_upper(R.row(l).data(), d);
+  const GramFilter gram{R, norms, gamma_n_upper(static_cast<double>(d)), mul_up(static_cast<double>(d), kUnderflowUnit),
+                        cert.tau_u, !limits.exact_only};
 
-  // Filter: the Gram matrix in row blocks, each entry with the dot-product
-  // bound g_d ||r_l|| ||r_j|| + d 2^-1074; the entries it cannot place on one
-  // side of tau_u are kept for the exact pass.
-  cert.mu = {0.0, 0.0};
-  // Entries left to the exact pass; `bounded`: the filter already bounded
-  // this entry's deviation, so mu's upper end holds even if it is skipped.
-  struct OpenEntry {
-    std::size_t l, j;
-    bool bounded;
-  };
-  std::vector<OpenEntry> open;
+  // Filter: the Gram matrix in row blocks on worker threads, each block's
+  // product on one thread, merged in block order (so nothing depends on
+  // the thread count). A worker whose floating-point environment is not the
+  // one the bound assumes leaves its entries to the exact pass.
   const Eigen::Index block = std::max<Eigen::Index>(1, std::min<Eigen::Index>(L, (Eigen::Index{1} << 22) / L));
-  Matrix G;
-  for (Eigen::Index l0 = 0; l0 < L; l0 += block) {
-    const Eigen::Index n = std::min(block, L - l0);
-    if (filter) G.noalias() = R.middleRows(l0, n) * R.transpose();
-    for (Eigen::Index r = 0; r < n; ++r) {
-      const auto l = static_cast<std::size_t>(l0 + r);
-      // Only j >= l: R R^T is symmetric, and the exact pass is symmetric too.
-      for (auto j = l; j < static_cast<std::size_t>(L); ++j) {
-        if (!filter) {
-          open.push_back({l, j, false});
-          continue;
-        }
-        const double g = G(r, static_cast<Eigen::Index>(j));
-        const double e = add_up(mul_up(mul_up(g_d, norms[l]), norms[j]), underflow);
-        double lo = sub_down(g, e), hi = add_up(g, e);
-        if (l == j) { lo = sub_down(lo, 1.0); hi = sub_up(hi, 1.0); }
-        if (!std::isfinite(lo) || !std::isfinite(hi)) {
-          open.push_back({l, j, false});
-          continue;
-        }
-        const double dev_upper = std::max(std::abs(lo), std::abs(hi));
-        const double dev_lower = lo > 0 ? lo : (hi < 0 ? -hi : 0.0);
-        cert.mu = max(cert.mu, {dev_lower, dev_upper});
-        if (dev_lower > cert.tau_u.upper && !cert.witness) cert.witness = std::make_pair(l, j);
-        else if (dev_upper > cert.tau_u.lower && dev_lower <= cert.tau_u.upper) open.push_back({l, j, true});
-      }
+  const Eigen::Index blocks = (L + block - 1) / block;
+  std::vector<GramBlock> filtered(static_cast<std::size_t>(blocks));
+  {
+    const SingleThreadedProducts single_threaded;
+    const int threads = limits.threads ? static_cast<int>(limits.threads) : omp_get_max_threads();
+#pragma omp parallel num_threads(threads)
+    {
+      const bool trusted = floating_point_environment_problem().empty();
+      Matrix G;
+#pragma omp for schedule(static, 1)
+      for (Eigen::Index b = 0; b < blocks; ++b)
+        filtered[static_cast<std::size_t>(b)] = gram.filter_block(b * block, std::min(block, L - b * block), trusted, G);
     }
+  }
+  cert.mu = {0.0, 0.0};
+  std::vector<OpenEntry> open;
+  for (const GramBlock& b : filtered) {
+    cert.mu = max(cert.mu, b.mu);
+    if (!cert.witness) cert.witness = b.witness;
+    open.insert(open.end(), b.open.begin(), b.open.end());
   }
 
   // Exact pass for the open entries (dyadic rationals, no rounding).

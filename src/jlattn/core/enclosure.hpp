@@ -8,7 +8,9 @@
 /// then one ulp outward), so it carries the same precondition: the
 /// floating-point environment that floating_point_environment_problem()
 /// accepts. The elementary functions are MPFR's, rounded in the outward
-/// direction, and need no such precondition.
+/// direction, and need no rounding mode; but under denormals-are-zero MPFR
+/// reads a subnormal argument as 0, which is why the certifier works in
+/// the reference environment (certificate_filter.hpp).
 ///
 /// Proof page: proofs/certificate.md
 #pragma once

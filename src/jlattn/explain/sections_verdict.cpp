@@ -96,16 +96,16 @@ void enclosure_table(Document& doc, const Certificate& cert, const Approximation
 
 // How many rows the filter, the exact pass and neither decided, and whether the filter ran.
 std::string rows_decided(const Certificate& cert) {
-  std::string rows = "Of the $L = " + integer(cert.rows) + "$ rows, " + integer(cert.rows_fast) +
+  std::string rows = "Of the $L = " + integer(cert.rows) + "$ rows, " + integer(cert.rows_filter) +
                      " were decided by the filter and " + integer(cert.rows_exact) + " by the exact pass";
   if (cert.rows_exact > 0) rows += " (interval precision up to " + std::to_string(cert.max_precision_used) + " bits)";
   if (cert.rows_undecided > 0) rows += "; " + integer(cert.rows_undecided) + " were left undecided";
-  const std::size_t open = cert.rows - cert.rows_fast - cert.rows_exact - cert.rows_undecided;
+  const std::size_t open = cert.rows - cert.rows_filter - cert.rows_exact - cert.rows_undecided;
   if (open > 0) rows += "; the other " + integer(open) + " were not needed once a row was refuted";
   rows += ".";
-  if (!cert.fast_pass_used) rows += " The filter was not used";
-  if (!cert.fast_pass_note.empty()) rows += (cert.fast_pass_used ? " Filter: " : ": ") + cert.fast_pass_note + ".";
-  else if (!cert.fast_pass_used) rows += ".";
+  if (!cert.filter_used) rows += " The filter was not used";
+  if (!cert.filter_note.empty()) rows += (cert.filter_used ? " Filter: " : ": ") + cert.filter_note + ".";
+  else if (!cert.filter_used) rows += ".";
   return rows;
 }
 

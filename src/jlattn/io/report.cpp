@@ -52,14 +52,14 @@ nlohmann::json certificate_object(const Certificate& cert) {
       {"gamma_hat", enclosure_json(cert.gamma_hat)},
       {"log_gamma_hat", enclosure_json(cert.log_gamma_hat)},
       {"rows", cert.rows},
-      {"rows_decided_by_filter", cert.rows_fast},
+      {"rows_decided_by_filter", cert.rows_filter},
       {"rows_decided_by_exact_pass", cert.rows_exact},
       {"rows_undecided", cert.rows_undecided},
       {"max_precision_bits", cert.max_precision_used},
       {"exact_multiply_adds", cert.exact_multiply_adds},
-      {"filter_used", cert.fast_pass_used},
+      {"filter_used", cert.filter_used},
       {"filter_product", cert.score_product},
-      {"filter_note", cert.fast_pass_note},
+      {"filter_note", cert.filter_note},
       {"undecided_reason", cert.undecided_reason}};
   if (cert.witness) {
     j["witness"] = {{"i", cert.witness->i},

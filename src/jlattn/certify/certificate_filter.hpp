@@ -1,0 +1,142 @@
+/// \file certificate_filter.hpp
+/// \brief The certifier's filter (proofs/certificate.md, Steps 1, 3 and 4):
+/// the scores computed in floating point with a rigorous error bound per
+/// row; each row is decided from enclosures of its scores, or left to the
+/// exact pass with the columns that can still realise its extremes.
+/// Internal to the certifier (and the audit's one-pass scoring, which feeds
+/// filter_row() its own scores and bounds).
+///
+/// Proof page: proofs/certificate.md
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "jlattn/certify/certificate.hpp"
+#include "jlattn/certify/certificate_rows.hpp"
+#include "jlattn/core/enclosure.hpp"
+#include "jlattn/core/matrix.hpp"
+#include "jlattn/core/weights.hpp"
+
+namespace jlattn::detail {
+
+/// Step 1's norm bound: \f$\lVert x\rVert \le \sqrt{(\mathrm{fl}(\sum_c x_c^2) + n 2^{-1074})/(1 - \gamma_{n+1})}\f$
+/// for the n entries of x, the sum taken in increasing c.
+/// \pre the environment floating_point_environment_problem() accepts; n \f$\ge 1\f$.
+/// Guarantee: enclosure (an upper bound on the Euclidean norm).
+double norm_upper(const double* x, Eigen::Index n);
+
+/// One factor of the score product, Q = X W_Q or K = X W_K, as computed in
+/// double precision, with per-row bounds on its norm and on its error
+/// (Step 1, first stage).
+struct Factor {
+  Matrix owned;                     ///< the computed product, unless it is a block of X
+  const Matrix* X = nullptr;        ///< set when the product is X's columns offset .. offset + d - 1
+  Eigen::Index offset = 0, d = 0;
+  std::vector<double> norm_upper;   ///< \f$\ge \lVert\hat q_i\rVert\f$ (the computed row)
+  std::vector<double> error_upper;  ///< \f$\ge \lVert\hat q_i - q_i\rVert\f$ (computed minus exact row)
+  /// The computed product, read in place from X when it is a block of X.
+  MatrixView view() const { return X ? MatrixView(X->middleCols(offset, d)) : MatrixView(owned); }
+};
+
+/// Computes X W and its bounds; a selector's product is exact (error 0),
+/// and consecutive selected columns are read in place from X.
+/// \pre X.cols() == weights.rows(); entries finite; the environment of norm_upper().
+/// Guarantee: the bounds are enclosures (upper ends) for the returned product.
+Factor compute_factor(const Matrix& X, const Weights& weights);
+
+/// The filter's view of one row: every real score lies in
+/// [lower(S_hat), upper(S_hat)], a monotone map of the computed score
+/// (Step 1's bound, then the scale c).
+struct ScoreBounds {
+  double error = 0.0;      ///< \f$|\hat S_{ij} - S_{ij}/c| \le\f$ error for every j of the row
+  bool scaled = false;     ///< whether c is not 1
+  Enclosure scale{1.0, 1.0};  ///< encloses c when scaled
+  /// A lower bound on \f$S_{ij}\f$ from the computed \f$\hat S_{ij}\f$.
+  double lower(double s_hat) const;
+  /// An upper bound on \f$S_{ij}\f$ from the computed \f$\hat S_{ij}\f$.
+  double upper(double s_hat) const;
+};
+
+/// Encloses \f$1/\sqrt n\f$ (sqrt is correctly rounded).
+/// Guarantee: enclosure.
+Enclosure inverse_sqrt_enclosure(double n);
+
+/// Step 1's second stage composed with the first: the bound on
+/// \f$|\hat S_{ij} - S_{ij}/c|\f$ over a row of length-d dot products
+/// \f$\hat q_i\cdot\hat k_j\f$ computed in binary64,
+/// \f$\gamma_d\lVert\hat q_i\rVert K + d\,2^{-1074} + \delta q_i K + (\lVert\hat q_i\rVert + \delta q_i)\,\delta K\f$,
+/// K and \f$\delta K\f$ the largest key norm and key error.
+/// Guarantee: enclosure (upper end), rounded outward.
+double dot_product_error_upper(Eigen::Index d, double q_norm, double q_error, double K_norm, double K_error);
+
+/// A row after the filter: decided (certified or refuted, with enclosures),
+/// or undecided with the candidates the exact pass has to look at.
+struct FilteredRow {
+  RowOutcome outcome;
+  std::optional<RowCandidates> candidates;  ///< when undecided
+};
+
+/// Steps 3 and 4 for row i of A from its computed scores S_hat[0 .. L-1]
+/// and their bounds. Every comparison is between rigorous bounds.
+/// \pre S_hat finite; the environment of norm_upper().
+/// Guarantee: certified and refuted are proofs about the real scores the
+///   bounds enclose; the candidates contain every column that can realise
+///   an extreme of the row.
+FilteredRow filter_row(const Definition2Thresholds& thresholds, std::size_t i, const double* S_hat,
+                       const ScoreBounds& bounds);
+
+/// Puts the calling thread in the environment every bound of the certifier
+/// assumes (round to nearest, no flush-to-zero, no denormals-are-zero) for
+/// its lifetime, and restores the caller's environment afterwards. certify()
+/// runs under it, so its own thread (the filter's norms, the exact pass, the
+/// MPFR conversions of doubles) never depends on the caller's environment.
+class ReferenceEnvironmentScope {
+ public:
+  ReferenceEnvironmentScope();
+  ~ReferenceEnvironmentScope();
+  ReferenceEnvironmentScope(const ReferenceEnvironmentScope&) = delete;
+  ReferenceEnvironmentScope& operator=(const ReferenceEnvironmentScope&) = delete;
+
+ private:
+  int rounding_;
+  unsigned control_;
+};
+
+/// Eigen's own threading, and OpenBLAS's where the build has it, at one
+/// thread for a scope (restored afterwards): the filter parallelises over
+/// blocks of rows itself, so each block's product runs on the worker that
+/// checked its floating-point environment, and in one summation order
+/// whatever the number of workers.
+class SingleThreadedProducts {
+ public:
+  SingleThreadedProducts();
+  ~SingleThreadedProducts();
+  SingleThreadedProducts(const SingleThreadedProducts&) = delete;
+  SingleThreadedProducts& operator=(const SingleThreadedProducts&) = delete;
+
+ private:
+  int eigen_;
+  int openblas_ = 1;
+};
+
+/// What the filter pass did.
+struct FilterPass {
+  bool used = false;     ///< the filter ran (on some rows at least)
+  std::string product;   ///< score_product_name() of its product, or empty
+  std::string note;      ///< why rows or the whole filter fell back, or empty
+};
+
+/// The filter over every row of A: the scores in blocks of rows on worker
+/// threads, each block's product on one thread, each worker checking its
+/// own floating-point environment (a worker whose environment is not the
+/// one the bounds assume leaves its rows to the exact pass). Fills rows for
+/// every row it decided or enclosed.
+/// \pre the arguments validated by certify(); rows.size() == A.L().
+/// Guarantee: as filter_row(), for every row marked filtered.
+FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, const Weights& W_Q, const Weights& W_K,
+                      bool scaled, const CertificationLimits& limits, RowStates& rows);
+
+}  // namespace jlattn::detail
