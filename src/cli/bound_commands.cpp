@@ -144,7 +144,7 @@ nlohmann::json report_json(const jlattn::BoundReport& r, const std::vector<jlatt
   if (r.d_lower.computed) j["lemma4_norm_budget"] = budget_json(r.lemma4_budget);
   nlohmann::json smallest;
   for (jlattn::Projection p : laws) {
-    const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p);
+    const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p, jlattn::BoundFamilies::all_theorems);
     smallest[jlattn::to_string(p)] = {{"name", jlattn::to_string(b.name)}, {"d", b.d}};
   }
   j["smallest_valid"] = smallest;
@@ -215,20 +215,17 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
         << (b.name == jlattn::BoundName::trivial ? "never (d = L)" : crossover_text(b.below_L)) << "\n";
   }
   print_lower_bounds(r, out);
-  out << "\n  smallest theorem bound valid for each projection that construct --d auto uses (the trivial d = L = "
-      << q.L << " aside):\n";
+  out << "\n  smallest theorem bound valid for each projection (the trivial d = L = " << q.L
+      << " aside); construct --d auto\n  takes it, for gaussian the smaller of it and d_chernoff of the target itself "
+         "(bound --target):\n";
   for (jlattn::Projection p : laws) {
-    const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p);
+    const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p, jlattn::BoundFamilies::all_theorems);
     out << "    " << std::left << std::setw(12) << jlattn::to_string(p);
     if (b.name == jlattn::BoundName::trivial)
       out << "none below 2^64 (only the trivial d = L)\n";
     else
       out << b.label << " = " << dimension_text(b) << (b.d < q.L ? " (below L)" : "") << "\n";
   }
-  const jlattn::DimensionBound& dc = jlattn::find_bound(r, jlattn::BoundName::d_chernoff);
-  if (dc.computed && !dc.exceeds_2_64)
-    out << "    (gaussian: d_chernoff = " << dc.d
-        << " is smaller still; construct does not offer it yet, so --d auto keeps the bound above)\n";
   out << "\n  how each number is established\n"
       << "    d*, d* (paper beta), d_pair, d_polar, d*_u: the ceiling of an enclosure of the real value, proved;\n"
       << "      \"falls below L at\" is proved too (L - 1 - value(L) is convex in L, so bisection is exact).\n"

@@ -14,6 +14,7 @@
 #include "jlattn/io/target_file.hpp"
 #include "jlattn/io/npy.hpp"
 #include "jlattn/io/report.hpp"
+#include "jlattn/pipeline/construction.hpp"
 #include "jlattn/pipeline/memory_guard.hpp"
 #include "jlattn/core/weights.hpp"
 
@@ -73,9 +74,11 @@ int run_certify(const CertifyOptions& o) {
   limits.threads = o.threads;
   limits.product = o.product == "openblas" ? ScoreProduct::openblas : ScoreProduct::eigen;
   const Certificate cert = certify(A, X, W_Q, W_K, o.eps, o.gamma, o.scaled, limits);
+  // The lower bound at these matrices' norms (proofs/lower-bound.md).
+  const LowerBoundAtNorms lower_bound = lower_bound_at_norms(A.L(), o.gamma, X, W_Q, W_K, o.scaled);
 
   if (o.json) {
-    std::cout << io::certificate_json(cert);
+    std::cout << io::certificate_json(cert, &lower_bound);
   } else {
     std::cout << "jlattn certify: softmax(" << (o.scaled ? "S / sqrt(d)" : "S") << "), S = (X W_Q)(X W_K)^T, against "
               << o.target << " with eps = " << format_shortest(o.eps) << ", gamma = " << format_shortest(o.gamma)
@@ -93,6 +96,8 @@ int run_certify(const CertifyOptions& o) {
                 << cert.witness->j_prime << "), 0-based: " << to_string(cert.witness->condition)
                 << " fails, margin in " << bounds(cert.witness->margin) << "\n";
     if (cert.verdict == Verdict::undecided) std::cout << "  undecided     " << cert.undecided_reason << "\n";
+    std::cout << "  lower bound   " << lower_bound_text(lower_bound, o.scaled) << "; d = " << W_Q.cols()
+              << " here\n";
   }
   return exit_code(cert.verdict);
 }

@@ -12,6 +12,7 @@
 
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/decimal.hpp"
+#include "jlattn/pipeline/construction.hpp"
 
 namespace jlattn::cli {
 
@@ -40,6 +41,15 @@ struct Command {
 /// The help of `--d`, the same in every subcommand that constructs
 /// (parse_dimension in src/jlattn/pipeline/parameters.hpp parses it).
 extern const char* const kDimensionHelp;
+
+/// The help of `--gap-Delta`, the same in every subcommand that constructs
+/// (validate() in src/jlattn/pipeline/parameters.hpp checks the value).
+extern const char* const kGapDeltaHelp;
+
+/// The lower bound d_lower at the norms of given matrices, in one line of a
+/// summary: the integer, the budget N and the two norms (N carries a factor
+/// 1/sqrt(d) for `scaled` scores), or why it is missing.
+std::string lower_bound_text(const jlattn::LowerBoundAtNorms& at, bool scaled);
 
 /// The exit code of a verdict: certified 0, refuted 3, undecided 4.
 int exit_code(jlattn::Verdict verdict);

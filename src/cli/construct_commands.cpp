@@ -36,16 +36,25 @@ struct ConstructionOptions {
   jlattn::ConstructionParameters parameters;
   jlattn::ResourcePolicy policy;
   std::string projection = "gaussian", dimension = "auto", bound = "auto", max_memory;
+  double gap_Delta = 0.0;
+  CLI::Option* gap = nullptr;
+  CLI::Option* d = nullptr;
 };
 
 // Parses the typed options into the library's parameters and policy.
 void parse_construction_options(ConstructionOptions& o) {
   o.parameters.projection = jlattn::parse_projection(o.projection);
-  jlattn::parse_dimension(o.dimension, o.bound, o.parameters);
+  // `--bound NAME` alone names the bound of `--d auto`, whatever the subcommand's default --d.
+  const bool bound_alone = o.d->count() == 0 && o.bound != "auto";
+  jlattn::parse_dimension(bound_alone ? "auto" : o.dimension, o.bound, o.parameters);
+  if (o.gap->count() > 0) o.parameters.gap_Delta = o.gap_Delta;
+  jlattn::validate(o.parameters);  // the library's checks, before anything is printed
   o.policy.max_memory_bytes = o.max_memory.empty() ? 0 : jlattn::parse_memory_size(o.max_memory);
 }
 
-void print_summary(const jlattn::Construction& c, std::ostream& out) {
+// `with_lower_bound`: construct prints d_lower at the emitted matrices' norms;
+// demo keeps the lines it printed before the lower bound existed.
+void print_summary(const jlattn::Construction& c, bool with_lower_bound, std::ostream& out) {
   const auto& e = c.evaluation;
   const auto& r = c.parameters;
   out << "  Definition 1  L = " << c.L << ", k = " << c.k << ", rho = " << format_digits(c.rho)
@@ -54,7 +63,8 @@ void print_summary(const jlattn::Construction& c, std::ostream& out) {
       << ", delta = " << format_shortest(r.delta)
       << ", projection = " << (c.trivial ? "identity (trivial d = L)" : jlattn::to_string(r.projection))
       << ", seed = " << r.seed << "\n";
-  out << "  Lemma 2       eta = eps/2 = " << format_digits(c.budget.eta) << ", Delta = ln(1/gamma) + eps = "
+  out << "  Lemma 2       eta = eps/2 = " << format_digits(c.budget.eta) << ", Delta = "
+      << (r.gap_Delta ? "--gap-Delta (>= ln(1/gamma) + eps) = " : "ln(1/gamma) + eps = ")
       << format_digits(c.budget.gap_Delta) << "\n";
   out << "  Lemma 1       beta_sharp(k) = " << format_digits(c.beta_sharp_class)
       << ", max_i ||b_i|| = " << format_digits(c.beta_instance) << "\n";
@@ -69,6 +79,7 @@ void print_summary(const jlattn::Construction& c, std::ostream& out) {
   out << "  Lemma 4       d = " << c.d << ", X is " << c.X.rows() << " x " << c.X.cols()
       << ", largest input row norm = "
       << format_digits(*std::max_element(c.input_row_norms.begin(), c.input_row_norms.end())) << "\n";
+  if (with_lower_bound) out << "  lower bound   " << lower_bound_text(c.lower_bound, false) << "\n";
   out << "  Lemma 2 check max|S - B| = " << format_digits(c.max_score_error)
       << (c.max_score_error <= c.budget.eta ? " <= " : " > ") << "eta = " << format_digits(c.budget.eta) << "\n";
   out << "  Definition 2  eps_hat = " << format_digits(e.eps_hat) << (e.r1_holds ? " <= " : " > ")
@@ -124,11 +135,12 @@ void add_construction_options(CLI::App& app, ConstructionOptions& o, bool eps_ga
   else { eps->capture_default_str(); gamma->capture_default_str(); }
   add_real_option(app, "--delta", o.parameters.delta, "failure probability delta in (0, 1) of Theorem 1")
       ->capture_default_str();
-  app.add_option("--d", o.dimension, kDimensionHelp)->capture_default_str();
+  o.d = app.add_option("--d", o.dimension, kDimensionHelp)->capture_default_str();
   app.add_option("--bound", o.bound,
                  "the proved bound --d auto uses (kept for compatibility; --d can name it): auto (the smallest "
-                 "valid for the projection), dstar, exact, pair or polar")
+                 "valid for the projection and the target), theorems12, dstar, exact, pair, polar or chernoff")
       ->capture_default_str();
+  o.gap = add_real_option(app, "--gap-Delta", o.gap_Delta, kGapDeltaHelp);
   app.add_option("--projection", o.projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
       ->capture_default_str();
   add_count_option(app, "--seed", o.parameters.seed, "seed of the counter-based generator (same seed, same bits)")
@@ -162,7 +174,7 @@ int run_demo(ConstructionOptions o, std::size_t L) {
             << "  (local window of width 3 + one global token, integer weights 1..4)\n";
   const jlattn::CertifiedConstruction result = jlattn::construct_and_certify(A, o.parameters, o.policy);
   const jlattn::Certificate& cert = result.certificate;
-  print_summary(result.construction, std::cout);
+  print_summary(result.construction, false, std::cout);
   print_certificate(cert, std::cout);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "  result        " << jlattn::to_string(cert.verdict) << ": softmax(S) of the emitted matrices "
@@ -242,7 +254,7 @@ int run_construct(ConstructionOptions o, const std::string& target_path, const s
   write_outputs(result, out_dir, write_weights, uniform.enabled ? &up.record : nullptr);
   std::cout << "jlattn construct: " << target_path << " -> " << out_dir << "/{X.npy"
             << (write_weights ? ", W_Q.npy, W_K.npy" : "") << ", report.json}\n";
-  print_summary(result.construction, std::cout);
+  print_summary(result.construction, true, std::cout);
   print_certificate(result.certificate, std::cout);
   if (uniform.enabled)
     std::cout << "  Theorem 2     one R for the class: " << up.verdict << " (mu(R) <= tau_u), "
@@ -260,7 +272,12 @@ Command add_demo_command(CLI::App& root) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* demo = root.add_subcommand("demo", "run the construction of Theorem 1 on a built-in target and certify it");
+  // The demo's default stays the rule `auto` followed before Theorem 3, so
+  // that it prints what it printed (`--d auto` means what it means everywhere).
+  o->construction.dimension = "theorems12";
   add_construction_options(*demo, o->construction, false);
+  o->construction.d->description(std::string(kDimensionHelp) +
+                                       "; the demo's default is theorems12, the rule auto followed before Theorem 3");
   add_count_option(*demo, "--L", o->L, "number of tokens of the built-in target (>= 3)")->capture_default_str();
   demo->footer(kExitCodesHelp);
   return {demo, [o] { return run_demo(o->construction, o->L); }};
@@ -295,6 +312,8 @@ Command add_construct_command(CLI::App& root) {
             if (!o->uniform.enabled && (!o->uniform.r_path.empty() || !o->uniform.certificate_path.empty() ||
                                         o->uniform.class_k != 0 || o->uniform.class_rho >= 0))
               throw jlattn::InputError("--r, --class-k, --class-rho and --projection-certificate need --uniform");
+            if (o->uniform.enabled && o->construction.gap->count() > 0)
+              throw jlattn::InputError("--uniform certifies mu(R) <= tau_u at Lemma 2's gap; drop --gap-Delta");
             return run_construct(o->construction, o->target_path, o->out_dir, !o->no_weights, o->uniform);
           }};
 }

@@ -83,7 +83,14 @@ struct Options {
   // The walkthrough follows Theorem 1's proof, so its d is Theorem 1's d* unless --d says otherwise.
   std::string projection = "gaussian", dimension = "dstar", target_path, out, proofs, mathjax = kDefaultMathJax;
   std::size_t demo_L = 0;
+  double gap_Delta = 0.0;
+  CLI::Option* gap = nullptr;
 };
+
+// " --gap-Delta X" when one was given, for the commands the page prints.
+std::string gap_argument(const Options& o) {
+  return o.parameters.gap_Delta ? " --gap-Delta " + format_shortest(*o.parameters.gap_Delta) : "";
+}
 
 std::string regenerate_command(const Options& o) {
   std::string command = "jlattn explain";
@@ -91,7 +98,7 @@ std::string regenerate_command(const Options& o) {
   else command += " --demo " + std::to_string(o.demo_L);
   command += " --eps " + format_shortest(o.parameters.eps) + " --gamma " + format_shortest(o.parameters.gamma) + " --delta " +
              format_shortest(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) + " --d " + shell_word(o.dimension) +
-             " --projection " + shell_word(o.projection);
+             " --projection " + shell_word(o.projection) + gap_argument(o);
   if (!o.proofs.empty()) command += " --proofs " + shell_word(o.proofs);
   if (o.mathjax != kDefaultMathJax) command += " --mathjax " + shell_word(o.mathjax);
   return command + " --out " + shell_word(o.out);
@@ -109,7 +116,7 @@ std::string check_command(const Options& o, const Construction& c) {
   const std::string d = c.trivial ? "trivial" : std::to_string(c.d);
   const std::string common = " --eps " + format_shortest(o.parameters.eps) + " --gamma " + format_shortest(o.parameters.gamma);
   const std::string draw = " --delta " + format_shortest(o.parameters.delta) + " --seed " + std::to_string(o.parameters.seed) +
-                           " --d " + d + " --projection " + shell_word(o.projection);
+                           " --d " + d + " --projection " + shell_word(o.projection) + gap_argument(o);
   if (o.target_path.empty()) return "jlattn demo --L " + std::to_string(o.demo_L) + common + draw;
   const std::string target = shell_word(o.target_path);
   return "jlattn construct --target " + target + common + draw + " --no-weights --out explain-check/\n"
@@ -126,6 +133,7 @@ int run_explain(Options o) {
 
   o.parameters.projection = parse_projection(o.projection);
   parse_dimension(o.dimension, "auto", o.parameters);
+  if (o.gap->count() > 0) o.parameters.gap_Delta = o.gap_Delta;  // checked by the library (validate)
   // No --max-memory here: what is available bounds what a .npz may inflate to.
   const Target A = has_target ? io::read_target_file(o.target_path, memory_limit_bytes(0))
                               : window_global_target(o.demo_L, o.parameters.seed);
@@ -187,6 +195,7 @@ Command add_explain_command(CLI::App& root) {
                       std::string(kDimensionHelp) + "; the default follows Theorem 1's proof, and a small N keeps R "
                                                     "readable")
       ->capture_default_str();
+  o->gap = add_real_option(*explain, "--gap-Delta", o->gap_Delta, kGapDeltaHelp);
   explain->add_option("--projection", o->projection, "entry law of R (Lemma 3): gaussian, rademacher or achlioptas")
       ->capture_default_str();
   add_count_option(*explain, "--seed", o->parameters.seed, "seed of the counter-based generator (same seed, same bits)")

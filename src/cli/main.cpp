@@ -24,9 +24,14 @@ const char* const kExitCodesHelp =
     "4 undecided (a stated resource limit was hit); 2 bad input or usage; 1 internal error.";
 
 const char* const kDimensionHelp =
-    "query/key dimension: auto (the smallest dimension proved for the projection), a proved bound by name "
-    "(dstar: Theorem 1's d*; exact: d*_exact, Gaussian; pair: d_pair, Gaussian; polar: d_polar), "
-    "trivial (d = L, X = [B | I]) or an integer N";
+    "query/key dimension: auto (the smallest dimension proved for the projection and this target: for Gaussian R "
+    "Theorem 3's d_chernoff of the target included), a proved bound by name (theorems12: the smallest of Theorems "
+    "1, 1' and 2; dstar: Theorem 1's d*; exact: d*_exact, Gaussian; pair: d_pair, Gaussian; polar: d_polar; "
+    "chernoff: Theorem 3's d_chernoff for this target, Gaussian), trivial (d = L, X = [B | I]) or an integer N";
+
+const char* const kGapDeltaHelp =
+    "Lemma 1's gap Delta >= ln(1/gamma) + eps (default: that value): a larger gap buys a smaller d with larger "
+    "input norms (proofs/chernoff-bound.md); B, every bound and d use it";
 
 const char* const kTargetFileHelp =
     "target A: a Matrix Market file (coordinate or array; real, integer or pattern; general or symmetric), "
@@ -68,6 +73,18 @@ int exit_code(jlattn::Verdict verdict) {
     case jlattn::Verdict::undecided: return kExitUndecided;
   }
   return kExitInternal;
+}
+
+std::string lower_bound_text(const jlattn::LowerBoundAtNorms& lower, bool scaled) {
+  const jlattn::DimensionLowerBound& b = lower.d_lower;
+  const jlattn::ScoreNorms& norms = lower.norms;
+  if (!norms.computed || !b.computed) return "d_lower " + (norms.computed ? b.method : norms.note);
+  const std::string scale = scaled ? " / sqrt(d)" : "";
+  const std::string at = " at these matrices' norms, N = " + format_upper(norms.product, 6) +
+                         " >= max ||x_i W_Q|| x max ||x_j W_K||" + scale + " (<= " + format_upper(norms.query, 6) +
+                         " x " + format_upper(norms.key, 6) + scale + ")";
+  return (b.infeasible ? "no d at all" : "d_lower = " + std::to_string(b.d)) + at +
+         " (proved: no input within N serves a permutation pattern of L tokens in fewer dimensions)";
 }
 
 }  // namespace jlattn::cli

@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <numbers>
 #include <vector>
 
@@ -76,6 +77,30 @@ bool r2_holds(const Matrix& S, const std::vector<std::size_t>& pi, double gamma)
           S(i, static_cast<Eigen::Index>(pi[static_cast<std::size_t>(i)])) - S(i, j) < kappa * (1 + 1e-9))
         return false;
   return true;
+}
+
+// At the norms of given matrices: the packing bound at their product (and
+// the source recorded); zero norms (every score 0) serve no pattern in any
+// dimension; norms without a finite bound give no statement, not a guess.
+TEST(PackingLowerBound, AtNormsOfGivenMatrices) {
+  for (const double N : {0.5, 4.1, 1e3}) {
+    const DimensionLowerBound at = packing_lower_bound_at_norms(1024, 0.1, N, "these matrices");
+    const DimensionLowerBound ref = packing_lower_bound(1024, 0.1, N);
+    EXPECT_TRUE(at.computed);
+    EXPECT_EQ(at.d, ref.d) << N;
+    EXPECT_EQ(at.infeasible, ref.infeasible) << N;
+    EXPECT_EQ(at.source, "these matrices");
+  }
+  const DimensionLowerBound zero = packing_lower_bound_at_norms(16, 0.1, 0.0, "zero");
+  EXPECT_TRUE(zero.computed);
+  EXPECT_TRUE(zero.infeasible);
+  for (const double bad : {std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN(), -1.0}) {
+    const DimensionLowerBound none = packing_lower_bound_at_norms(16, 0.1, bad, "overflow");
+    EXPECT_FALSE(none.computed) << bad;
+    EXPECT_EQ(none.method, "not computed: no finite bound on the norms");
+  }
+  EXPECT_THROW(packing_lower_bound_at_norms(1, 0.1, 1.0, "L = 1"), InputError);
+  EXPECT_THROW(packing_lower_bound_at_norms(16, 1.0, 1.0, "gamma = 1"), InputError);
 }
 
 // Lemma 4, Proposition 4.1: keys on the unit circle, queries sigma times a

@@ -435,6 +435,8 @@ TEST(RigorousBounds, DemoClassKnownAnswers) {
   EXPECT_EQ(smallest_valid_bound(r, Projection::gaussian).name, BoundName::d_pair);
   EXPECT_EQ(smallest_valid_bound(r, Projection::rademacher).name, BoundName::d_polar);
   EXPECT_EQ(smallest_valid_bound(r, Projection::achlioptas).name, BoundName::d_polar);
+  EXPECT_EQ(smallest_valid_bound(r, Projection::gaussian, BoundFamilies::all_theorems).name, BoundName::d_chernoff);
+  EXPECT_EQ(smallest_valid_bound(r, Projection::rademacher, BoundFamilies::all_theorems).name, BoundName::d_polar);
   EXPECT_NEAR(r.tau.lower, 0.0570307346, 1e-10);
   EXPECT_LE(r.tau.lower, r.tau.upper);
 }
@@ -651,7 +653,7 @@ TEST(BoundCommand, PrintsEveryBoundWithItsProjectionsAndHowItIsProved) {
   const CliRun r = jlattn_cli("bound --L 64 --k 4 --eps 1 --gamma 0.1 --rho 1.3862943611198906");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* needle : {"16236", "18529", "12646", "6387", "8694", "59091", "46231", "L >= 32138", "proved",
-                             "ASSUMES p(d, tau)", "gaussian, rademacher, achlioptas", "d_pair = 6387",
+                             "ASSUMES p(d, tau)", "gaussian, rademacher, achlioptas", "gaussian    d_chernoff = ",
                              "d_polar = 8694", "beta_sharp", "paper-style"})
     EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
 }
@@ -666,7 +668,8 @@ TEST(BoundCommand, JsonAgreesWithTheLibrary) {
     EXPECT_EQ(j["bounds"][i]["d"].get<std::uint64_t>(), lib.bounds[i].d) << lib.bounds[i].label;
     EXPECT_EQ(j["bounds"][i]["name"].get<std::string>(), to_string(lib.bounds[i].name));
   }
-  EXPECT_EQ(j["smallest_valid"]["gaussian"]["name"].get<std::string>(), "d_pair");
+  EXPECT_EQ(j["smallest_valid"]["gaussian"]["name"].get<std::string>(), "d_chernoff");  // every theorem's, Theorem 3 included
+  EXPECT_EQ(j["smallest_valid"]["rademacher"]["name"].get<std::string>(), "d_polar");
   EXPECT_NE(j["rigour"].get<std::string>().find("proved"), std::string::npos);
 }
 
@@ -700,13 +703,16 @@ TEST(BoundCommand, BadInputGetsOneLineAndExitTwo) {
 }
 
 // construct --d auto --bound: the default is the smallest bound valid for the
-// projection; a bound not proved for the projection is refused.
+// projection (for Gaussian R, Theorem 3 for the target itself included, so at
+// most every class bound); theorems12 is the smallest of Theorems 1, 1' and
+// 2; a bound not proved for the projection is refused.
 TEST(ConstructBound, DefaultIsTheSmallestValidBoundForTheProjection) {
   const Target A = window_global_target(24, 3);
   ConstructionParameters parameters;
   parameters.delta = 0.05;
   for (Projection p : {Projection::gaussian, Projection::rademacher}) {
     parameters.projection = p;
+    parameters.bound = BoundChoice::smallest_theorems_1_and_2;
     const Construction c = construct(A, parameters);
     BoundQuery q = query(A.L(), A.k(), parameters.eps, parameters.gamma, target_range_upper(A), parameters.delta);
     q.crossovers = false;
@@ -715,9 +721,14 @@ TEST(ConstructBound, DefaultIsTheSmallestValidBoundForTheProjection) {
     EXPECT_EQ(c.d, best.d) << to_string(p);
     EXPECT_EQ(c.bound_name, to_string(best.name)) << to_string(p);
     EXPECT_TRUE(c.evaluation.approximates()) << to_string(p);
+    parameters.bound = BoundChoice::smallest;
+    const Construction a = construct(A, parameters);
+    EXPECT_LE(a.d, smallest_valid_bound(report, p, BoundFamilies::all_theorems).d) << to_string(p);
+    EXPECT_EQ(a.bound_name, p == Projection::gaussian ? "d_chernoff" : to_string(best.name)) << to_string(p);
+    EXPECT_TRUE(a.evaluation.approximates()) << to_string(p);
   }
   parameters.projection = Projection::rademacher;
-  for (BoundChoice choice : {BoundChoice::d_pair, BoundChoice::d_star_exact}) {
+  for (BoundChoice choice : {BoundChoice::d_pair, BoundChoice::d_star_exact, BoundChoice::d_chernoff}) {
     parameters.bound = choice;
     EXPECT_THROW(construct(A, parameters), InputError) << to_string(choice);
   }

@@ -612,5 +612,55 @@ TEST(Certificate, TheCallersEnvironmentIsReplacedWhileCertifyingAndRestored) {
     }
 }
 
+// score_norms(): the largest query and key norms of X W_Q and X W_K for dense
+// weights, against the exact products and norms in 256-bit MPFR (rounded
+// up only at the end); they are upper bounds, tight to a few ulps times m,
+// with the factor 1/sqrt(d) on the product for scaled scores. A NaN entry
+// leaves them not computed, and shapes that do not fit are refused.
+TEST(ScoreNorms, BoundTheExactNormsFromAboveAndTightly) {
+  using Big256 = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<256>>;
+  const Eigen::Index L = 9, m = 7, d = 5;
+  // Fixed entries of mixed signs and magnitudes (no generator: the same on every platform).
+  const auto fill = [](Eigen::Index rows, Eigen::Index cols, double scale, double phase) {
+    Matrix M(rows, cols);
+    for (Eigen::Index r = 0; r < rows; ++r)
+      for (Eigen::Index c = 0; c < cols; ++c) M(r, c) = scale * std::sin(phase + 1.7 * static_cast<double>(r * cols + c));
+    return M;
+  };
+  Matrix X = fill(L, m, 3.0, 0.1);
+  const Matrix Wq = fill(m, d, 1.0, 0.4), Wk = fill(m, d, 0.25, 0.9);
+  const auto largest_row_norm = [&](const Matrix& W) {
+    Big256 largest = 0;
+    for (Eigen::Index i = 0; i < L; ++i) {
+      Big256 sum = 0;
+      for (Eigen::Index c = 0; c < d; ++c) {
+        Big256 dot = 0;
+        for (Eigen::Index l = 0; l < m; ++l) dot += Big256(X(i, l)) * Big256(W(l, c));
+        sum += dot * dot;
+      }
+      largest = std::max(largest, Big256(sqrt(sum)));
+    }
+    return largest;
+  };
+  const Big256 query = largest_row_norm(Wq), key = largest_row_norm(Wk);
+  for (const bool scaled : {false, true}) {
+    SCOPED_TRACE(scaled ? "scaled" : "unscaled");
+    const ScoreNorms n = score_norms(X, Weights::from_matrix(Wq), Weights::from_matrix(Wk), scaled);
+    ASSERT_TRUE(n.computed) << n.note;
+    EXPECT_GE(Big256(n.query), query);
+    EXPECT_LE(Big256(n.query), query * (1 + Big256(1e-13)));
+    EXPECT_GE(Big256(n.key), key);
+    EXPECT_LE(Big256(n.key), key * (1 + Big256(1e-13)));
+    const Big256 product = query * key / (scaled ? Big256(sqrt(Big256(d))) : Big256(1));
+    EXPECT_GE(Big256(n.product), product);
+    EXPECT_LE(Big256(n.product), product * (1 + Big256(1e-12)));
+  }
+  X(3, 2) = std::numeric_limits<double>::quiet_NaN();
+  const ScoreNorms nan = score_norms(X, Weights::from_matrix(Wq), Weights::from_matrix(Wk), false);
+  EXPECT_FALSE(nan.computed);
+  EXPECT_FALSE(nan.note.empty());
+  EXPECT_THROW(score_norms(X, Weights::from_matrix(Wq), Weights::lemma4_key(3), false), InputError);
+}
+
 }  // namespace
 }  // namespace jlattn

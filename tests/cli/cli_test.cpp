@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -275,9 +276,11 @@ TEST_F(CommandLine, CertifyBadInputGetsOneClearMessage) {
 }
 
 // `--d` is read by one parser and means the same in every subcommand: `auto`
-// is the smallest proved bound for the projection in construct, demo and
-// explain alike, a bound's name is that bound, and `--bound` (kept for
-// compatibility) agrees; explain's default is the explicitly named dstar.
+// is the smallest proved bound for the projection and the target in
+// construct, demo and explain alike (for Gaussian R Theorem 3's d_chernoff of
+// the target), a bound's name is that bound, and `--bound` (kept for
+// compatibility) agrees; explain's default is the explicitly named dstar,
+// demo's the explicitly named theorems12.
 TEST_F(CommandLine, DimensionAutoMeansTheSameInEverySubcommand) {
   const fs::path target = write("R.mtx", "%%MatrixMarket matrix coordinate real general\n4 4 7\n"
                                          "1 1 1\n1 2 2\n2 2 1\n3 1 1\n3 3 3\n4 1 1\n4 4 1\n");
@@ -296,26 +299,197 @@ TEST_F(CommandLine, DimensionAutoMeansTheSameInEverySubcommand) {
     return r.out;
   };
   const auto [d_auto, auto_name] = constructed("--d auto", "auto");
-  EXPECT_EQ(auto_name, "d_pair");  // the smallest bound proved for Gaussian R
-  EXPECT_EQ(constructed("--d pair", "pair"), std::make_pair(d_auto, std::string("d_pair")));
-  EXPECT_EQ(constructed("--bound pair", "bound_pair"), std::make_pair(d_auto, std::string("d_pair")));
+  EXPECT_EQ(auto_name, "d_chernoff");  // the smallest bound proved for Gaussian R and this target
+  EXPECT_EQ(constructed("--d chernoff", "chernoff"), std::make_pair(d_auto, std::string("d_chernoff")));
+  EXPECT_EQ(constructed("--bound chernoff", "bound_chernoff"), std::make_pair(d_auto, std::string("d_chernoff")));
+  const auto [d_pair, pair_name] = constructed("--d pair", "pair");
+  EXPECT_EQ(pair_name, "d_pair");
+  EXPECT_EQ(constructed("--d theorems12", "theorems12"), std::make_pair(d_pair, std::string("d_pair")));
+  EXPECT_EQ(constructed("--bound pair", "bound_pair"), std::make_pair(d_pair, std::string("d_pair")));
+  EXPECT_GT(d_pair, d_auto);
   const auto [d_star, star_name] = constructed("--d dstar", "dstar");
   EXPECT_EQ(star_name, "d_star");
   EXPECT_EQ(constructed("--d auto --bound dstar", "bound_dstar"), std::make_pair(d_star, std::string("d_star")));
   EXPECT_GT(d_star, d_auto);
 
-  EXPECT_NE(explained("--d auto").find("d = " + std::to_string(d_auto) + " = d_pair;"), std::string::npos);
+  EXPECT_NE(explained("--d auto").find("d = " + std::to_string(d_auto) + " = d_chernoff;"), std::string::npos);
   EXPECT_NE(explained("").find("d = " + std::to_string(d_star) + " = d*;"), std::string::npos);
   EXPECT_NE(explained("--d dstar").find("d = " + std::to_string(d_star) + " = d*;"), std::string::npos);
   const CliRun demo = jlattn("demo --L 8 --d pair");
   EXPECT_EQ(demo.exit_code, 0) << demo.out << demo.err;
   EXPECT_NE(demo.out.find("bound         d = d_pair = "), std::string::npos) << demo.out;
+  const CliRun demo_auto = jlattn("demo --L 8 --d auto");
+  EXPECT_EQ(demo_auto.exit_code, 0) << demo_auto.out << demo_auto.err;
+  EXPECT_NE(demo_auto.out.find("bound         d = d_chernoff = "), std::string::npos) << demo_auto.out;
 
   const CliRun both = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --d pair --bound dstar "
                              "--out " + (dir_ / "both").string());
   EXPECT_EQ(both.exit_code, 2);
   EXPECT_NE(both.err.find("--d pair and --bound dstar name two different bounds"), std::string::npos) << both.err;
   EXPECT_FALSE(fs::exists(dir_ / "both" / "report.json"));
+}
+
+// The lines of a run without its timing ("in 0.1 s").
+std::string without_timing(std::string text) {
+  return std::regex_replace(text, std::regex(R"(, in [0-9.e+-]+ s)"), ", in ... s");
+}
+
+// The demo's default dimension is the rule `auto` followed before Theorem 3
+// (theorems12, named on the bound line), so the demo prints what it printed;
+// `--bound NAME` alone still names the bound, as before.
+TEST_F(CommandLine, DemoKeepsItsDefaultDimensionRule) {
+  const CliRun by_default = jlattn("demo --L 16");
+  const CliRun named = jlattn("demo --L 16 --d theorems12");
+  ASSERT_EQ(by_default.exit_code, 0) << by_default.out << by_default.err;
+  EXPECT_EQ(without_timing(by_default.out), without_timing(named.out));
+  EXPECT_NE(by_default.out.find("(Theorem 1', --bound theorems12, valid for gaussian;"), std::string::npos)
+      << by_default.out;
+  EXPECT_EQ(by_default.out.find("lower bound"), std::string::npos) << by_default.out;
+  const CliRun bound_alone = jlattn("demo --L 16 --bound dstar");
+  EXPECT_EQ(bound_alone.exit_code, 0) << bound_alone.err;
+  EXPECT_NE(bound_alone.out.find("bound         d = d* = "), std::string::npos) << bound_alone.out;
+}
+
+// construct --d auto for Gaussian R takes Theorem 3's d_chernoff of the
+// target itself when it is the smallest, says which bound it took on the
+// bound line and in report.json, and agrees with `bound --target` (the
+// per-target bound printed by the bound command). Other laws keep the class
+// bounds; --d chernoff is refused for them.
+TEST_F(CommandLine, ConstructAutoNamesTheBoundItTook) {
+  const fs::path target = small_target();
+  const CliRun r = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --no-weights --out " +
+                          (dir_ / "auto").string());
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const nlohmann::json report = nlohmann::json::parse(slurp(dir_ / "auto" / "report.json"));
+  const auto& dims = report.at("dimensions");
+  const std::uint64_t d = dims.at("d").get<std::uint64_t>();
+  EXPECT_EQ(dims.at("d_from_bound").at("name"), "d_chernoff");
+  EXPECT_EQ(dims.at("d_from_bound").at("scope"), "per target");
+  EXPECT_EQ(dims.at("d_chernoff_target").get<std::uint64_t>(), d);
+  EXPECT_NE(r.out.find("bound         d = d_chernoff = " + std::to_string(d) +
+                       " (Theorem 3 (this target), --bound auto, valid for gaussian;"),
+            std::string::npos)
+      << r.out;
+
+  const CliRun b = jlattn("bound --target " + target.string() + " --eps 1 --gamma 0.1 --json");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const nlohmann::json bound = nlohmann::json::parse(b.out);
+  EXPECT_EQ(bound.at("per_target").at("d").get<std::uint64_t>(), d);
+  EXPECT_LT(d, bound.at("class").at("d_pair").at("d").get<std::uint64_t>());
+
+  const CliRun rad = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --projection rademacher "
+                            "--no-weights --out " + (dir_ / "rad").string());
+  ASSERT_EQ(rad.exit_code, 0) << rad.out << rad.err;
+  const nlohmann::json rad_report = nlohmann::json::parse(slurp(dir_ / "rad" / "report.json"));
+  EXPECT_NE(rad_report.at("dimensions").at("d_from_bound").at("name"), "d_chernoff");
+  EXPECT_FALSE(rad_report.at("dimensions").contains("d_chernoff_target"));
+  const CliRun refused = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --d chernoff "
+                                "--projection rademacher --out " + (dir_ / "refused").string());
+  EXPECT_EQ(refused.exit_code, 2);
+  EXPECT_EQ(refused.err, "jlattn: error: --bound chernoff (d_chernoff) is proved for Gaussian R only, not for "
+                         "rademacher; use dstar, polar or auto\n");
+  EXPECT_FALSE(fs::exists(dir_ / "refused" / "report.json"));
+}
+
+// construct and certify print d_lower at the largest query and key norms of
+// the matrices at hand, as a proved statement about those norms, and put it
+// in their JSON; certify --lemma4 on construct's X gives the same norms and
+// the same d_lower, and a certified permutation pattern never has d below it.
+TEST_F(CommandLine, ConstructAndCertifyPrintTheLowerBoundAtTheirNorms) {
+  const fs::path target = write("P.mtx", "%%MatrixMarket matrix coordinate pattern general\n8 8 8\n"
+                                         "1 3\n2 1\n3 2\n4 8\n5 4\n6 5\n7 7\n8 6\n");
+  const CliRun c = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --no-weights --out " +
+                          (dir_ / "out").string());
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  const nlohmann::json report = nlohmann::json::parse(slurp(dir_ / "out" / "report.json"));
+  const auto& lower = report.at("dimensions").at("d_lower");
+  ASSERT_TRUE(lower.at("computed").get<bool>()) << lower.dump();
+  const std::uint64_t d_lower = lower.at("d").get<std::uint64_t>();
+  EXPECT_LE(d_lower, report.at("dimensions").at("d").get<std::uint64_t>());
+  EXPECT_GE(d_lower, 2U);
+  EXPECT_NE(c.out.find("  lower bound   d_lower = " + std::to_string(d_lower) + " at these matrices' norms, N = "), std::string::npos) << c.out;
+  EXPECT_NE(c.out.find("(proved: no input within N serves a permutation pattern of L tokens in fewer dimensions)"),
+            std::string::npos)
+      << c.out;
+
+  const std::string certify = "certify --target " + target.string() + " --x " + (dir_ / "out" / "X.npy").string() +
+                              " --lemma4 --eps 1 --gamma 0.1";
+  const CliRun text = jlattn(certify);
+  EXPECT_EQ(text.exit_code, 0) << text.out << text.err;
+  EXPECT_NE(text.out.find("  lower bound   d_lower = " + std::to_string(d_lower) + " at these matrices' norms, N = "), std::string::npos)
+      << text.out;
+  const CliRun json = jlattn(certify + " --json");
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const nlohmann::json cert = nlohmann::json::parse(json.out);
+  EXPECT_EQ(cert.at("d_lower").at("d").get<std::uint64_t>(), d_lower);
+  EXPECT_EQ(cert.at("d_lower").at("norm_budget").get<double>(), lower.at("norm_budget").get<double>());
+  EXPECT_GE(cert.at("d_lower").at("norm_budget").get<double>(),
+            cert.at("d_lower").at("query_norm_upper").get<double>() * cert.at("d_lower").at("key_norm_upper").get<double>());
+}
+
+// --gap-Delta in construct, demo and explain: Lemma 1's gap everywhere (the
+// summary, report.json, the walkthrough and the commands it prints), and one
+// message for a gap below ln(1/gamma) + eps in each subcommand.
+TEST_F(CommandLine, GapDeltaInEverySubcommandThatConstructs) {
+  const fs::path target = small_target();
+  const CliRun c = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --gap-Delta 5 --d chernoff "
+                          "--no-weights --out " + (dir_ / "gap").string());
+  ASSERT_EQ(c.exit_code, 0) << c.out << c.err;
+  EXPECT_NE(c.out.find("Delta = --gap-Delta (>= ln(1/gamma) + eps) = 5\n"), std::string::npos) << c.out;
+  const nlohmann::json report = nlohmann::json::parse(slurp(dir_ / "gap" / "report.json"));
+  EXPECT_EQ(report.at("parameters").at("gap_Delta").get<double>(), 5.0);
+  // Theorem 3 at that gap, as `bound --target --gap-Delta` computes it.
+  const CliRun b = jlattn("bound --target " + target.string() + " --eps 1 --gamma 0.1 --gap-Delta 5 --json");
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  EXPECT_EQ(report.at("dimensions").at("d").get<std::uint64_t>(),
+            nlohmann::json::parse(b.out).at("per_target").at("d").get<std::uint64_t>());
+  const CliRun plain = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --d chernoff "
+                              "--no-weights --out " + (dir_ / "plain").string());
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_TRUE(nlohmann::json::parse(slurp(dir_ / "plain" / "report.json")).at("parameters").at("gap_Delta").is_null());
+
+  const CliRun demo = jlattn("demo --L 8 --gap-Delta 5 --d 40");
+  EXPECT_NE(demo.out.find("Delta = --gap-Delta (>= ln(1/gamma) + eps) = 5\n"), std::string::npos) << demo.out;
+
+  const CliRun e = jlattn("explain --demo 6 --gap-Delta 5 --d 12 --out " + (dir_ / "walk.md").string());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const std::string page = slurp(dir_ / "walk.md");
+  EXPECT_NE(page.find("--gap-Delta 5"), std::string::npos);
+  EXPECT_NE(page.find("\\Delta = 5 \\ge \\ln\\frac{1}{\\gamma} + \\varepsilon"), std::string::npos);
+
+  const std::string message = "jlattn: error: gap-Delta has to be at least ln(1/gamma) + eps = 3.302585092994046, got 3\n";
+  for (const std::string& command :
+       {"construct --target " + target.string() + " --eps 1 --gamma 0.1 --gap-Delta 3 --out " + (dir_ / "bad").string(),
+        std::string("demo --L 8 --gap-Delta 3"),
+        "explain --demo 6 --gap-Delta 3 --out " + (dir_ / "bad.md").string()}) {
+    const CliRun r = jlattn(command);
+    EXPECT_EQ(r.exit_code, 2) << command;
+    EXPECT_EQ(r.err, message) << command;
+  }
+  EXPECT_FALSE(fs::exists(dir_ / "bad" / "report.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "bad.md"));
+  const CliRun uniform = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --uniform "
+                                "--gap-Delta 5 --out " + (dir_ / "uniform").string());
+  EXPECT_EQ(uniform.exit_code, 2);
+  EXPECT_EQ(uniform.err, "jlattn: error: --uniform certifies mu(R) <= tau_u at Lemma 2's gap; drop --gap-Delta\n");
+}
+
+// explain shows Theorem 3's d_chernoff of the target beside d*, and it is
+// the d_chernoff that construct --d chernoff uses for the same target.
+TEST_F(CommandLine, ExplainShowsDChernoffBesideDStar) {
+  const fs::path target = small_target();
+  const CliRun c = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --d chernoff --no-weights "
+                          "--out " + (dir_ / "c").string());
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const nlohmann::json report = nlohmann::json::parse(slurp(dir_ / "c" / "report.json"));
+  const std::string d_chernoff = std::to_string(report.at("dimensions").at("d").get<std::uint64_t>());
+  const std::string d_star = std::to_string(report.at("dimensions").at("d_star_theorem1").get<std::uint64_t>());
+  const CliRun e = jlattn("explain --target " + target.string() + " --out " + (dir_ / "walk.md").string());
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const std::string page = slurp(dir_ / "walk.md");
+  EXPECT_NE(page.find("$d_{\\rm chernoff} = " + d_chernoff + "$ (proved with MPFR/MPFI enclosures; Gaussian $R$ only), "
+                      "against $d^* = " + d_star + "$"),
+            std::string::npos);
 }
 
 }  // namespace

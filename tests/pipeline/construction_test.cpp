@@ -6,9 +6,16 @@
 // checked against their oracles in tests/proof/ and tests/certify/.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "jlattn/bounds/chernoff_bound.hpp"
+#include "jlattn/bounds/lower_bound.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/errors.hpp"
@@ -120,6 +127,7 @@ TEST(Pipeline, ChosenDimensionFollowsTheRule) {
   EXPECT_TRUE(choose_dimension(prepare(A, p)).bound_name.empty());
 
   p = ConstructionParameters{};
+  p.bound = BoundChoice::smallest_theorems_1_and_2;
   const ChosenDimension proved = choose_dimension(prepare(A, p));
   BoundQuery q{.L = A.L(), .k = A.k(), .eps = p.eps, .gamma = p.gamma, .rho = target_range_upper(A), .delta = p.delta};
   q.crossovers = false;
@@ -127,6 +135,7 @@ TEST(Pipeline, ChosenDimensionFollowsTheRule) {
   EXPECT_EQ(proved.d, best.d);
   EXPECT_EQ(proved.bound_name, to_string(best.name));
   EXPECT_FALSE(proved.trivial);
+  p.bound = BoundChoice::smallest;
 
   const Matrix R = projection_matrix(Projection::gaussian, A.L(), 25, 3);
   p.given_projection = &R;
@@ -139,6 +148,136 @@ TEST(Pipeline, ChosenDimensionFollowsTheRule) {
   p.given_projection = &wrong;
   EXPECT_EQ(input_error_message([&] { choose_dimension(prepare(A, p)); }),
             "the given projection R has 11 rows, the target has L = 10");
+}
+
+// `auto` for Gaussian R is the smaller of the class's smallest bound of
+// Theorems 1, 1' and 2 and Theorem 3 for the target itself, each computed
+// here by its own function; `chernoff` names the latter, `theorems12` the
+// former; for another law `auto` is the class's smallest and `chernoff` is
+// refused (no moment-generating-function domination is proved for it).
+TEST(Pipeline, AutoIsTheSmallerOfTheClassBoundAndTheTargetsOwnChernoffBound) {
+  const Target A = window_global_target(32, 6);
+  ConstructionParameters p;
+  BoundQuery q{.L = A.L(), .k = A.k(), .eps = p.eps, .gamma = p.gamma, .rho = target_range_upper(A), .delta = p.delta};
+  q.crossovers = false;
+  const BoundReport report = rigorous_bounds(q);
+  const DimensionBound classic = smallest_valid_bound(report, Projection::gaussian, BoundFamilies::theorems_1_and_2);
+  ChernoffTargetQuery own_query;
+  own_query.eps = p.eps;
+  own_query.gamma = p.gamma;
+  own_query.delta = p.delta;
+  const ChernoffTargetBound own = chernoff_target_bound(A, own_query);
+  ASSERT_TRUE(own.bound.computed);
+  ASSERT_LT(own.bound.d, classic.d);  // what Theorem 3 is for
+  // Theorem 3's class-wide bound is never below the target's own.
+  EXPECT_GE(find_bound(report, BoundName::d_chernoff).d, own.bound.d);
+
+  const ChosenDimension chosen = choose_dimension(prepare(A, p));
+  EXPECT_EQ(chosen.d, own.bound.d);
+  EXPECT_EQ(chosen.bound_name, "d_chernoff");
+  EXPECT_EQ(chosen.bound_scope, "per target");
+  EXPECT_EQ(chosen.d_chernoff_target, std::optional<std::uint64_t>(own.bound.d));
+
+  p.bound = BoundChoice::d_chernoff;
+  EXPECT_EQ(choose_dimension(prepare(A, p)).d, own.bound.d);
+  p.bound = BoundChoice::smallest_theorems_1_and_2;
+  const ChosenDimension older = choose_dimension(prepare(A, p));
+  EXPECT_EQ(older.d, classic.d);
+  EXPECT_EQ(older.bound_name, to_string(classic.name));
+  EXPECT_EQ(older.bound_scope, "class");
+  EXPECT_FALSE(older.d_chernoff_target.has_value());
+
+  p.projection = Projection::rademacher;
+  p.bound = BoundChoice::smallest;
+  const ChosenDimension rademacher = choose_dimension(prepare(A, p));
+  EXPECT_EQ(rademacher.d, smallest_valid_bound(report, Projection::rademacher, BoundFamilies::theorems_1_and_2).d);
+  EXPECT_FALSE(rademacher.d_chernoff_target.has_value());
+  p.bound = BoundChoice::d_chernoff;
+  EXPECT_EQ(input_error_message([&] { choose_dimension(prepare(A, p)); }),
+            "--bound chernoff (d_chernoff) is proved for Gaussian R only, not for rademacher; use dstar, polar or auto");
+}
+
+// A chosen gap is Lemma 1's Delta everywhere: the budget, B (each row's
+// smallest support entry is the gap), X = [BR | R], and Theorem 3's d; a gap
+// below Lemma 2's ln(1/gamma) + eps is refused by the first stage.
+TEST(Pipeline, GapDeltaIsLemma1sGapEverywhere) {
+  const Target A = window_global_target(16, 2);
+  ConstructionParameters p = at_d(50);
+  p.gap_Delta = 6.0;
+  const PreparedTarget prepared = prepare(A, p);
+  EXPECT_EQ(prepared.budget.gap_Delta, 6.0);
+  EXPECT_EQ(prepared.budget.eta, 0.5);
+  for (std::size_t i = 0; i < A.L(); ++i) {
+    const auto row = prepared.B.row(i);
+    EXPECT_EQ(*std::min_element(row.begin(), row.end()), 6.0) << "row " << i;
+  }
+  const Matrix X = construct(A, p).X;
+  const Matrix R = projection_matrix(p.projection, A.L(), 50, p.seed);
+  EXPECT_LE((X.leftCols(50) - log_transform(A, 6.0).dense() * R).cwiseAbs().maxCoeff(), 1e-12);
+
+  p = ConstructionParameters{};
+  p.gap_Delta = 6.0;
+  p.bound = BoundChoice::d_chernoff;
+  ChernoffTargetQuery at_gap;
+  at_gap.eps = p.eps;
+  at_gap.gamma = p.gamma;
+  at_gap.delta = p.delta;
+  at_gap.gap_Delta = 6.0;
+  EXPECT_EQ(choose_dimension(prepare(A, p)).d, chernoff_target_bound(A, at_gap).bound.d);
+
+  p.gap_Delta = 3.0;
+  EXPECT_EQ(input_error_message([&] { prepare(A, p); }),
+            "gap-Delta has to be at least ln(1/gamma) + eps = 3.302585092994046, got 3");
+  p.gap_Delta = std::numeric_limits<double>::infinity();
+  EXPECT_THROW(prepare(A, p), InputError);
+}
+
+// construct's d_lower: the norms bound the exact largest query and key norms
+// of X with Lemma 4's selectors (the rows of BR and of R, summed here in long
+// double) from above and tightly, and d_lower is the packing bound at their
+// product. On a permutation pattern (k = 1, every column once) that the
+// certifier proves served, d_lower is at most the d used: the lower bound is
+// never contradicted by a certified instance.
+TEST(Pipeline, LowerBoundAtTheEmittedNorms) {
+  const std::size_t L = 24, d = 60;
+  std::vector<TargetEntry> entries;
+  for (std::size_t i = 0; i < L; ++i) entries.push_back({i, (i * 7 + 3) % L, 1.0});
+  const Target A = Target::from_entries(L, entries);
+  ConstructionParameters p;
+  const CertifiedConstruction run = construct_and_certify(A, p);
+  const Construction& c = run.construction;
+  ASSERT_EQ(run.certificate.verdict, Verdict::certified);
+  long double query = 0, key = 0;
+  for (Eigen::Index i = 0; i < c.X.rows(); ++i) {
+    long double q2 = 0, k2 = 0;
+    for (Eigen::Index j = 0; j < static_cast<Eigen::Index>(c.d); ++j) {
+      q2 += static_cast<long double>(c.X(i, j)) * c.X(i, j);
+      k2 += static_cast<long double>(c.X(i, j + static_cast<Eigen::Index>(c.d))) * c.X(i, j + static_cast<Eigen::Index>(c.d));
+    }
+    query = std::max(query, std::sqrt(q2));
+    key = std::max(key, std::sqrt(k2));
+  }
+  const ScoreNorms& n = c.lower_bound.norms;
+  ASSERT_TRUE(n.computed) << n.note;
+  EXPECT_GE(n.query, query);
+  EXPECT_LE(n.query, query * (1 + 1e-12L));
+  EXPECT_GE(n.key, key);
+  EXPECT_LE(n.key, key * (1 + 1e-12L));
+  EXPECT_GE(n.product, static_cast<long double>(n.query) * n.key);
+  const DimensionLowerBound packing = packing_lower_bound(L, p.gamma, n.product);
+  ASSERT_TRUE(c.lower_bound.d_lower.computed);
+  EXPECT_EQ(c.lower_bound.d_lower.d, packing.d);
+  EXPECT_EQ(c.lower_bound.d_lower.infeasible, packing.infeasible);
+  EXPECT_FALSE(c.lower_bound.d_lower.infeasible);
+  EXPECT_LE(c.lower_bound.d_lower.d, c.d);
+  EXPECT_GE(c.lower_bound.d_lower.d, 2U);  // L >= 3 needs two dimensions at any norm (proofs/lower-bound.md)
+
+  // At a given d too, through the same function as `certify` (lower_bound_at_norms()).
+  const Construction at = construct(A, at_d(d));
+  const LowerBoundAtNorms direct =
+      lower_bound_at_norms(L, p.gamma, at.X, Weights::lemma4_query(d), Weights::lemma4_key(d), false);
+  EXPECT_EQ(direct.norms.product, at.lower_bound.norms.product);
+  EXPECT_EQ(direct.d_lower.d, at.lower_bound.d_lower.d);
 }
 
 // Bad parameters are refused by the first stage, before any work.

@@ -30,7 +30,9 @@ TEST(ParseDimension, EveryFormAndItsMeaning) {
   const std::pair<const char*, BoundChoice> named[] = {{"dstar", BoundChoice::d_star},
                                                       {"exact", BoundChoice::d_star_exact},
                                                       {"pair", BoundChoice::d_pair},
-                                                      {"polar", BoundChoice::d_polar}};
+                                                      {"polar", BoundChoice::d_polar},
+                                                      {"chernoff", BoundChoice::d_chernoff},
+                                                      {"theorems12", BoundChoice::smallest_theorems_1_and_2}};
   for (const auto& [text, bound] : named) {
     EXPECT_EQ(parsed(text).rule, DimensionRule::proved_bound) << text;
     EXPECT_EQ(parsed(text).bound, bound) << text;
@@ -51,8 +53,8 @@ TEST(ParseDimension, RefusesEverythingElseNamingTheText) {
   for (const char* bad : {"lots", "", "0", "4294967296", "99999999999", "-1", "+5", " 5", "5 ", "1e3", "0x10", "Auto",
                           "d_pair", "dpair"}) {
     const std::string message = input_error_message([&] { parsed(bad); });
-    EXPECT_EQ(message, std::string("--d must be auto, dstar, exact, pair, polar, trivial or an integer in [1, 2^32), "
-                                   "got '") + bad + "'")
+    EXPECT_EQ(message, std::string("--d must be auto, theorems12, dstar, exact, pair, polar, chernoff, trivial or an "
+                                   "integer in [1, 2^32), got '") + bad + "'")
         << bad;
   }
   // Two different bounds named at once: refused rather than one silently winning.
@@ -60,9 +62,9 @@ TEST(ParseDimension, RefusesEverythingElseNamingTheText) {
             "--d pair and --bound dstar name two different bounds; give one");
   // --bound is always read, whatever --d says.
   EXPECT_EQ(input_error_message([] { parsed("100", "best"); }),
-            "unknown bound 'best': use auto, dstar, exact, pair or polar");
+            "unknown bound 'best': use auto, theorems12, dstar, exact, pair, polar or chernoff");
   EXPECT_EQ(input_error_message([] { parsed("trivial", "best"); }),
-            "unknown bound 'best': use auto, dstar, exact, pair or polar");
+            "unknown bound 'best': use auto, theorems12, dstar, exact, pair, polar or chernoff");
 }
 
 // Property: every integer in [1, 2^32) written in decimal is read back as that d.

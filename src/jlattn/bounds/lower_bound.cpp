@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -23,11 +24,15 @@ using namespace mp;
 using namespace bounds_detail;
 using Prec = mp::Precision;
 
+void check_L_and_gamma(std::uint64_t L, double gamma) {
+  if (L < 2) throw InputError("L has to be at least 2, got " + std::to_string(L));
+  if (!(gamma > 0 && gamma < 1)) throw InputError("gamma has to be in (0, 1), got " + format_shortest(gamma));
+}
+
 }  // namespace
 
 DimensionLowerBound packing_lower_bound(std::uint64_t L, double gamma, double norm_product) {
-  if (L < 2) throw InputError("L has to be at least 2, got " + std::to_string(L));
-  if (!(gamma > 0 && gamma < 1)) throw InputError("gamma has to be in (0, 1), got " + format_shortest(gamma));
+  check_L_and_gamma(L, gamma);
   if (!(norm_product > 0) || !std::isfinite(norm_product))
     throw InputError("the norm budget has to be finite and > 0, got " + format_shortest(norm_product));
   DimensionLowerBound out;
@@ -62,6 +67,22 @@ DimensionLowerBound packing_lower_bound(std::uint64_t L, double gamma, double no
                  (L >= 3 ? "; and d >= 2 for L >= 3 at any norm (Lemma 4, Proposition 4.1)" : "");
     return out;
   }
+}
+
+DimensionLowerBound packing_lower_bound_at_norms(std::uint64_t L, double gamma, double norm_product_upper,
+                                                 const std::string& source) {
+  check_L_and_gamma(L, gamma);
+  if (!(norm_product_upper >= 0) || !std::isfinite(norm_product_upper)) {
+    DimensionLowerBound out;
+    out.source = source;
+    out.method = "not computed: no finite bound on the norms";
+    return out;
+  }
+  // Any upper bound is a budget: raise 0 to the smallest positive double.
+  DimensionLowerBound out =
+      packing_lower_bound(L, gamma, norm_product_upper > 0 ? norm_product_upper : std::numeric_limits<double>::denorm_min());
+  out.source = source;
+  return out;
 }
 
 NormBudget lemma4_norm_budget(std::uint64_t L, Enclosure beta, std::uint64_t d, double delta_N) {

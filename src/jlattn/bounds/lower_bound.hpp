@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "jlattn/bounds/rigorous_bounds.hpp"
 
@@ -25,6 +26,21 @@ namespace jlattn {
 ///   returned, which is still a valid lower bound).
 /// Proof page: proofs/lower-bound.md
 DimensionLowerBound packing_lower_bound(std::uint64_t L, double gamma, double norm_product);
+
+/// \f$d_{\rm lower}\f$ at the norms of given matrices (`construct`, `certify`):
+/// packing_lower_bound() at \f$N\f$ = `norm_product_upper`, an upper bound on
+/// (largest query norm) x (largest key norm), with `source` recording where
+/// it comes from. Any \f$N' \ge N\f$ is a budget too, so a zero product is
+/// raised to the smallest positive double; an infinite or NaN one leaves the
+/// bound not computed (`method` says so).
+/// \pre L >= 2; gamma in (0, 1).
+/// \throws InputError otherwise.
+/// Guarantee: enclosure (as packing_lower_bound: a proved lower bound on d for
+///   every input and parameters within the budget, for a permutation pattern
+///   of L tokens, which every class (L, k, rho) contains).
+/// Proof page: proofs/lower-bound.md
+DimensionLowerBound packing_lower_bound_at_norms(std::uint64_t L, double gamma, double norm_product_upper,
+                                                 const std::string& source);
 
 /// Lemma 4's norm budget at dimension d (proofs/lower-bound.md, item 5): the
 /// smallest \f$\tau\f$ on a fine grid with \f$2L\exp(-\frac d2(\tau - \ln(1+\tau))) \le \delta_N\f$

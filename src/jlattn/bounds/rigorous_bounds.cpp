@@ -515,13 +515,7 @@ void check_bound_query(const BoundQuery& q) {
   if (!(q.delta > 0 && q.delta < 1)) throw InputError("delta has to be in (0, 1), got " + format_shortest(q.delta));
   if (q.norm_budget && (!(*q.norm_budget > 0) || !std::isfinite(*q.norm_budget)))
     throw InputError("norm-budget has to be finite and > 0, got " + format_shortest(*q.norm_budget));
-  if (q.gap_Delta) {
-    // Lemma 2 with a larger gap: Delta >= ln(1/gamma) + eps, proved (proofs/chernoff-bound.md).
-    const Interval least = point(kClosedFormStartBits, q.eps) - log_of(point(kClosedFormStartBits, q.gamma));
-    if (!std::isfinite(*q.gap_Delta) || !certainly_le(least, point(kClosedFormStartBits, *q.gap_Delta)))
-      throw InputError("gap-Delta has to be at least ln(1/gamma) + eps = " + format_shortest(least.enclosure().upper) +
-                       ", got " + format_shortest(*q.gap_Delta));
-  }
+  if (q.gap_Delta) check_gap_Delta(q.eps, q.gamma, *q.gap_Delta);
 }
 
 Interval gap_Delta_interval(const BoundQuery& q, Prec p) {
@@ -530,6 +524,14 @@ Interval gap_Delta_interval(const BoundQuery& q, Prec p) {
 }
 
 }  // namespace bounds_detail
+
+void check_gap_Delta(double eps, double gamma, double gap_Delta) {
+  // Lemma 2 with a larger gap: Delta >= ln(1/gamma) + eps, proved (proofs/chernoff-bound.md).
+  const Interval least = point(kClosedFormStartBits, eps) - log_of(point(kClosedFormStartBits, gamma));
+  if (!std::isfinite(gap_Delta) || !certainly_le(least, point(kClosedFormStartBits, gap_Delta)))
+    throw InputError("gap-Delta has to be at least ln(1/gamma) + eps = " + format_shortest(least.enclosure().upper) +
+                     ", got " + format_shortest(gap_Delta));
+}
 
 std::string to_string(BoundName name) {
   switch (name) {
@@ -629,11 +631,12 @@ const DimensionBound& find_bound(const BoundReport& report, BoundName name) {
   throw std::logic_error("find_bound: " + to_string(name) + " is not in the report");
 }
 
-const DimensionBound& smallest_valid_bound(const BoundReport& report, Projection projection) {
+const DimensionBound& smallest_valid_bound(const BoundReport& report, Projection projection, BoundFamilies families) {
   const DimensionBound* best = nullptr;
   for (const DimensionBound& b : report.bounds) {
-    if (b.name == BoundName::trivial || b.name == BoundName::d_chernoff || b.name == BoundName::d_chernoff_u ||
-        !b.computed || b.exceeds_2_64 || !is_valid_for(b, projection))
+    const bool theorem3 = b.name == BoundName::d_chernoff || b.name == BoundName::d_chernoff_u;
+    if (b.name == BoundName::trivial || (theorem3 && families == BoundFamilies::theorems_1_and_2) || !b.computed ||
+        b.exceeds_2_64 || !is_valid_for(b, projection))
       continue;
     if (best == nullptr || b.d < best->d) best = &b;
   }

@@ -63,6 +63,16 @@ enum class BoundName {
   d_lower            ///< a lower bound (proofs/lower-bound.md), never in `BoundReport::bounds`
 };
 
+/// Lemma 1's gap, when one is chosen: it has to be finite and at least
+/// Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$, which every theorem needs
+/// (proofs/chernoff-bound.md, "The gap Delta"); the comparison is proved in
+/// MPFI. The one check of a chosen gap (`bound`, `construct`, `demo`, `explain`).
+/// \pre eps finite and > 0; gamma in (0, 1).
+/// \throws InputError "gap-Delta has to be at least ln(1/gamma) + eps = ..., got ..." otherwise.
+/// Guarantee: exact (a decided comparison of enclosures).
+/// Proof page: proofs/chernoff-bound.md
+void check_gap_Delta(double eps, double gamma, double gap_Delta);
+
 /// "d_star", "d_star_paper", "d_star_exact", "d_pair", "d_polar", "d_star_u",
 /// "d_star_u_exact", "d_chernoff", "d_chernoff_u", "trivial" or "d_lower" (the
 /// names of `jlattn bound --json`).
@@ -173,19 +183,30 @@ struct BoundReport {
 /// Proof page: proofs/rigorous-bounds.md
 BoundReport rigorous_bounds(const BoundQuery& query);
 
-/// The smallest computed bound of the report that is valid for `projection`
-/// (the trivial d = L is valid for every projection, so one always exists).
-/// The Theorem 3 rows are listed but not selected yet: `construct --d auto`
-/// keeps its present choice until the construction offers them (issue 12,
-/// phase 2).
+/// Which bounds smallest_valid_bound() chooses from.
+enum class BoundFamilies {
+  /// Theorems 1, 1' and 2 only, the Theorem 3 rows skipped: the choice the
+  /// audit was built on (its checked-in results compare the measured d with
+  /// it), and so the default until the audit chooses explicitly.
+  theorems_1_and_2,
+  /// Every theorem, Theorem 3's \f$d_{\rm chernoff}\f$ and \f$d_{\rm chernoff,u}\f$
+  /// included: what `construct --d auto` and `jlattn bound` use.
+  all_theorems
+};
+
+/// The smallest computed bound of the report that is valid for `projection`,
+/// among `families` (the trivial d = L is valid for every projection, so one
+/// always exists).
 /// \pre report comes from rigorous_bounds.
 /// Guarantee: exact (a selection).
 /// Proof page: proofs/rigorous-bounds.md
-const DimensionBound& smallest_valid_bound(const BoundReport& report, Projection projection);
+const DimensionBound& smallest_valid_bound(const BoundReport& report, Projection projection,
+                                           BoundFamilies families = BoundFamilies::theorems_1_and_2);
 /// The same for a temporary report, by value: a reference into the
 /// temporary would dangle once the full expression ends.
-inline DimensionBound smallest_valid_bound(BoundReport&& report, Projection projection) {
-  return smallest_valid_bound(static_cast<const BoundReport&>(report), projection);
+inline DimensionBound smallest_valid_bound(BoundReport&& report, Projection projection,
+                                           BoundFamilies families = BoundFamilies::theorems_1_and_2) {
+  return smallest_valid_bound(static_cast<const BoundReport&>(report), projection, families);
 }
 
 /// The bound of the report with the given name.

@@ -21,6 +21,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -100,6 +101,33 @@ struct CertificationLimits {
   /// Which product computes the filter's scores (see ScoreProduct).
   ScoreProduct product = ScoreProduct::eigen;
 };
+
+/// Rigorous upper bounds on the norms of the queries \f$q_i = x_iW_Q\f$ and the
+/// keys \f$k_j = x_jW_K\f$ of the exact products (the stored doubles, real
+/// arithmetic): the norm budget of proofs/lower-bound.md, at which
+/// \f$d_{\rm lower}\f$ says how small d can be for any input of these norms.
+struct ScoreNorms {
+  static constexpr double kUnknown = std::numeric_limits<double>::infinity();
+  bool computed = false;     ///< false: see `note` (the bounds are then +inf)
+  double query = kUnknown;   ///< \f$\ge \max_i \lVert x_iW_Q\rVert_2\f$
+  double key = kUnknown;     ///< \f$\ge \max_j \lVert x_jW_K\rVert_2\f$
+  /// \f$\ge\f$ query \f$\times\f$ key, times \f$1/\sqrt d\f$ for scaled scores (the effective
+  /// queries are then \f$q_i/\sqrt d\f$): a bound on every \f$|S_{ij}|\f$.
+  double product = kUnknown;
+  std::string note;       ///< why they were not computed, or empty
+};
+
+/// The query and key norm bounds of given matrices, as the certifier's filter
+/// bounds them (Step 1: each row's computed norm plus its rigorous error
+/// bound), computed in the reference floating-point environment whatever the
+/// caller's (restored on return).
+/// \pre none on the entries (a NaN or infinite entry leaves them not computed).
+/// \throws InputError when the shapes do not fit.
+/// Guarantee: enclosure (upper bounds on the exact norms) when `computed`;
+///   not computed when an entry is not finite or the bounds overflow.
+/// Proof page: proofs/certificate.md
+/// Proof page: proofs/lower-bound.md
+ScoreNorms score_norms(const Matrix& X, const Weights& W_Q, const Weights& W_K, bool scaled);
 
 /// The certificate: the verdict, rigorous bounds on the achieved pair, and
 /// how the verdict was reached.

@@ -81,6 +81,8 @@ Walkthrough explain(const Target& A, const ConstructionParameters& parameters, c
   collect_log_transform(w, prepared.B);
   collect_scores(w, A);
   collect_projection(w);
+  // Theorem 3 for this target, shown beside d* (the construction computed it when it chose d by it).
+  w.d_chernoff = chernoff_dimension(prepared).bound;
   return w;
 }
 

@@ -65,6 +65,9 @@ struct Walkthrough {
   double c_tau = 0.0;                  ///< \f$c(\tau)\f$ of Lemma 3
   double union_bound = 0.0;            ///< \f$4L^2 e^{-d\,c(\tau)}\f$ at the d used (Theorem 1)
   double mu = 0.0;                     ///< \f$\mu(R) = \max |RR^\top - I|\f$ (Theorem 2)
+  /// Theorem 3's \f$d_{\rm chernoff}\f$ for this target's own B (chernoff_dimension()):
+  /// a proved integer for Gaussian R, whatever the projection used.
+  DimensionBound d_chernoff;
   double max_relative_error = 0.0;     ///< \f$\max_{ij} |S_{ij} - B_{ij}| / \|b_i\|_2\f$ (Lemma 3's event is \f$\le\tau\f$)
   bool row_minimum_is_Delta = true;    ///< every row of B has minimum exactly \f$\Delta\f$ on its support
   WalkthroughVerdict verdict;
@@ -88,7 +91,8 @@ struct WalkthroughOptions {
 
 /// Runs the theorem on A through the library (prepare(), then
 /// construct_and_certify(), construction.hpp) and collects what the
-/// walkthrough prints. The dimension is the parameters' rule, as in
+/// walkthrough prints, with Theorem 3's \f$d_{\rm chernoff}\f$ for A
+/// (chernoff_dimension()) to show beside \f$d^*\f$. The dimension is the parameters' rule, as in
 /// `jlattn construct`; the command line's default for the walkthrough is
 /// Theorem 1's \f$d^*\f$ (BoundChoice::d_star), since the page follows Theorem 1's proof.
 /// \pre A a Definition 1 target with \f$L \le\f$ kExplainMaxTokens; parameters as

@@ -32,6 +32,19 @@ std::string dimension_used(const SectionContext& x) {
          "follows is what this one draw of $R$ happens to do.";
 }
 
+// Theorem 3 for this target, beside d*: the exact law of each score error (Gaussian R).
+std::string d_chernoff_sentence(const SectionContext& x) {
+  const DimensionBound& b = x.w.d_chernoff;
+  const std::string theorem = x.proof_link("Theorem 3", "chernoff-bound.md");
+  if (!b.computed || b.exceeds_2_64)
+    return theorem + "'s $d_{\\rm chernoff}$ for this target is not available here: " +
+           (b.note.empty() ? std::string("it exceeds $2^{64}$.") : b.note + ".");
+  return "Beside it, " + theorem + " bounds each event of this target's own $B$ by the exact law of its score "
+         "error for Gaussian $R$ (a Chernoff bound, union over the events): $d_{\\rm chernoff} = " +
+         std::to_string(b.d) + "$ (proved with MPFR/MPFI enclosures; Gaussian $R$ only), against $d^* = " +
+         std::to_string(x.c.d_star) + "$. For Gaussian $R$, `--d auto` takes the smaller of it and the class bounds that `jlattn bound` lists.";
+}
+
 // Theorem 2: one draw for every target of the class, when mu(R) <= tau_u.
 void theorem2_paragraph(Document& doc, const SectionContext& x) {
   const Construction& c = x.c;
@@ -116,6 +129,7 @@ void lemma3_theorems_section(Document& doc, const SectionContext& x) {
   doc.math("d^* = \\left\\lceil \\frac{2\\ln(4L^2/\\delta)}{\\tau^2/2 - \\tau^3/3} \\right\\rceil = "
            "\\left\\lceil \\frac{2\\ln(4 \\cdot " + integer(x.L * x.L) + " / " + tex(x.parameters.delta) + ")}{" +
            tex(2 * x.w.c_tau) + "} \\right\\rceil = " + std::to_string(c.d_star) + ".");
+  doc.paragraph(d_chernoff_sentence(x));
   doc.paragraph(dimension_used(x));
   doc.paragraph(std::string("The trivial $d = L = ") + integer(x.L) + "$ always works; " +
                 (c.d_star > x.L ? "here $d^*$ is far above it, as it is at every small $L$: the theorem's "

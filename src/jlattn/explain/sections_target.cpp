@@ -138,11 +138,22 @@ void lemma2_section(Document& doc, const SectionContext& x) {
                 "error: if $\\lvert S_{ij} - B_{ij} \\rvert \\le \\eta$ for all $i, j$, then "
                 "$\\mathrm{softmax}_{\\rm rows}(S)$ $(2\\eta, e^{-\\Delta + 2\\eta})$-approximates $A$. The program "
                 "chooses");
-  doc.math("\\eta = \\frac{\\varepsilon}{2} = " + tex(x.eta) + ", \\qquad \\Delta = \\ln\\frac{1}{\\gamma} + "
-           "\\varepsilon = " + tex(std::log(1 / x.gamma)) + " + " + tex(x.eps) + " = " + tex(x.Delta) + ",");
-  doc.paragraph("so that $2\\eta = \\varepsilon = " + tex(x.eps) + "$ and $e^{-\\Delta + 2\\eta} = \\gamma = " +
-                tex(x.gamma) + "$: the rest of the construction only has to make $S$ entrywise $\\eta$-close to the "
-                "matrix $B$ of the next section.");
+  if (!x.parameters.gap_Delta) {
+    doc.math("\\eta = \\frac{\\varepsilon}{2} = " + tex(x.eta) + ", \\qquad \\Delta = \\ln\\frac{1}{\\gamma} + "
+             "\\varepsilon = " + tex(std::log(1 / x.gamma)) + " + " + tex(x.eps) + " = " + tex(x.Delta) + ",");
+    doc.paragraph("so that $2\\eta = \\varepsilon = " + tex(x.eps) + "$ and $e^{-\\Delta + 2\\eta} = \\gamma = " +
+                  tex(x.gamma) + "$: the rest of the construction only has to make $S$ entrywise $\\eta$-close to "
+                  "the matrix $B$ of the next section.");
+    return;
+  }
+  // --gap-Delta: a larger gap than Lemma 2's (proofs/chernoff-bound.md, "The gap Delta").
+  doc.math("\\eta = \\frac{\\varepsilon}{2} = " + tex(x.eta) + ", \\qquad \\Delta = " + tex(x.Delta) +
+           " \\ge \\ln\\frac{1}{\\gamma} + \\varepsilon = " + tex(std::log(1 / x.gamma) + x.eps) + ",");
+  doc.paragraph("the gap given with `--gap-Delta`, so that $2\\eta = \\varepsilon = " + tex(x.eps) +
+                "$ and $e^{-\\Delta + 2\\eta} \\le \\gamma = " + tex(x.gamma) + "$: the rest of the construction only "
+                "has to make $S$ entrywise $\\eta$-close to the matrix $B$ of the next section. A gap above Lemma "
+                "2's scales $B$ up, so the proved dimensions may fall while the input norms grow (" +
+                x.proof_link("the gap trade-off", "chernoff-bound.md") + ").");
 }
 
 void lemma1_section(Document& doc, const SectionContext& x) {

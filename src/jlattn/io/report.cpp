@@ -73,9 +73,35 @@ nlohmann::json certificate_object(const Certificate& cert) {
   return j;
 }
 
+/// The lower bound at the norms of given matrices, labelled as the theorem it is.
+nlohmann::json lower_bound_object(const LowerBoundAtNorms& at) {
+  const DimensionLowerBound& b = at.d_lower;
+  const ScoreNorms& norms = at.norms;
+  nlohmann::json j = {{"name", "d_lower"},
+                      {"kind", "proved lower bound (proofs/lower-bound.md): no input and no parameters whose largest "
+                               "query norm times largest key norm is at most norm_budget serve a permutation pattern "
+                               "of L tokens (every class contains one) in fewer dimensions"},
+                      {"computed", b.computed},
+                      {"query_norm_upper", finite_or_null(norms.query)},
+                      {"key_norm_upper", finite_or_null(norms.key)},
+                      {"norm_budget", finite_or_null(norms.product)},
+                      {"norm_budget_source", b.source},
+                      {"method", b.method}};
+  if (!norms.computed) j["note"] = norms.note;
+  if (b.computed) {
+    j["infeasible"] = b.infeasible;
+    j["d"] = b.infeasible ? nlohmann::json(nullptr) : nlohmann::json(b.d);
+  }
+  return j;
+}
+
 }  // namespace
 
-std::string certificate_json(const Certificate& cert) { return file_text(certificate_object(cert)); }
+std::string certificate_json(const Certificate& cert, const LowerBoundAtNorms* lower_bound) {
+  nlohmann::json j = certificate_object(cert);
+  if (lower_bound) j["d_lower"] = lower_bound_object(*lower_bound);
+  return file_text(j);
+}
 
 std::string construction_report_json(const Construction& c, const Certificate& certificate,
                                      const UniformProjectionRecord* uniform) {
@@ -87,6 +113,7 @@ std::string construction_report_json(const Construction& c, const Certificate& c
                      {"gamma", r.gamma},
                      {"delta", r.delta},
                      {"seed", r.seed},
+                     {"gap_Delta", r.gap_Delta ? nlohmann::json(*r.gap_Delta) : nlohmann::json(nullptr)},
                      {"projection", c.trivial ? "identity (trivial baseline)" : to_string(r.projection)},
                      {"d_rule", rule_name(r.rule)},
                      {"bound", r.rule == DimensionRule::proved_bound ? to_string(r.bound) : "-"}};
@@ -103,11 +130,16 @@ std::string construction_report_json(const Construction& c, const Certificate& c
                      {"d_star_u_theorem2", c.d_star_u},
                      {"trivial_L", c.L},
                      {"note", "d* and d*_u evaluated in double precision (a ceil may be off by one at an integer)"}};
-  if (!c.bound_name.empty())
+  if (!c.bound_name.empty()) {
     j["dimensions"]["d_from_bound"] = {{"name", c.bound_name},
+                                       {"label", c.bound_label},
                                        {"theorem", c.bound_theorem},
+                                       {"scope", c.bound_scope},
                                        {"rho_upper", c.rho_upper},
                                        {"kind", "proved integer from MPFR/MPFI enclosures (jlattn bound)"}};
+  }
+  if (c.d_chernoff_target) j["dimensions"]["d_chernoff_target"] = *c.d_chernoff_target;
+  j["dimensions"]["d_lower"] = lower_bound_object(c.lower_bound);
   nlohmann::json evaluation = {
       {"kind", "evaluation in double precision, not a certificate"},
       {"eps_hat", e.eps_hat},

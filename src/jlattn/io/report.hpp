@@ -36,9 +36,11 @@ std::string construction_report_json(const Construction& c, const Certificate& c
                                      const UniformProjectionRecord* uniform = nullptr);
 
 /// A certificate as JSON: verdict, enclosures of eps_hat and gamma_hat, the
-/// witness when refuted, and how the verdict was reached.
-/// Guarantee: a pure function of its argument; every number reads back as the same double.
-std::string certificate_json(const Certificate& cert);
+/// witness when refuted, and how the verdict was reached; with `lower_bound`,
+/// also the lower bound at the certified matrices' norms (lower_bound_at_norms())
+/// under "d_lower", labelled as the theorem it is.
+/// Guarantee: a pure function of its arguments; every number reads back as the same double.
+std::string certificate_json(const Certificate& cert, const LowerBoundAtNorms* lower_bound = nullptr);
 
 /// What a projection certificate is about: the R it certifies (FNV-1a of
 /// its bits, fnv1a.hpp) and the class and (eps, gamma) it was certified for.

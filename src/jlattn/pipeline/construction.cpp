@@ -1,9 +1,12 @@
 #include "jlattn/pipeline/construction.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "jlattn/core/random_streams.hpp"
+#include "jlattn/bounds/chernoff_bound.hpp"
+#include "jlattn/bounds/lower_bound.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/reproducible_random.hpp"
@@ -26,35 +29,88 @@ Matrix identity_projection(std::size_t L) {
   return Matrix::Identity(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(L));
 }
 
-/// The bound of rule proved_bound: rigorous_bounds for the target's class,
-/// then the requested bound (or the smallest valid one) for the projection.
-const DimensionBound& chosen_bound(const BoundReport& report, BoundChoice choice, Projection projection) {
-  if (choice == BoundChoice::smallest) return smallest_valid_bound(report, projection);
+/// The refusal of a named bound that the projection's law does not have.
+void require_valid(const DimensionBound& b, BoundChoice choice, Projection projection) {
+  if (!is_valid_for(b, projection))
+    throw InputError("--bound " + to_string(choice) + " (" + b.label + ") is proved for Gaussian R only, not for " +
+                     to_string(projection) + "; use dstar, polar or auto");
+}
+
+/// The refusal of a named bound that could not be computed here.
+void require_available(const DimensionBound& b, BoundChoice choice) {
+  if (!b.computed || b.exceeds_2_64)
+    throw InputError("--bound " + to_string(choice) + " (" + b.label + ") is not available here: " +
+                     (b.note.empty() ? std::string("it exceeds 2^64") : b.note));
+}
+
+/// The class bound of rule proved_bound: the requested one, or the smallest
+/// of Theorems 1, 1' and 2 valid for the projection.
+const DimensionBound& chosen_class_bound(const BoundReport& report, BoundChoice choice, Projection projection) {
+  if (choice == BoundChoice::smallest || choice == BoundChoice::smallest_theorems_1_and_2)
+    return smallest_valid_bound(report, projection, BoundFamilies::theorems_1_and_2);
   const BoundName name = choice == BoundChoice::d_star         ? BoundName::d_star
                          : choice == BoundChoice::d_star_exact ? BoundName::d_star_exact
                          : choice == BoundChoice::d_pair       ? BoundName::d_pair
                                                                : BoundName::d_polar;
   const DimensionBound& b = find_bound(report, name);
-  if (!is_valid_for(b, projection))
-    throw InputError("--bound " + to_string(choice) + " (" + b.label + ") is proved for Gaussian R only, not for " +
-                     to_string(projection) + "; use dstar, polar or auto");
-  if (!b.computed || b.exceeds_2_64)
-    throw InputError("--bound " + to_string(choice) + " (" + b.label + ") is not available here: " +
-                     (b.note.empty() ? std::string("it exceeds 2^64") : b.note));
+  require_valid(b, choice, projection);
+  require_available(b, choice);
   return b;
 }
 
-/// The proved dimension of rule proved_bound: the class (L, k, rho) with a
-/// rigorous upper bound on rho, every integer from enclosures
-/// (proofs/rigorous-bounds.md).
+/// The class bounds of Theorems 1, 1' and 2 for the prepared target: the
+/// class (L, k, rho) with a rigorous upper bound on rho, every integer from
+/// enclosures (proofs/rigorous-bounds.md). Theorem 3's class-wide row is not
+/// evaluated: it is never below the target's own d_chernoff
+/// (proofs/chernoff-bound.md), which `auto` computes instead.
+BoundReport class_bounds(const PreparedTarget& prepared, double rho_upper) {
+  const ConstructionParameters& p = prepared.parameters;
+  const bool smallest = p.bound == BoundChoice::smallest || p.bound == BoundChoice::smallest_theorems_1_and_2;
+  BoundQuery query{.L = prepared.L, .k = prepared.k, .eps = p.eps, .gamma = p.gamma, .rho = rho_upper,
+                   .delta = p.delta, .crossovers = false,
+                   .exact_tails = smallest || p.bound == BoundChoice::d_star_exact};
+  query.gap_Delta = p.gap_Delta;
+  query.chernoff = false;
+  return rigorous_bounds(query);
+}
+
+/// Theorem 3 for this target as a bound of the choice, refused for a
+/// projection other than Gaussian R (no MGF domination is proved for them).
+DimensionBound per_target_bound(const PreparedTarget& prepared, ChosenDimension& dimension) {
+  const ConstructionParameters& p = prepared.parameters;
+  if (p.projection != Projection::gaussian) {
+    DimensionBound named;
+    named.label = "d_chernoff";
+    named.valid_for = {Projection::gaussian};
+    require_valid(named, p.bound, p.projection);
+  }
+  DimensionBound b = chernoff_dimension(prepared).bound;
+  if (b.computed && !b.exceeds_2_64) dimension.d_chernoff_target = b.d;
+  return b;
+}
+
+/// The proved dimension of rule proved_bound: a class bound, or Theorem 3 for
+/// this target (`chernoff`; `auto` for Gaussian R takes the smaller of it and
+/// the smallest class bound, the per-target one on a tie).
 void choose_proved_bound(const PreparedTarget& prepared, ChosenDimension& dimension) {
   const ConstructionParameters& p = prepared.parameters;
   dimension.rho_upper = target_range_upper(prepared.target());
-  const BoundQuery query{.L = prepared.L, .k = prepared.k, .eps = p.eps, .gamma = p.gamma,
-                         .rho = dimension.rho_upper, .delta = p.delta, .crossovers = false,
-                         .exact_tails = p.bound == BoundChoice::smallest || p.bound == BoundChoice::d_star_exact};
-  const BoundReport report = rigorous_bounds(query);
-  const DimensionBound& b = chosen_bound(report, p.bound, p.projection);
+  DimensionBound b;
+  bool for_this_target = false;
+  if (p.bound == BoundChoice::d_chernoff) {
+    b = per_target_bound(prepared, dimension);
+    require_available(b, p.bound);
+    for_this_target = true;
+  } else {
+    b = chosen_class_bound(class_bounds(prepared, dimension.rho_upper), p.bound, p.projection);
+    if (p.bound == BoundChoice::smallest && p.projection == Projection::gaussian) {
+      const DimensionBound own = per_target_bound(prepared, dimension);
+      if (dimension.d_chernoff_target && *dimension.d_chernoff_target <= b.d) {
+        b = own;
+        for_this_target = true;
+      }
+    }
+  }
   if (b.exceeds_2_64 || b.d >= kDimensionLimit)
     throw InputError(b.label + " = " + (b.exceeds_2_64 ? std::string(">= 2^64") : std::to_string(b.d)) +
                      " is beyond the largest supported d (2^32 - 1)");
@@ -62,6 +118,7 @@ void choose_proved_bound(const PreparedTarget& prepared, ChosenDimension& dimens
   dimension.bound_name = to_string(b.name);
   dimension.bound_label = b.label;
   dimension.bound_theorem = b.theorem;
+  dimension.bound_scope = for_this_target ? "per target" : "class";
 }
 
 /// Stages 2-4 after stage 1, refusing before allocating what `need` says.
@@ -81,6 +138,9 @@ Construction construct_prepared(const PreparedTarget& prepared, const ResourcePo
 
   c.X = emit_input(prepared, c, policy.threads);
   c.input_row_norms = input_row_norms(c.X);
+  // The lower bound at the norms of what was emitted (proofs/lower-bound.md).
+  c.lower_bound = lower_bound_at_norms(c.L, c.parameters.gamma, c.X, Weights::lemma4_query(c.d),
+                                       Weights::lemma4_key(c.d), /*scaled=*/false);
   static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X);
   return c;
 }
@@ -97,8 +157,10 @@ PreparedTarget prepare(const Target& A, const ConstructionParameters& parameters
   prepared.rho = A.rho();
   prepared.max_column_count = A.max_column_count();
 
-  // Lemma 2: the score budget eta and the gap Delta from (eps, gamma).
+  // Lemma 2: the score budget eta and the gap Delta from (eps, gamma), or a
+  // larger gap (proofs/chernoff-bound.md, "The gap Delta"; validate() checked it).
   prepared.budget = score_error_budget(parameters.eps, parameters.gamma);
+  if (parameters.gap_Delta) prepared.budget.gap_Delta = *parameters.gap_Delta;
   const double Delta = prepared.budget.gap_Delta;
 
   // Lemma 1: B, and the norm bounds that Theorems 1 and 2 use.
@@ -140,6 +202,16 @@ ChosenDimension choose_dimension(const PreparedTarget& prepared) {
   if (dimension.d < 1 || dimension.d >= kDimensionLimit)
     throw InputError("d must be in [1, 2^32), got " + std::to_string(dimension.d));
   return dimension;
+}
+
+ChernoffTargetBound chernoff_dimension(const PreparedTarget& prepared) {
+  const ConstructionParameters& p = prepared.parameters;
+  ChernoffTargetQuery query;
+  query.eps = p.eps;
+  query.gamma = p.gamma;
+  query.delta = p.delta;
+  query.gap_Delta = p.gap_Delta;
+  return chernoff_target_bound(prepared.target(), query);
 }
 
 Matrix emit_input(const PreparedTarget& prepared, const ChosenDimension& dimension, unsigned threads) {
@@ -189,6 +261,16 @@ CertifiedConstruction construct_and_certify(const Target& A, const ConstructionP
   return construct_and_certify(prepare(A, parameters), policy);
 }
 
+LowerBoundAtNorms lower_bound_at_norms(std::size_t L, double gamma, const Matrix& X, const Weights& W_Q,
+                                       const Weights& W_K, bool scaled) {
+  LowerBoundAtNorms out;
+  out.norms = score_norms(X, W_Q, W_K, scaled);
+  out.d_lower = packing_lower_bound_at_norms(L, gamma, out.norms.computed ? out.norms.product : ScoreNorms::kUnknown,
+                                             "the largest query norm times the largest key norm of these matrices, "
+                                             "bounded rigorously from the stored doubles");
+  return out;
+}
+
 ProjectionClass theorem2_class(const Target& A, std::size_t class_k, double class_rho) {
   // The class (k, rho) the one R must serve; the target has to belong to it.
   const double rho_upper = target_range_upper(A);
@@ -209,7 +291,7 @@ Matrix theorem2_projection(std::size_t L, const ProjectionClass& projection_clas
   if (parameters.rule != DimensionRule::given) {
     const BoundQuery q{.L = L, .k = projection_class.k, .eps = parameters.eps, .gamma = parameters.gamma,
                        .rho = projection_class.rho, .delta = parameters.delta, .crossovers = false,
-                       .exact_tails = false};
+                       .exact_tails = false, .gap_Delta = parameters.gap_Delta, .chernoff = false};
     const DimensionBound b = find_bound(rigorous_bounds(q), BoundName::d_star_u);
     if (b.exceeds_2_64 || b.d >= kDimensionLimit)
       throw InputError(b.label + " = " + (b.exceeds_2_64 ? std::string(">= 2^64") : std::to_string(b.d)) +

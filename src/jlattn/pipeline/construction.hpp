@@ -24,9 +24,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "jlattn/bounds/chernoff_bound.hpp"
+#include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/core/matrix.hpp"
 #include "jlattn/pipeline/parameters.hpp"
@@ -61,7 +64,9 @@ struct PreparedTarget : TargetDerivation {
   const Target& target() const { return *B.A; }
 };
 
-/// Stage 1: Definition 1, Lemma 2 and Lemma 1 on A.
+/// Stage 1: Definition 1, Lemma 2 and Lemma 1 on A, with Lemma 1's gap
+/// \f$\Delta\f$ = parameters.gap_Delta when given (then also budget.gap_Delta),
+/// else Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$.
 /// \pre A a Definition 1 target that outlives the result.
 /// \throws InputError from validate(parameters), naming the first bad field.
 /// Guarantee: B as log_transform() computes it (the same bits everywhere);
@@ -77,10 +82,16 @@ struct ChosenDimension {
   std::uint64_t d_star = 0;         ///< Theorem 1
   std::uint64_t d_star_u = 0;       ///< Theorem 2
   // The proved dimension of rule proved_bound (empty name otherwise)
-  std::string bound_name;           ///< to_string(BoundName) of the bound that gave d, e.g. "d_pair"
-  std::string bound_label;          ///< its printed label, e.g. "d_pair"
-  std::string bound_theorem;        ///< "Theorem 1", "Theorem 1'" or "Theorem 2"
-  double rho_upper = 0.0;           ///< the rigorous upper bound on rho the bound used (target_range_upper)
+  std::string bound_name;           ///< to_string(BoundName) of the bound that gave d, e.g. "d_chernoff"
+  std::string bound_label;          ///< its printed label, e.g. "d_chernoff"
+  std::string bound_theorem;        ///< "Theorem 1", "Theorem 1'", "Theorem 2" or "Theorem 3"
+  /// What the bound is proved for: "per target" (Theorem 3 for this target's own B)
+  /// or "class" (every target of the class (L, k, rho_upper)).
+  std::string bound_scope;
+  double rho_upper = 0.0;           ///< the rigorous upper bound on rho the class bounds used (target_range_upper)
+  /// Theorem 3's d_chernoff for this target, when the choice computed it
+  /// (Gaussian R under `auto`, or `chernoff`); a proved integer.
+  std::optional<std::uint64_t> d_chernoff_target;
   // The dimension used
   std::size_t d = 0;
   bool trivial = false;             ///< the d = L baseline (R = I)
@@ -88,18 +99,32 @@ struct ChosenDimension {
 
 /// Stage 2: Theorems 1 and 2 for the prepared target, and d by the
 /// parameters' rule: under DimensionRule::proved_bound the bound
-/// parameters.bound of rigorous_bounds for the class (L, k,
-/// target_range_upper(A)) and (eps, gamma, delta), a proved integer (by
-/// default the smallest valid for the projection); a given d; L for the
+/// parameters.bound, a proved integer: one of rigorous_bounds for the class
+/// (L, k, target_range_upper(A)) and (eps, gamma, delta, gap), or Theorem 3's
+/// d_chernoff for this target (chernoff_dimension()); by default the smallest
+/// of these valid for the projection (for Gaussian R both are computed and
+/// the smaller taken, the per-target bound on a tie). A given d; L for the
 /// trivial baseline; the given projection's column count when there is one.
 /// \pre prepared from prepare().
 /// \throws InputError when the chosen bound is not proved for the projection
-///   (d*_exact and d_pair need Gaussian R) or not available, when d falls
+///   (d*_exact, d_pair and d_chernoff need Gaussian R) or not available, when d falls
 ///   outside [1, 2^32), or when a given projection has not L rows.
 /// Guarantee: d is a proved integer under proved_bound (enclosures,
 ///   proofs/rigorous-bounds.md); d_star and d_star_u are double-precision evaluations.
 /// Proof page: proofs/theorem1-one-target.md
 ChosenDimension choose_dimension(const PreparedTarget& prepared);
+
+/// Theorem 3 for the prepared target (proofs/chernoff-bound.md): the smallest
+/// d at which the exact-law union bound over the events of its own B is at
+/// most delta, so that one Gaussian draw of R serves it with probability at
+/// least 1 - delta; at the parameters' eps, gamma, delta and gap. (About 3 s
+/// at L = 32768, k = 8; milliseconds at small L.)
+/// \pre prepared from prepare().
+/// \throws InputError from chernoff_target_bound().
+/// Guarantee: enclosure (a proved integer; for Gaussian R only, whatever the
+///   parameters' projection).
+/// Proof page: proofs/chernoff-bound.md
+ChernoffTargetBound chernoff_dimension(const PreparedTarget& prepared);
 
 /// Stage 3: Lemma 3's projection R at dimension.d (R = I_L when
 /// dimension.trivial; the parameters' given projection when there is one;
@@ -139,6 +164,12 @@ InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X);
 /// Proof page: proofs/certificate.md
 Certificate certify_emitted(const PreparedTarget& prepared, const Matrix& X, const ResourcePolicy& policy);
 
+/// \f$d_{\rm lower}\f$ at the norms of given matrices, with those norms.
+struct LowerBoundAtNorms {
+  ScoreNorms norms;             ///< rigorous upper bounds on the largest query and key norms (score_norms())
+  DimensionLowerBound d_lower;  ///< packing_lower_bound_at_norms() at norms.product
+};
+
 /// Everything the construction derived and emitted, in the order of the
 /// proof: stage 1's derivation, stage 2's dimensions, X and its row norms
 /// (Lemma 4), stage 4's evaluation. W_Q and W_K are query_weights(d) and
@@ -147,10 +178,14 @@ struct Construction : TargetDerivation, ChosenDimension, InputEvaluation {
   ConstructionParameters parameters;
   Matrix X;                          ///< L x 2d
   std::vector<double> input_row_norms;
+  /// The lower bound of proofs/lower-bound.md at the largest query and key
+  /// norms of X with Lemma 4's selectors (lower_bound_at_norms()). Proved.
+  LowerBoundAtNorms lower_bound;
 };
 
 /// Stages 1-4 on A: the construction of Lemmas 1-4 at the chosen d, with
-/// Definition 2 evaluated in double precision, not certified. Refuses,
+/// Definition 2 evaluated in double precision, not certified, and the lower
+/// bound at the norms of the emitted X (d_lower_at_norms()). Refuses,
 /// before allocating, a d whose matrices would not fit in the policy's
 /// memory (construction_memory_bytes in memory_guard.hpp).
 /// \pre A a Definition 1 target; parameters as validate() requires.
@@ -186,6 +221,20 @@ CertifiedConstruction construct_and_certify(const Target& A, const ConstructionP
 /// Guarantee: as construct_and_certify() on prepared's target and parameters.
 /// Proof page: proofs/theorem1-one-target.md
 CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, const ResourcePolicy& policy = {});
+
+/// \f$d_{\rm lower}\f$ (proofs/lower-bound.md) at the norm budget of given
+/// matrices: score_norms() of X, W_Q, W_K (scaled: with the factor
+/// \f$1/\sqrt d\f$), then packing_lower_bound_at_norms() at their product
+/// for L tokens; not computed when the norms are not. `construct` and
+/// `certify` print it.
+/// \pre L >= 2; gamma in (0, 1); the shapes as score_norms() requires.
+/// \throws InputError otherwise.
+/// Guarantee: enclosure (a proved lower bound on d for every input, W_Q and
+///   W_K whose largest query norm times largest key norm is within the
+///   budget, for a permutation pattern of L tokens, which every class contains).
+/// Proof page: proofs/lower-bound.md
+LowerBoundAtNorms lower_bound_at_norms(std::size_t L, double gamma, const Matrix& X, const Weights& W_Q,
+                                       const Weights& W_K, bool scaled);
 
 /// Theorem 2's class: the row sparsity and the range that one projection R serves.
 struct ProjectionClass {

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
 #include "jlattn/proof/lemma2_score_error.hpp"
@@ -10,8 +11,10 @@ namespace jlattn {
 
 namespace {
 
-constexpr BoundChoice kBoundChoices[] = {BoundChoice::smallest, BoundChoice::d_star, BoundChoice::d_star_exact,
-                                         BoundChoice::d_pair, BoundChoice::d_polar};
+constexpr BoundChoice kBoundChoices[] = {BoundChoice::smallest,     BoundChoice::smallest_theorems_1_and_2,
+                                         BoundChoice::d_star,       BoundChoice::d_star_exact,
+                                         BoundChoice::d_pair,       BoundChoice::d_polar,
+                                         BoundChoice::d_chernoff};
 
 constexpr std::size_t kDimensionLimit = std::size_t{1} << 32;
 
@@ -27,9 +30,11 @@ std::string to_string(BoundChoice choice) {
   switch (choice) {
     case BoundChoice::smallest: return "auto";
     case BoundChoice::d_star: return "dstar";
+    case BoundChoice::smallest_theorems_1_and_2: return "theorems12";
     case BoundChoice::d_star_exact: return "exact";
     case BoundChoice::d_pair: return "pair";
     case BoundChoice::d_polar: return "polar";
+    case BoundChoice::d_chernoff: return "chernoff";
   }
   return "?";
 }
@@ -37,12 +42,13 @@ std::string to_string(BoundChoice choice) {
 BoundChoice parse_bound_choice(const std::string& name) {
   for (const BoundChoice c : kBoundChoices)
     if (to_string(c) == name) return c;
-  throw InputError("unknown bound '" + name + "': use auto, dstar, exact, pair or polar");
+  throw InputError("unknown bound '" + name + "': use auto, theorems12, dstar, exact, pair, polar or chernoff");
 }
 
 void validate(const ConstructionParameters& p) {
   score_error_budget(p.eps, p.gamma);  // Lemma 2's preconditions, with its messages
   if (!(p.delta > 0 && p.delta < 1)) throw InputError("delta must be in (0, 1), got " + format_shortest(p.delta));
+  if (p.gap_Delta) check_gap_Delta(p.eps, p.gamma, *p.gap_Delta);
   if (p.given_projection) {
     if (!p.given_projection->allFinite()) throw InputError("the given projection R has a NaN or infinite entry");
   } else if (p.rule == DimensionRule::given && (p.d < 1 || p.d >= kDimensionLimit)) {
@@ -67,7 +73,8 @@ void parse_dimension(const std::string& d_text, const std::string& bound_text, C
   }
   const std::size_t d = small_decimal(d_text);
   if (d < 1 || d >= kDimensionLimit)
-    throw InputError("--d must be auto, dstar, exact, pair, polar, trivial or an integer in [1, 2^32), got '" +
+    throw InputError("--d must be auto, theorems12, dstar, exact, pair, polar, chernoff, trivial or an integer in [1, 2^32), "
+                     "got '" +
                      d_text + "'");
   p.rule = DimensionRule::given;
   p.d = d;

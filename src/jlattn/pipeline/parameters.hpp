@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "jlattn/certify/certificate.hpp"
@@ -28,14 +29,21 @@ enum class DimensionRule {
 /// Which proved dimension DimensionRule::proved_bound uses, each evaluated
 /// rigorously by rigorous_bounds (proofs/rigorous-bounds.md).
 enum class BoundChoice {
-  smallest,      ///< the smallest bound of Theorems 1, 1' and 2 valid for the projection (`auto`, the default)
+  /// The smallest proved bound valid for the projection and the target (`auto`, the default): for Gaussian R
+  /// the smaller of the class's bounds of Theorems 1, 1' and 2 and Theorem 3's d_chernoff for the target
+  /// itself (which is never above Theorem 3's class-wide bound); for the other laws the class's smallest.
+  smallest,
+  /// The smallest class bound of Theorems 1, 1' and 2 valid for the projection (`theorems12`): the rule
+  /// `auto` followed before Theorem 3, kept as `demo`'s default so that the demo prints what it printed.
+  smallest_theorems_1_and_2,
   d_star,        ///< Theorem 1's d* (all three projections)
   d_star_exact,  ///< Theorem 1's exact-tail d*_exact (Gaussian only)
   d_pair,        ///< Theorem 1' d_pair (Gaussian only)
-  d_polar        ///< Theorem 1' d_polar (all three projections)
+  d_polar,       ///< Theorem 1' d_polar (all three projections)
+  d_chernoff     ///< Theorem 3's d_chernoff for this target (per target: its own B; Gaussian only)
 };
 
-/// "auto", "dstar", "exact", "pair" or "polar" (the spellings of `--d` and `--bound`).
+/// "auto", "theorems12", "dstar", "exact", "pair", "polar" or "chernoff" (the spellings of `--d` and `--bound`).
 /// Guarantee: exact.
 std::string to_string(BoundChoice choice);
 /// Inverse of to_string. \throws InputError naming the unknown value and the allowed ones.
@@ -47,7 +55,11 @@ BoundChoice parse_bound_choice(const std::string& name);
 struct ConstructionParameters {
   double eps = 1.0;    ///< has to be finite and > 0 (Definition 2, R1)
   double gamma = 0.1;  ///< has to be in (0, 1) (Definition 2, R2)
-  double delta = 0.05; ///< has to be in (0, 1) (the failure probability of Theorems 1 and 2)
+  double delta = 0.05; ///< has to be in (0, 1) (the failure probability of Theorems 1, 2 and 3)
+  /// Lemma 1's gap \f$\Delta\f$ (`--gap-Delta`); unset: Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$.
+  /// Has to be finite and at least that (check_gap_Delta); B, every bound and the
+  /// dimension use it (proofs/chernoff-bound.md, "The gap Delta": norm for dimension).
+  std::optional<double> gap_Delta = std::nullopt;
   std::uint64_t seed = 2106037642;
   Projection projection = Projection::gaussian;
   DimensionRule rule = DimensionRule::proved_bound;
@@ -61,7 +73,8 @@ struct ConstructionParameters {
 };
 
 /// Checks the documented ranges of every field, in the order eps, gamma
-/// (Lemma 2's preconditions, score_error_budget), delta, d, the given projection.
+/// (Lemma 2's preconditions, score_error_budget), delta, the gap (check_gap_Delta,
+/// the message `jlattn bound` gives too), d, the given projection.
 /// \pre none: any values may be passed, that is what it checks.
 /// \throws InputError, one line naming the first field out of range and its value.
 /// Guarantee: exact (comparisons only); when it returns, every field is in its range.
@@ -69,9 +82,9 @@ void validate(const ConstructionParameters& parameters);
 
 /// Parses the dimension as `--d` spells it (one parser for every subcommand)
 /// into parameters.rule, .bound and .d:
-///   - `auto`: the smallest proved bound valid for the projection
-///     (rule proved_bound, bound smallest), or the bound that `bound_text` names;
-///   - `dstar`, `exact`, `pair`, `polar`: that proved bound (BoundChoice);
+///   - `auto`: the smallest proved bound valid for the projection and the
+///     target (rule proved_bound, bound smallest), or the bound that `bound_text` names;
+///   - `theorems12`, `dstar`, `exact`, `pair`, `polar`, `chernoff`: that proved bound (BoundChoice);
 ///   - `trivial`: the baseline d = L (rule trivial);
 ///   - a decimal integer in [1, 2^32): that d (rule given).
 ///
