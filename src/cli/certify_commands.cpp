@@ -24,12 +24,12 @@ namespace {
 
 struct CertifyOptions {
   std::string target, x, wq, wk;
-  bool lemma4 = false, scaled = false, json = false, exact_only = false;
+  bool lemma4 = false, scaled = false, json = false, exact_only = false, no_float32 = false;
   double eps = 0.0, gamma = 0.0;
   unsigned max_precision = 1u << 14;
   std::uint64_t max_exact_work = 500'000'000;
   unsigned threads = 0;
-  std::string product = "eigen";
+  std::string product = "auto";
   std::string max_memory;
 };
 
@@ -72,7 +72,10 @@ int run_certify(const CertifyOptions& o) {
   limits.max_exact_multiply_adds = o.max_exact_work;
   limits.exact_only = o.exact_only;
   limits.threads = o.threads;
-  limits.product = o.product == "openblas" ? ScoreProduct::openblas : ScoreProduct::eigen;
+  limits.product = o.product == "openblas" ? ScoreProduct::openblas
+                   : o.product == "eigen"  ? ScoreProduct::eigen
+                                           : default_score_product();
+  limits.float32 = !o.no_float32;
   const Certificate cert = certify(A, X, W_Q, W_K, o.eps, o.gamma, o.scaled, limits);
   // The lower bound at these matrices' norms (proofs/lower-bound.md).
   const LowerBoundAtNorms lower_bound = lower_bound_at_norms(A.L(), o.gamma, X, W_Q, W_K, o.scaled);
@@ -89,7 +92,10 @@ int run_certify(const CertifyOptions& o) {
               << "  rows          " << cert.rows << ": " << cert.rows_filter << " decided by the filter, "
               << cert.rows_exact << " by the exact pass (up to " << cert.max_precision_used << " bits), "
               << cert.rows_undecided << " undecided\n";
-    if (limits.product != ScoreProduct::eigen && !cert.score_product.empty()) std::cout << "  product       filter scores by " << cert.score_product << "\n";
+    if (!cert.score_product.empty())
+      std::cout << "  product       filter scores by " << cert.score_product << "; " << cert.rows_float32
+                << " rows decided in float32 (" << cert.rows_refined << " of them refined in double), "
+                << cert.rows_filter - cert.rows_float32 << " in double\n";
     if (!cert.filter_note.empty()) std::cout << "  filter        " << cert.filter_note << "\n";
     if (cert.witness)
       std::cout << "  witness       (i, j, j') = (" << cert.witness->i << ", " << cert.witness->j << ", "
@@ -121,13 +127,16 @@ Command add_certify_command(CLI::App& root) {
       ->capture_default_str();
   add_count_option(*app, "--max-exact-work", o->max_exact_work, "largest number of exact multiply-adds of the exact pass")
       ->capture_default_str();
-  app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter (every row exactly; slow)");
+  app->add_flag("--exact-only", o->exact_only, "skip the filter (every row exactly; slow)");
+  app->add_flag("--no-float32", o->no_float32,
+                "skip the filter's float32 stage (double-precision scores for every row); the verdict does not depend on it");
   add_count_option(*app, "--threads", o->threads, "worker threads of the filter (0: all cores); the verdict does not depend on it")
       ->capture_default_str();
   app->add_option("--product", o->product,
-                  "matrix product of the filter's scores: eigen (same bits on every build) or openblas (faster; "
-                  "enclosures' last digits may differ between processors); the verdict does not depend on it")
-      ->check(CLI::IsMember({"eigen", "openblas"}))
+                  "matrix product of the filter's scores: auto (openblas where this build has it, else eigen), "
+                  "eigen (same bits on every build) or openblas (faster; enclosures' last digits may differ between "
+                  "processors); the verdict does not depend on it")
+      ->check(CLI::IsMember({"auto", "eigen", "openblas"}))
       ->capture_default_str();
   add_max_memory_option(*app, o->max_memory);
   app->footer(kExitCodesHelp);

@@ -6,10 +6,13 @@
 
 #include <boost/multiprecision/mpfr.hpp>
 
+#include <atomic>
 #include <cfenv>
 #include <cmath>
 #include <limits>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <omp.h>
@@ -18,6 +21,7 @@
 #endif
 
 #include "jlattn/certify/certificate.hpp"
+#include "jlattn/certify/certificate_filter.hpp"
 #include "jlattn/pipeline/construction.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
@@ -170,12 +174,19 @@ TEST(Certificate, MarginInstancesMatchTheOracle) {
     const Instance inst = with_scores(m.S);
     const Verdict expected = oracle_verdict(oracle_rows(m.A, m.S, m.eps, m.gamma, 4, m.scaled));
     for (const ScoreProduct product : available_products())
+    for (bool float32 : {true, false})
     for (bool exact_only : {false, true}) {
       CertificationLimits limits;
       limits.exact_only = exact_only;
       limits.product = product;
+      limits.float32 = float32;
       const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled, limits);
-      ASSERT_EQ(cert.verdict, expected) << "exact_only = " << exact_only << ", " << score_product_name(product);
+      ASSERT_EQ(cert.verdict, expected) << "exact_only = " << exact_only << ", float32 = " << float32 << ", "
+                                        << score_product_name(product);
+      // The rows far inside are decided by the float32 stage when it runs.
+      if (!exact_only) {
+        EXPECT_EQ(cert.rows_float32, float32 ? 3u : 0u);
+      }
       if (cert.verdict == Verdict::certified) {
         EXPECT_LE(cert.eps_hat.upper, m.eps);
         EXPECT_LE(cert.gamma_hat.upper, m.gamma);
@@ -241,13 +252,35 @@ RC_GTEST_PROP(Certificate, FilterNeverChangesARowVerdict, ()) {
     RC_ASSERT(filtered.row_verdicts[i] == (oracle[i] ? Verdict::certified : Verdict::refuted));
   }
   RC_ASSERT(filtered.verdict == exact.verdict);
-  // The same with the other score product, where the build has it.
-  if (score_product_available(ScoreProduct::openblas)) {
-    CertificationLimits openblas_limits = filtered_limits;
-    openblas_limits.product = ScoreProduct::openblas;
-    const Certificate other = certify(A, inst.X, inst.W_Q, inst.W_K, eps, gamma, scaled, openblas_limits);
-    for (std::size_t i = 0; i < A.L(); ++i) RC_ASSERT(other.row_verdicts[i] == exact.row_verdicts[i]);
-  }
+  // The same with every other product and without the float32 stage.
+  for (const ScoreProduct product : available_products())
+    for (const bool float32 : {true, false}) {
+      CertificationLimits other_limits = filtered_limits;
+      other_limits.product = product;
+      other_limits.float32 = float32;
+      const Certificate other = certify(A, inst.X, inst.W_Q, inst.W_K, eps, gamma, scaled, other_limits);
+      for (std::size_t i = 0; i < A.L(); ++i) RC_ASSERT(other.row_verdicts[i] == exact.row_verdicts[i]);
+    }
+}
+
+// A drawn target (L in [min_L, max_L], k <= 3) and Lemma 4's X for it at a
+// drawn d in [min_d, max_d] and seed, with Lemma 4's selectors.
+struct ConstructedInstance {
+  Target A;
+  Construction c;
+  Weights W_Q, W_K;
+};
+
+ConstructedInstance draw_constructed_instance(std::size_t min_L, std::size_t max_L, std::size_t min_d,
+                                              std::size_t max_d) {
+  auto drawn = *testing::gen_target({.min_L = min_L, .max_L = max_L, .max_k = 3});
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::given;
+  parameters.d = *rc::gen::inRange<std::size_t>(min_d, max_d);
+  parameters.seed = *rc::gen::arbitrary<std::uint32_t>();
+  Construction c = construct(drawn.A, parameters);
+  const std::size_t d = c.d;
+  return {std::move(drawn.A), std::move(c), Weights::lemma4_query(d), Weights::lemma4_key(d)};
 }
 
 // The two score products (ScoreProduct) on constructed instances: every
@@ -255,16 +288,13 @@ RC_GTEST_PROP(Certificate, FilterNeverChangesARowVerdict, ()) {
 // which both contain the exact values, intersect. Where the build has no
 // OpenBLAS, asking for it is refused with InputError instead.
 RC_GTEST_PROP(Certificate, ScoreProductsAgreeOnConstructedInstances, ()) {
-  const auto drawn = *testing::gen_target({.min_L = 2, .max_L = 40, .max_k = 3});
+  const ConstructedInstance drawn = draw_constructed_instance(2, 40, 1, 300);
   const Target& A = drawn.A;
-  ConstructionParameters parameters;
-  parameters.rule = DimensionRule::given;
-  parameters.d = *rc::gen::inRange<std::size_t>(1, 300);
-  parameters.seed = *rc::gen::arbitrary<std::uint32_t>();
-  const Construction c = construct(A, parameters);
-  const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
+  const Construction& c = drawn.c;
+  const Weights &W_Q = drawn.W_Q, &W_K = drawn.W_K;
   CertificationLimits eigen_limits, openblas_limits;
   eigen_limits.all_rows = openblas_limits.all_rows = true;
+  eigen_limits.product = ScoreProduct::eigen;
   openblas_limits.product = ScoreProduct::openblas;
   const Certificate a = certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, eigen_limits);
   RC_ASSERT(a.score_product == "eigen");
@@ -436,7 +466,149 @@ TEST(Certificate, SameCertificateForEveryThreadCount) {
   EXPECT_EQ(a.verdict, b.verdict);
   EXPECT_EQ(a.eps_hat.upper, b.eps_hat.upper);
   EXPECT_EQ(a.log_gamma_hat.upper, b.log_gamma_hat.upper);
+  EXPECT_EQ(a.eps_hat.lower, b.eps_hat.lower);
+  EXPECT_EQ(a.log_gamma_hat.lower, b.log_gamma_hat.lower);
   EXPECT_EQ(a.rows_filter, b.rows_filter);
+  EXPECT_EQ(a.rows_float32, b.rows_float32);
+  EXPECT_EQ(a.rows_refined, b.rows_refined);
+}
+
+// Records which rows a ScoreObserver was handed, and whether each row's
+// scores were the expected ones.
+class RecordingObserver final : public ScoreObserver {
+ public:
+  explicit RecordingObserver(const Matrix& S) : S_(S), seen_(static_cast<std::size_t>(S.rows())) {}
+  void start(int workers) override { workers_ = workers; }
+  void observe(std::size_t i, std::span<const double> scores, int worker) override {
+    seen_[i].fetch_add(1);
+    if (worker < 0 || worker >= workers_ || scores.size() != static_cast<std::size_t>(S_.cols())) wrong_ = true;
+    for (std::size_t j = 0; j < scores.size(); ++j)
+      if (scores[j] != S_(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j))) wrong_ = true;
+  }
+  int times_seen(std::size_t i) const { return seen_[i].load(); }
+  bool wrong() const { return wrong_; }
+
+ private:
+  const Matrix& S_;
+  int workers_ = 0;
+  std::vector<std::atomic<int>> seen_;
+  std::atomic<bool> wrong_{false};
+};
+
+// The observer receives every row's double-precision scores once, and they
+// are the product's (here exact: X W_K = I, so q^ . k^_j = S_ij in any
+// order); the float32 stage does not run, and the verdict is the oracle's.
+TEST(Certificate, ObserverReceivesEveryRowsDoubleScoresOnce) {
+  for (const MarginCase& m : margin_cases()) {
+    const Instance inst = with_scores(m.S);
+    for (const ScoreProduct product : available_products())
+      for (const unsigned threads : {1u, 2u}) {
+        CertificationLimits limits;
+        limits.product = product;
+        limits.threads = threads;
+        RecordingObserver observer(m.S);
+        const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, m.scaled, limits, observer);
+        EXPECT_EQ(cert.verdict, oracle_verdict(oracle_rows(m.A, m.S, m.eps, m.gamma, 4, m.scaled))) << m.name;
+        EXPECT_EQ(cert.rows_float32, 0u) << m.name;
+        EXPECT_FALSE(observer.wrong()) << m.name;
+        for (std::size_t i = 0; i < m.A.L(); ++i) EXPECT_EQ(observer.times_seen(i), 1) << m.name << ", row " << i;
+      }
+  }
+}
+
+// Step 1' on its own: binary32 dot products of the factors rounded to
+// binary32, summed forwards, backwards and with fused multiply-adds, stay
+// within float32_dot_product_error_upper of the exact dot product of the
+// doubles (332-bit oracle), across magnitudes from binary32's subnormal
+// range to near its overflow.
+RC_GTEST_PROP(Certificate, Float32BoundContainsTheExactScores, ()) {
+  const auto d = *rc::gen::inRange<Eigen::Index>(1, 200);
+  const int scale_q = *rc::gen::inRange(-150, 60), scale_k = *rc::gen::inRange(-60, 60);
+  std::vector<double> q(static_cast<std::size_t>(d)), k(static_cast<std::size_t>(d));
+  for (Eigen::Index c = 0; c < d; ++c) {
+    q[static_cast<std::size_t>(c)] = std::ldexp(*rc::gen::inRange(-1000000, 1000001) / 1e6, scale_q);
+    k[static_cast<std::size_t>(c)] = std::ldexp(*rc::gen::inRange(-1000000, 1000001) / 1e6, scale_k);
+  }
+  Big exact = 0;
+  for (Eigen::Index c = 0; c < d; ++c) exact += Big(q[static_cast<std::size_t>(c)]) * Big(k[static_cast<std::size_t>(c)]);
+  const double bound = detail::float32_dot_product_error_upper(d, detail::norm_upper(q.data(), d), 0.0,
+                                                               detail::norm_upper(k.data(), d), 0.0);
+  float forwards = 0.0f, backwards = 0.0f, fused = 0.0f;
+  for (Eigen::Index c = 0; c < d; ++c) {
+    const auto n = static_cast<std::size_t>(c), m = static_cast<std::size_t>(d - 1 - c);
+    forwards += static_cast<float>(q[n]) * static_cast<float>(k[n]);
+    backwards += static_cast<float>(q[m]) * static_cast<float>(k[m]);
+    fused = std::fma(static_cast<float>(q[n]), static_cast<float>(k[n]), fused);
+  }
+  for (const float s : {forwards, backwards, fused}) {
+    RC_ASSERT(std::isfinite(s));
+    RC_ASSERT(abs(Big(static_cast<double>(s)) - exact) <= Big(bound));
+  }
+}
+
+// The float32 stage cannot resolve a margin of 1e-9 (its bound is about
+// 1e-6 here), the double stage can: row 0 of this instance is decided by
+// the double stage, the others by the float32 stage, and no row needs the
+// exact pass; the verdict is the oracle's on both sides of the margin.
+TEST(Certificate, Float32StageFallsBackToTheDoubleStage) {
+  const double eps = 0.75, gamma = 0.1;
+  const std::vector<TargetEntry> unequal = {{0, 0, 3.0}, {0, 1, 1.0}};
+  for (const double offset : {-1e-9, 1e-9}) {
+    const MarginCase m =
+        margin_case("R1 ln 3 at 1e-9", unequal, std::log(3.0) + eps + offset, 0.0, -100.0, eps, gamma, false);
+    const Instance inst = with_scores(m.S);
+    const Verdict expected = oracle_verdict(oracle_rows(m.A, m.S, m.eps, m.gamma, 4, false));
+    EXPECT_EQ(expected, offset < 0 ? Verdict::certified : Verdict::refuted);
+    for (const ScoreProduct product : available_products()) {
+      CertificationLimits limits;
+      limits.product = product;
+      const Certificate cert = certify(m.A, inst.X, inst.W_Q, inst.W_K, m.eps, m.gamma, false, limits);
+      EXPECT_EQ(cert.verdict, expected) << score_product_name(product);
+      EXPECT_EQ(cert.rows_exact, 0u);
+      EXPECT_EQ(cert.rows_filter, 4u);
+      EXPECT_EQ(cert.rows_float32, 3u);
+    }
+  }
+}
+
+// After the float32 stage the reported enclosures are as tight as the
+// double stage's alone: on constructed instances (certified and, with a
+// weight moved by e^(2 eps + 0.01), refuted) eps_hat and ln gamma_hat have
+// at most the width they have without the float32 stage (up to the last
+// bits of a differently blocked product), the two enclosures intersect, and
+// a refutation names the same witness row and condition.
+RC_GTEST_PROP(Certificate, RefinedEnclosuresAreAsTightAsTheDoubleStages, ()) {
+  const ConstructedInstance drawn = draw_constructed_instance(8, 60, 200, 2000);
+  const Target& A = drawn.A;
+  const Construction& c = drawn.c;
+  const Weights &W_Q = drawn.W_Q, &W_K = drawn.W_K;
+  std::vector<TargetEntry> entries;
+  for (std::size_t r = 0; r < A.L(); ++r)
+    for (std::size_t n = 0; n < A.k_i(r); ++n)
+      entries.push_back({r, A.support(r)[n], A.weights(r)[n] * (r == A.L() / 2 && n == 0 && A.k_i(r) >= 2 ? std::exp(2.01) : 1.0)});
+  const Target perturbed = Target::from_entries(A.L(), entries);
+  for (const Target* target : {&A, &perturbed}) {
+    CertificationLimits with, without;
+    without.float32 = false;
+    const Certificate a = certify(*target, c.X, W_Q, W_K, 1.0, 0.1, false, with);
+    const Certificate b = certify(*target, c.X, W_Q, W_K, 1.0, 0.1, false, without);
+    RC_ASSERT(a.verdict == b.verdict);
+    RC_CLASSIFY(a.verdict == Verdict::refuted, "refuted");
+    RC_CLASSIFY(a.rows_float32 > 0, "float32 stage decided rows");
+    RC_ASSERT(a.rows_refined <= a.rows_float32);
+    for (const auto& [x, y] : {std::pair{a.eps_hat, b.eps_hat}, std::pair{a.log_gamma_hat, b.log_gamma_hat}}) {
+      RC_ASSERT(std::max(x.lower, y.lower) <= std::min(x.upper, y.upper));
+      if (std::isfinite(x.upper - x.lower) && std::isfinite(y.upper - y.lower))
+        RC_ASSERT(x.upper - x.lower <= 2 * (y.upper - y.lower) + 1e-15 * std::max(1.0, std::abs(x.upper)));
+    }
+    if (a.witness) {
+      RC_ASSERT(b.witness.has_value());
+      RC_ASSERT(a.witness->i == b.witness->i);
+      RC_ASSERT(a.witness->condition == b.witness->condition);
+      RC_ASSERT(a.witness->margin.upper - a.witness->margin.lower <=
+                2 * (b.witness->margin.upper - b.witness->margin.lower) + 1e-15);
+    }
+  }
 }
 
 // A floating-point environment of one thread: the rounding mode and, on

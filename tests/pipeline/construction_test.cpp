@@ -67,8 +67,10 @@ TEST(Pipeline, StagesComposeToTheEntryPoint) {
 
     const CertifiedConstruction run = construct_and_certify(A, p);
     EXPECT_TRUE(same_bits(run.construction.X, X));
-    EXPECT_EQ(run.construction.evaluation.eps_hat, evaluated.evaluation.eps_hat);
-    EXPECT_EQ(run.construction.max_score_error, evaluated.max_score_error);
+    // The one-pass evaluation reads the certifier's scores: another
+    // product than evaluate()'s, so equal up to rounding.
+    EXPECT_NEAR(run.construction.evaluation.eps_hat, evaluated.evaluation.eps_hat, 1e-12);
+    EXPECT_NEAR(run.construction.max_score_error, evaluated.max_score_error, 1e-12);
     EXPECT_TRUE(same_certificate(run.certificate, by_stages));
     EXPECT_TRUE(same_bits(construct(A, p).X, X));
 
@@ -77,6 +79,51 @@ TEST(Pipeline, StagesComposeToTheEntryPoint) {
     EXPECT_EQ(run.certificate.eps, p.eps);
     EXPECT_EQ(run.certificate.gamma, p.gamma);
     EXPECT_EQ(run.certificate.rows, A.L());
+  }
+}
+
+// Stages 4 and 5 in one scoring pass (evaluate_and_certify): the evaluation
+// is evaluate()'s up to the rounding of another product (the filter's, with
+// either library), the same bits for every thread count, inside the
+// certificate's enclosures; and the certificate is certify_emitted()'s
+// verdict on the same X.
+TEST(Pipeline, OneScoringPassEvaluatesAndCertifies) {
+  const Target A = window_global_target(40, 7);
+  std::vector<ScoreProduct> products{ScoreProduct::eigen};
+  if (score_product_available(ScoreProduct::openblas)) products.push_back(ScoreProduct::openblas);
+  for (const std::size_t d : {std::size_t{4}, std::size_t{60}, std::size_t{700}}) {
+    SCOPED_TRACE("d = " + std::to_string(d));
+    const PreparedTarget prepared = prepare(A, at_d(d, 5));
+    const Matrix X = emit_input(prepared, choose_dimension(prepared), 1);
+    const InputEvaluation reference = evaluate(prepared, X);
+    for (const ScoreProduct product : products) {
+      ResourcePolicy one, two;
+      one.threads = 1;
+      two.threads = 2;
+      one.certification.product = two.certification.product = product;
+      const EvaluatedCertificate a = evaluate_and_certify(prepared, X, one);
+      const EvaluatedCertificate b = evaluate_and_certify(prepared, X, two);
+      const ApproximationEvaluation &e = a.evaluation.evaluation, &r = reference.evaluation;
+      EXPECT_EQ(e.rows, A.L());
+      EXPECT_NEAR(e.eps_hat, r.eps_hat, 1e-12 * std::max(1.0, r.eps_hat));
+      EXPECT_NEAR(e.log_gamma_hat, r.log_gamma_hat, 1e-12 * std::max(1.0, std::abs(r.log_gamma_hat)));
+      EXPECT_NEAR(a.evaluation.max_score_error, reference.max_score_error, 1e-12 * std::max(1.0, reference.max_score_error));
+      EXPECT_NEAR(a.evaluation.leakage_share_upper, reference.leakage_share_upper, 1e-9);
+      EXPECT_EQ(e.approximates(), r.approximates());
+      EXPECT_EQ(e.witness.has_value(), r.witness.has_value());
+      EXPECT_EQ(e.eps_hat, b.evaluation.evaluation.eps_hat);
+      EXPECT_EQ(e.log_gamma_hat, b.evaluation.evaluation.log_gamma_hat);
+      EXPECT_EQ(a.evaluation.max_score_error, b.evaluation.max_score_error);
+      // The certificate encloses the exact eps_hat, which the evaluation
+      // approximates to within rounding.
+      if (a.certificate.verdict == Verdict::certified) {
+        EXPECT_LE(a.certificate.eps_hat.lower, e.eps_hat + 1e-9);
+        EXPECT_GE(a.certificate.eps_hat.upper, e.eps_hat - 1e-9);
+      }
+      EXPECT_EQ(a.certificate.rows_float32, 0u);
+      EXPECT_EQ(a.certificate.verdict, certify_emitted(prepared, X, one).verdict);
+      EXPECT_EQ(a.certificate.verdict, b.certificate.verdict);
+    }
   }
 }
 

@@ -108,9 +108,10 @@ TEST(MemoryGuardEstimate, CertificationKnownAnswer) {
   const CertificationMemory m = certification_memory(1000, 200, 100, false, 2);
   EXPECT_EQ(m.input, 8u * 1000 * 200);
   EXPECT_EQ(m.weights, 16u * 200 * 100);
-  EXPECT_EQ(m.products, 16u * 1000 * 100);
-  // Per thread: 256-row blocks of 1000 scores, and packed K^T and Q block.
-  EXPECT_EQ(m.score_blocks, 2u * 8 * (256 * 1000 + (1000 + 256) * 100));
+  EXPECT_EQ(m.products, 16u * 1000 * 100 + 4u * 1000 * 100);
+  // Per thread: 256-row blocks of 1000 scores and the block of Q, each in
+  // binary32 and binary64, and one product's packed K^T and Q block.
+  EXPECT_EQ(m.score_blocks, 2u * (12 * 256 * 1000 + 8 * (1000 + 256) * 100 + 12 * 256 * 100));
   EXPECT_EQ(m.rows, 256u * 1000);
   EXPECT_EQ(m.exact, 0u);
   EXPECT_EQ(m.total(), m.input + m.weights + m.products + m.score_blocks + m.rows);
@@ -119,12 +120,12 @@ TEST(MemoryGuardEstimate, CertificationKnownAnswer) {
   EXPECT_EQ(certification_memory(1000, 200, 100, true, 2).weights, 0u);
   // Large L: blocks of 2^22 / L rows, at least one row.
   EXPECT_EQ(certification_memory(std::size_t{1} << 20, 2, 1, true, 1).score_blocks,
-            8 * ((std::size_t{1} << 22) + (std::size_t{1} << 20) + 256));
+            12 * (std::size_t{1} << 22) + 8 * ((std::size_t{1} << 20) + 256) + 12 * 4);
   EXPECT_EQ(certification_memory(std::size_t{1} << 24, 2, 1, true, 1).score_blocks,
-            8 * ((std::size_t{1} << 24) + (std::size_t{1} << 24) + 256));
+            12 * (std::size_t{1} << 24) + 8 * ((std::size_t{1} << 24) + 256) + 12 * 1);
   // Small L, wide X: the packed block of Q has at most L rows.
   EXPECT_EQ(certification_memory(2, std::size_t{1} << 28, std::size_t{1} << 27, true, 1).score_blocks,
-            8 * (2 * 2 + (2 + 2) * (std::size_t{1} << 27)));
+            12 * 2 * 2 + 8 * (2 + 2) * (std::size_t{1} << 27) + 12 * 2 * (std::size_t{1} << 27));
   // --exact-only: no filter blocks, the exact pass's rows of K instead.
   const CertificationMemory exact = certification_memory(1000, 200, 100, true, 2, true);
   EXPECT_EQ(exact.score_blocks, 0u);
@@ -326,7 +327,7 @@ TEST_F(MemoryGuardCli, CertifyRefusesFromTheHeadersBeforeLoading) {
   const CliRun r = jlattn({"certify", "--target", target.string(), "--x", x.string(), "--lemma4", "--eps", "1",
                         "--gamma", "0.1", "--max-memory", "1G"});
   expect_refusal(r, "certify needs about ");
-  EXPECT_THAT(r.err, HasSubstr("(X 2.00 GiB, Q and K 2.00 GiB, score blocks "));
+  EXPECT_THAT(r.err, HasSubstr("(X 2.00 GiB, Q and K 2.50 GiB, score blocks "));
   EXPECT_THAT(r.err, HasSubstr("more than the --max-memory limit of 1.00 GiB\n"));
   // With dense weights, their share is named too.
   const fs::path w = dir_ / "W.npy";

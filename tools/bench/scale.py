@@ -15,8 +15,9 @@ For each L (default 4096 8192 16384 32768):
 3. each of the following as its own process under /usr/bin/time -v, so that
    every row of the table has its own wall time and peak resident memory:
    - `jlattn certify --lemma4` (the certificate: exact verdict), with the
-     filter's scores by Eigen (the default) and, when the build has
-     OpenBLAS, again with `--product openblas` (same verdict required);
+     filter's scores by Eigen (`--product eigen`, the default before issue
+     13) and, when the build has OpenBLAS, again with `--product openblas`
+     (same verdict required; tools/bench/fastscore.py measures the defaults);
    - `bench_certify_vs_gemm gemm-eigen X.npy` and, when built with OpenBLAS,
      `gemm-openblas`: the plain DGEMM S = Q K^T of the same shape (L x d by
      d x L), the practical limit of any evaluation;
@@ -100,7 +101,8 @@ def main():
               flush=True)
 
         out, cert_s, cert_rss, rc = timed([jlattn, "certify", "--target", target, "--x", x, "--lemma4", "--eps",
-                                           str(EPS), "--gamma", str(GAMMA), "--json"], os.path.join(here, "certify.time"))
+                                           str(EPS), "--gamma", str(GAMMA), "--json", "--product", "eigen"],
+                                          os.path.join(here, "certify.time"))
         if rc not in (0, 3, 4):
             raise SystemExit(f"certify failed at L = {L} (exit {rc})")
         cert = json.loads(out)

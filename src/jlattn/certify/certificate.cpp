@@ -107,6 +107,14 @@ bool score_product_available(ScoreProduct product) {
 #endif
 }
 
+ScoreProduct default_score_product() {
+#if defined(JLATTN_HAVE_OPENBLAS)
+  return ScoreProduct::openblas;
+#else
+  return ScoreProduct::eigen;
+#endif
+}
+
 std::string score_product_name(ScoreProduct product) {
   if (product == ScoreProduct::eigen) return "eigen";
 #if defined(JLATTN_HAVE_OPENBLAS)
@@ -125,8 +133,10 @@ std::string to_string(Verdict verdict) {
   return "?";
 }
 
-Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
-                    double gamma, bool scaled, const CertificationLimits& limits) {
+namespace {
+
+Certificate certify_rows(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
+                         double gamma, bool scaled, const CertificationLimits& limits, ScoreObserver* observer) {
   // This thread checks the input, computes the bounds and runs the exact
   // pass: it works in the environment they assume (under denormals-are-zero
   // a subnormal eps would compare equal to 0), and the caller's is restored
@@ -145,10 +155,12 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
   detail::RowStates rows(A.L());
 
   // Steps 1, 3 and 4: the filter.
-  const detail::FilterPass filter = detail::run_filter(thresholds, X, W_Q, W_K, scaled, limits, rows);
+  const detail::FilterPass filter = detail::run_filter(thresholds, X, W_Q, W_K, scaled, limits, rows, observer);
   cert.filter_used = filter.used;
   cert.score_product = filter.product;
   cert.filter_note = filter.note;
+  cert.rows_float32 = filter.rows_float32;
+  cert.rows_refined = filter.rows_refined;
   for (std::size_t i = 0; i < A.L(); ++i)
     if (rows.filtered[i] && rows.outcome[i].state != State::undecided) ++cert.rows_filter;
 
@@ -168,6 +180,18 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
   // Step 6: the verdict and the enclosures.
   detail::aggregate(rows.outcome, thresholds.log_gamma, limits.all_rows, cert);
   return cert;
+}
+
+}  // namespace
+
+Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
+                    double gamma, bool scaled, const CertificationLimits& limits) {
+  return certify_rows(A, X, W_Q, W_K, eps, gamma, scaled, limits, nullptr);
+}
+
+Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
+                    double gamma, bool scaled, const CertificationLimits& limits, ScoreObserver& observer) {
+  return certify_rows(A, X, W_Q, W_K, eps, gamma, scaled, limits, &observer);
 }
 
 }  // namespace jlattn

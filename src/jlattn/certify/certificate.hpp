@@ -5,8 +5,9 @@
 /// \f$\sqrt d\f$), \f$(\varepsilon, \gamma)\f$-approximate the target A? The stored
 /// doubles are exact binary rationals; nothing else is rounded in the claim.
 ///
-/// Filter, then exact: a double-precision pass with a rigorous forward error
-/// bound per score decides most rows (certificate_filter.hpp); the rows it
+/// Filter, then exact: a floating-point pass with a rigorous forward error
+/// bound per score decides most rows (certificate_filter.hpp; a float32
+/// stage, then a double stage for the rows it leaves open); the rows it
 /// cannot decide are settled with exact rational scores and interval
 /// logarithms at rising precision (certificate_exact.hpp); the rows'
 /// outcomes give the verdict (certificate_aggregate.hpp).
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -55,25 +57,31 @@ struct CertifiedWitness {
   Enclosure margin;
 };
 
-/// The matrix product that computes the filter's double-precision scores.
-/// Either way the verdict is the same: the filter's error bound holds for a
-/// dot product summed in any order, with or without fused multiply-add
-/// (proofs/certificate.md), neither library uses a Strassen-type product,
-/// and a row the bound cannot decide goes to the exact pass.
+/// The matrix product that computes the filter's scores (its float32 and
+/// double stages). Either way the verdict is the same: the filter's error
+/// bounds hold for a dot product summed in any order, with or without fused
+/// multiply-add (proofs/certificate.md), neither library uses a
+/// Strassen-type product, and a row the bounds cannot decide goes to the
+/// exact pass.
 enum class ScoreProduct {
-  /// Eigen's product (the default): one summation order for every build of
-  /// jlattn, so the reported enclosures are the same bits everywhere.
+  /// Eigen's product (the fallback where the build has no OpenBLAS): one
+  /// summation order for every build of jlattn, so the reported enclosures
+  /// are the same bits everywhere.
   eigen,
-  /// The machine's OpenBLAS (`cblas_dgemm`, one OpenBLAS thread per block of
-  /// rows): several times faster on a processor with wide vectors, but the
-  /// kernel (and so the summation order) is chosen per processor, so the
-  /// enclosures' last digits and the filter/exact split may differ between
-  /// machines. Available when the build found OpenBLAS.
+  /// The machine's OpenBLAS (`cblas_sgemm`, `cblas_dgemm`, one OpenBLAS
+  /// thread per block of rows; the default where the build found OpenBLAS):
+  /// several times faster on a processor with wide vectors, but the kernel
+  /// (and so the summation order) is chosen per processor, so the
+  /// enclosures' last digits and the float32/double/exact split may differ
+  /// between machines. The verdict does not.
   openblas
 };
 
 /// Whether this build can use `product`.
 bool score_product_available(ScoreProduct product);
+
+/// The default product: openblas where the build has it, eigen otherwise.
+ScoreProduct default_score_product();
 
 /// "eigen", or "openblas-" followed by the kernel OpenBLAS chose for this processor.
 std::string score_product_name(ScoreProduct product);
@@ -84,7 +92,7 @@ struct CertificationLimits {
   unsigned max_precision_bits = 1u << 14;
   /// Largest number of exact multiply-adds (rational scores) in the exact pass.
   std::uint64_t max_exact_multiply_adds = 500'000'000;
-  /// Skip the double-precision filter: every row goes to the exact pass
+  /// Skip the filter: every row goes to the exact pass
   /// (used by tests to compare the filtered verdict with the exact one).
   bool exact_only = false;
   /// Decide every row even after a refutation has settled the verdict (for
@@ -99,7 +107,12 @@ struct CertificationLimits {
   /// the rows of a worker in another environment go to the exact pass.
   unsigned threads = 0;
   /// Which product computes the filter's scores (see ScoreProduct).
-  ScoreProduct product = ScoreProduct::eigen;
+  ScoreProduct product = default_score_product();
+  /// Run the filter's float32 stage first: scores by a binary32 product with
+  /// its own rigorous bound (proofs/certificate.md, Step 1'); the rows it
+  /// cannot decide go on to the double stage. Off: the double stage scores
+  /// every row. Either way the same verdict.
+  bool float32 = true;
 };
 
 /// Rigorous upper bounds on the norms of the queries \f$q_i = x_iW_Q\f$ and the
@@ -146,7 +159,12 @@ struct Certificate {
   /// Present exactly when refuted: the violation in the smallest row that has one.
   std::optional<CertifiedWitness> witness;
   std::size_t rows = 0;             ///< L
-  std::size_t rows_filter = 0;      ///< rows decided by the double-precision filter
+  std::size_t rows_filter = 0;      ///< rows decided by the filter (either stage)
+  std::size_t rows_float32 = 0;     ///< of those, rows decided by its float32 stage
+  /// Rows the float32 stage decided whose enclosures were then refined in
+  /// double precision: the rows that can realise the maximum of
+  /// \f$\varepsilon_i\f$ or of \f$\ell\gamma_i\f$, and the witness's row.
+  std::size_t rows_refined = 0;
   std::size_t rows_exact = 0;       ///< rows decided by the exact pass
   std::size_t rows_undecided = 0;   ///< rows left undecided (limits hit)
   unsigned max_precision_used = 0;  ///< largest interval precision the exact pass needed (bits)
@@ -166,6 +184,24 @@ struct Certificate {
   std::vector<Verdict> row_verdicts;
 };
 
+/// Receives the filter's double-precision scores of every row, for a caller
+/// that evaluates those same scores (the pipeline's evaluation of Definition
+/// 2 and Lemma 2: one product for the evaluation and the certificate). With
+/// an observer the filter's float32 stage does not run.
+class ScoreObserver {
+ public:
+  virtual ~ScoreObserver() = default;
+  /// Called once before any row, with the number of worker threads.
+  virtual void start(int workers) = 0;
+  /// Row i's computed scores \f$\hat S_{i\cdot}\f$, before any scaling
+  /// (\f$\hat q_i \cdot \hat k_j\f$ in binary64, all finite), from worker
+  /// thread `worker` in [0, workers): rows arrive once each, in any order and
+  /// concurrently from different workers. A row the filter could not score in
+  /// double precision (a score or bound not finite, a worker in another
+  /// floating-point environment, the filter skipped) never arrives.
+  virtual void observe(std::size_t i, std::span<const double> scores, int worker) = 0;
+};
+
 /// Certifies Definition 2 for \f$M = \mathrm{softmax}_{\rm rows}(c\,(X W_Q)(X W_K)^\top)\f$,
 /// \f$c = 1\f$, or \f$c = 1/\sqrt{d}\f$ when `scaled` (d = W_Q.cols()), against A.
 /// \pre X has to be L x m, W_Q and W_K m x d (dense, or selectors such as
@@ -183,6 +219,15 @@ struct Certificate {
 /// Proof page: proofs/certificate.md
 Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
                     double gamma, bool scaled, const CertificationLimits& limits = {});
+
+/// certify(), handing the filter's double-precision scores of every row to
+/// `observer` on the way (ScoreObserver; the float32 stage does not run).
+/// \pre and \throws as certify().
+/// Guarantee: as certify(); the observed scores are evaluations (binary64,
+///   the product's summation order).
+/// Proof page: proofs/certificate.md
+Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K, double eps,
+                    double gamma, bool scaled, const CertificationLimits& limits, ScoreObserver& observer);
 
 /// Theorem 2's checkable condition for one projection R (L x d), certified:
 /// \f$\mu(R) = \max_{l,j} |(RR^\top - I)_{lj}| \le \tau_u = \eta / (k\Delta + (k-1)\rho)\f$.

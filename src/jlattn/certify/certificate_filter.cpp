@@ -1,12 +1,15 @@
-// The certifier's filter (proofs/certificate.md, Steps 1, 3 and 4): scores
-// in floating point with a rigorous error bound per row, each row decided
-// from enclosures or left to the exact pass with its candidate columns.
+// The certifier's filter (proofs/certificate.md, Steps 1, 1', 3 and 4):
+// scores in floating point with a rigorous error bound per row, each row
+// decided from enclosures or left to the exact pass with its candidate
+// columns. A float32 stage first (Step 1'), then a double stage for the rows
+// it leaves open and for the rows whose enclosures the certificate reports.
 #include "jlattn/certify/certificate_filter.hpp"
 
 #include <algorithm>
 #include <cfenv>
 #include <cfloat>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -73,6 +76,23 @@ void block_scores(ScoreProduct product, const MatrixView& Q_hat, const MatrixVie
   S_block.noalias() = Q_hat.middleRows(i0, n) * K_hat.transpose();
 }
 
+// S32 = Q32 K32^T in binary32, by the chosen library (Step 1').
+void block_scores32(ScoreProduct product, const Matrix32& Q32, const Matrix32& K32, Matrix32& S32) {
+#if defined(JLATTN_HAVE_OPENBLAS)
+  if (product == ScoreProduct::openblas) {
+    const Eigen::Index n = Q32.rows(), L = K32.rows(), d = K32.cols();
+    S32.resize(n, L);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(n), static_cast<blasint>(L),
+                static_cast<blasint>(d), 1.0f, Q32.data(), static_cast<blasint>(d), K32.data(), static_cast<blasint>(d),
+                0.0f, S32.data(), static_cast<blasint>(L));
+    return;
+  }
+#else
+  (void)product;
+#endif
+  S32.noalias() = Q32 * K32.transpose();
+}
+
 // Stage one of Step 1 for a dense W: entry (i, c) errs by at most
 // gamma_m |x_i| . |w_c| + m 2^-1074 <= gamma_m ||x_i|| ||w_c|| + m 2^-1074,
 // so the row errs by at most gamma_m ||x_i|| ||W||_F + sqrt(d) m 2^-1074.
@@ -102,7 +122,8 @@ struct R1Scan {
   Enclosure spread() const { return Enclosure{tmax_lo, tmax_hi} - Enclosure{tmin_lo, tmin_hi}; }
 };
 
-R1Scan scan_r1(const Definition2Thresholds& t, std::size_t i, const double* S_hat, const ScoreBounds& bounds) {
+template <typename Score>
+R1Scan scan_r1(const Definition2Thresholds& t, std::size_t i, const Score* S_hat, const ScoreBounds& bounds) {
   const auto supp = t.A->support(i);
   const std::size_t offset = t.A->row_offset(i);
   R1Scan r;
@@ -126,7 +147,8 @@ struct R2Scan {
   double off_max = -kInfinity, supp_min = kInfinity;
 };
 
-R2Scan scan_r2(const Target& A, std::size_t i, const double* S_hat) {
+template <typename Score>
+R2Scan scan_r2(const Target& A, std::size_t i, const Score* S_hat) {
   const auto supp = A.support(i);
   const std::size_t L = A.L();
   R2Scan r;
@@ -145,7 +167,8 @@ R2Scan scan_r2(const Target& A, std::size_t i, const double* S_hat) {
 }
 
 // Step 4: every column that could realise an extreme the filter left open.
-RowCandidates candidates_of(const Target& A, std::size_t i, const double* S_hat, const ScoreBounds& bounds,
+template <typename Score>
+RowCandidates candidates_of(const Target& A, std::size_t i, const Score* S_hat, const ScoreBounds& bounds,
                             const RowOutcome& out, const R1Scan& r1, const R2Scan& r2) {
   const auto supp = A.support(i);
   RowCandidates c;
@@ -166,38 +189,6 @@ RowCandidates candidates_of(const Target& A, std::size_t i, const double* S_hat,
     }
   }
   return c;
-}
-
-// The filter's work on one block of rows: scores, the per-row bound, the decisions.
-struct BlockContext {
-  const Definition2Thresholds& thresholds;
-  const Factor& Q;
-  const Factor& K;
-  double K_norm, K_error;
-  bool scaled;
-  Enclosure scale;
-  ScoreProduct product;
-};
-
-// Decides rows i0 .. i0 + n - 1; returns false when a score or a bound is not finite in some row.
-bool filter_block(const BlockContext& c, Eigen::Index i0, Eigen::Index n, Matrix& S_block, RowStates& rows) {
-  const Eigen::Index L = c.K.view().rows();
-  block_scores(c.product, c.Q.view(), c.K.view(), i0, n, S_block);
-  bool all_finite = true;
-  for (Eigen::Index r = 0; r < n; ++r) {
-    const auto i = static_cast<std::size_t>(i0 + r);
-    const double* S_hat = S_block.data() + r * L;
-    const double error = dot_product_error_upper(c.Q.d, c.Q.norm_upper[i], c.Q.error_upper[i], c.K_norm, c.K_error);
-    if (!std::isfinite(error) || !std::all_of(S_hat, S_hat + L, [](double s) { return std::isfinite(s); })) {
-      all_finite = false;
-      continue;
-    }
-    FilteredRow row = filter_row(c.thresholds, i, S_hat, ScoreBounds{error, c.scaled, c.scale});
-    rows.outcome[i] = std::move(row.outcome);
-    rows.candidates[i] = std::move(row.candidates);
-    rows.filtered[i] = 1;
-  }
-  return all_finite;
 }
 
 }  // namespace
@@ -257,7 +248,27 @@ double dot_product_error_upper(Eigen::Index d, double q_norm, double q_error, do
                 add_up(mul_up(q_error, K_norm), mul_up(add_up(q_norm, q_error), K_error)));
 }
 
-FilteredRow filter_row(const Definition2Thresholds& t, std::size_t i, const double* S_hat, const ScoreBounds& bounds) {
+double float32_dot_product_error_upper(Eigen::Index d, double q_norm, double q_error, double K_norm, double K_error) {
+  // Step 1': q' = fl32(q^), k' = fl32(k^) and S32 = fl32(q' . k'); then
+  // |S32 - S| <= |fl32(q'.k') - q'.k'| + |q'.k' - q^.k^| + |q^.k^ - q.k|.
+  const double dd = static_cast<double>(d);
+  const double underflow = mul_up(sqrt_up(dd), kHalfUnderflowUnit32);
+  const double dq = add_up(mul_up(kUnitRoundoff32, q_norm), underflow);  // >= ||q' - q^||
+  const double dk = add_up(mul_up(kUnitRoundoff32, K_norm), underflow);  // >= max_j ||k'_j - k^_j||
+  const double nq = add_up(q_norm, dq), nk = add_up(K_norm, dk);          // >= ||q'||, max_j ||k'_j||
+  const double product = add_up(mul_up(mul_up(gamma_n_upper(dd, kUnitRoundoff32), nq), nk),
+                                mul_up(dd, kUnderflowUnit32));
+  const double conversion = add_up(mul_up(dq, nk), mul_up(q_norm, dk));
+  const double first_stage = add_up(mul_up(q_error, K_norm), mul_up(add_up(q_norm, q_error), K_error));
+  return add_up(add_up(product, conversion), first_stage);
+}
+
+namespace {
+
+// Steps 3 and 4 on computed scores of either precision (each score is
+// read as the double it is exactly).
+template <typename Score>
+FilteredRow filter_scores(const Definition2Thresholds& t, std::size_t i, const Score* S_hat, const ScoreBounds& bounds) {
   FilteredRow result;
   RowOutcome& out = result.outcome;
 
@@ -297,6 +308,16 @@ FilteredRow filter_row(const Definition2Thresholds& t, std::size_t i, const doub
   return result;
 }
 
+}  // namespace
+
+FilteredRow filter_row(const Definition2Thresholds& t, std::size_t i, const double* S_hat, const ScoreBounds& bounds) {
+  return filter_scores(t, i, S_hat, bounds);
+}
+
+FilteredRow filter_row(const Definition2Thresholds& t, std::size_t i, const float* S_hat, const ScoreBounds& bounds) {
+  return filter_scores(t, i, S_hat, bounds);
+}
+
 SingleThreadedProducts::SingleThreadedProducts() : eigen_(Eigen::nbThreads()) {
   Eigen::setNbThreads(1);
 #if defined(JLATTN_HAVE_OPENBLAS)
@@ -327,8 +348,175 @@ ReferenceEnvironmentScope::~ReferenceEnvironmentScope() {
 #endif
 }
 
+namespace {
+
+// What every block of the filter reads.
+struct FilterContext {
+  const Definition2Thresholds& t;
+  const Factor& Q;
+  const Factor& K;
+  double K_norm = 0.0, K_error = 0.0;  // the largest key norm and key error
+  bool scaled = false;
+  Enclosure scale;
+  ScoreProduct product = ScoreProduct::eigen;
+  const Matrix32* K32 = nullptr;       // the float32 stage's keys, when it runs
+  ScoreObserver* observer = nullptr;
+};
+
+// A tighter enclosure from a second pass over the same row: both contain
+// the row's exact values, so they intersect. The verdict stays (both are
+// proofs); a refutation keeps the second pass's witness.
+void refine(RowOutcome& kept, const RowOutcome& second) {
+  const auto intersect = [](Enclosure a, Enclosure b) {
+    return Enclosure{std::max(a.lower, b.lower), std::min(a.upper, b.upper)};
+  };
+  kept.eps_i = intersect(kept.eps_i, second.eps_i);
+  kept.log_gamma_i = intersect(kept.log_gamma_i, second.log_gamma_i);
+  if (kept.state == RowOutcome::State::refuted && second.state == RowOutcome::State::refuted) kept.witness = second.witness;
+}
+
+bool all_finite(std::span<const double> v) { return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }); }
+bool all_finite(std::span<const float> v) { return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); }); }
+
+// One worker thread's share of the filter, with its own buffers.
+class FilterWorker {
+ public:
+  FilterWorker(const FilterContext& c, int worker) : c_(c), worker_(worker) {}
+
+  // Rows i0 .. i0 + n - 1: the float32 stage when it runs, then the double
+  // stage for the rows it left open. False when some row had a score or a
+  // bound that is not finite (that row goes to the exact pass).
+  bool run_block(Eigen::Index i0, Eigen::Index n, RowStates& rows) {
+    if (!c_.K32) return double_stage(i0, n, nullptr, false, rows);
+    std::vector<std::size_t> open = float32_stage(i0, n, rows);
+    return double_stage(0, static_cast<Eigen::Index>(open.size()), &open, false, rows);
+  }
+
+  // The double stage on rows `ids` (or i0 .. i0 + n - 1 without ids): decide
+  // them, or with `refine_only` tighten the enclosures of rows the float32
+  // stage decided.
+  bool double_stage(Eigen::Index i0, Eigen::Index n, const std::vector<std::size_t>* ids, bool refine_only,
+                    RowStates& rows) {
+    if (n == 0) return true;
+    const Eigen::Index L = c_.K.view().rows();
+    if (ids) {
+      Q64_.resize(n, c_.Q.d);
+      const MatrixView Qv = c_.Q.view();
+      for (Eigen::Index r = 0; r < n; ++r) Q64_.row(r) = Qv.row(static_cast<Eigen::Index>((*ids)[static_cast<std::size_t>(r)]));
+      block_scores(c_.product, MatrixView(Q64_), c_.K.view(), 0, n, S64_);
+    } else {
+      block_scores(c_.product, c_.Q.view(), c_.K.view(), i0, n, S64_);
+    }
+    bool finite = true;
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const std::size_t i = ids ? (*ids)[static_cast<std::size_t>(r)] : static_cast<std::size_t>(i0 + r);
+      const std::span<const double> S_hat(S64_.data() + r * L, static_cast<std::size_t>(L));
+      const double error = dot_product_error_upper(c_.Q.d, c_.Q.norm_upper[i], c_.Q.error_upper[i], c_.K_norm, c_.K_error);
+      if (!std::isfinite(error) || !all_finite(S_hat)) {
+        finite = false;
+        continue;
+      }
+      if (c_.observer && !refine_only) c_.observer->observe(i, S_hat, worker_);
+      FilteredRow row = filter_row(c_.t, i, S_hat.data(), ScoreBounds{error, c_.scaled, c_.scale});
+      if (refine_only) {
+        refine(rows.outcome[i], row.outcome);
+        continue;
+      }
+      rows.outcome[i] = std::move(row.outcome);
+      rows.candidates[i] = std::move(row.candidates);
+      rows.filtered[i] = 1;
+    }
+    return finite;
+  }
+
+ private:
+  // Step 1': the block's scores in binary32; returns the rows it did not
+  // decide (also those whose binary32 scores are not finite).
+  std::vector<std::size_t> float32_stage(Eigen::Index i0, Eigen::Index n, RowStates& rows) {
+    const Eigen::Index L = c_.K32->rows();
+    Q32_ = c_.Q.view().middleRows(i0, n).cast<float>();  // rounded to nearest
+    block_scores32(c_.product, Q32_, *c_.K32, S32_);
+    std::vector<std::size_t> open;
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const auto i = static_cast<std::size_t>(i0 + r);
+      const std::span<const float> S_hat(S32_.data() + r * L, static_cast<std::size_t>(L));
+      const double error =
+          float32_dot_product_error_upper(c_.Q.d, c_.Q.norm_upper[i], c_.Q.error_upper[i], c_.K_norm, c_.K_error);
+      if (!std::isfinite(error) || !all_finite(S_hat)) {
+        open.push_back(i);
+        continue;
+      }
+      FilteredRow row = filter_row(c_.t, i, S_hat.data(), ScoreBounds{error, c_.scaled, c_.scale});
+      if (row.outcome.state == RowOutcome::State::undecided) {
+        open.push_back(i);
+        continue;
+      }
+      rows.outcome[i] = std::move(row.outcome);
+      rows.filtered[i] = 1;
+      rows.float32[i] = 1;
+    }
+    return open;
+  }
+
+  const FilterContext& c_;
+  int worker_;
+  Matrix32 Q32_, S32_;
+  Matrix Q64_, S64_;
+};
+
+// The rows the double stage refines after the float32 stage: those it
+// decided whose enclosure of eps_i or lgam_i reaches above m, the largest
+// lower end over the rows the filter decided (only they can realise the
+// maximum the certificate reports: every other row's enclosure lies below
+// m, and m stays a lower end, as a decided row's enclosure only narrows),
+// and the smallest refuted row (the certificate's witness).
+std::vector<std::size_t> rows_to_refine(const RowStates& rows) {
+  double eps_lower = 0.0, log_gamma_lower = -kInfinity;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    if (!rows.filtered[i] || rows.outcome[i].state == RowOutcome::State::undecided) continue;
+    eps_lower = std::max(eps_lower, rows.outcome[i].eps_i.lower);
+    log_gamma_lower = std::max(log_gamma_lower, rows.outcome[i].log_gamma_i.lower);
+  }
+  std::vector<std::size_t> refine;
+  bool witness_row = false;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const RowOutcome& r = rows.outcome[i];
+    const bool first_refuted = !witness_row && r.state == RowOutcome::State::refuted;
+    witness_row = witness_row || r.state == RowOutcome::State::refuted;
+    if (!rows.float32[i]) continue;
+    const bool eps_candidate = r.eps_i.upper > eps_lower;
+    const bool log_gamma_candidate = r.log_gamma_i.upper > log_gamma_lower;
+    if (first_refuted || eps_candidate || log_gamma_candidate) refine.push_back(i);
+  }
+  return refine;
+}
+
+// Worker threads, each checking its own floating-point environment first:
+// rounding mode and FTZ/DAZ are per thread, and in any other environment a
+// worker leaves its share to the exact pass. `work(worker, index)` is
+// called for index = 0 .. count - 1, dealt round robin; returns the first
+// environment problem met, or empty.
+template <typename Work>
+std::string on_checked_workers(int threads, Eigen::Index count, Work&& work) {
+  std::string problem_met;
+#pragma omp parallel num_threads(threads)
+  {
+    const std::string problem = floating_point_environment_problem();
+    if (!problem.empty()) {
+#pragma omp critical(jlattn_filter_environment)
+      if (problem_met.empty()) problem_met = problem;
+    }
+#pragma omp for schedule(static, 1)
+    for (Eigen::Index b = 0; b < count; ++b)
+      if (problem.empty()) work(omp_get_thread_num(), b);
+  }
+  return problem_met;
+}
+
+}  // namespace
+
 FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, const Weights& W_Q, const Weights& W_K,
-                      bool scaled, const CertificationLimits& limits, RowStates& rows) {
+                      bool scaled, const CertificationLimits& limits, RowStates& rows, ScoreObserver* observer) {
   FilterPass pass;
   if (limits.exact_only) {
     pass.note = "skipped on request (exact pass for every row)";
@@ -348,45 +536,62 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
     return pass;
   }
   const Eigen::Index d = W_Q.cols();
-  const BlockContext context{thresholds, Q, K, K_norm, K_error, scaled,
-                             scaled ? inverse_sqrt_enclosure(static_cast<double>(d)) : Enclosure{1.0, 1.0},
-                             limits.product};
+  FilterContext context{thresholds, Q, K, K_norm, K_error, scaled,
+                        scaled ? inverse_sqrt_enclosure(static_cast<double>(d)) : Enclosure{1.0, 1.0},
+                        limits.product, nullptr, observer};
+
+  // Step 1': the keys in binary32, when the float32 stage runs (not for an
+  // observer, which needs every row's double scores; gamma32_d needs d u32 < 1/2).
+  Matrix32 K32;
+  if (limits.float32 && !observer && d <= (Eigen::Index{1} << 22)) {
+    K32 = K.view().cast<float>();
+    if (K32.allFinite()) context.K32 = &K32;
+    else K32 = Matrix32();  // a key beyond binary32's range: the double stage scores every row
+  }
 
   // Blocks of a fixed number of rows, so the computed scores (hence every
   // count and bound reported) do not depend on the thread count. Each
-  // block's product runs on one thread (Eigen's and OpenBLAS's own threading
-  // off while the filter runs), so a block's scores are the same bits
-  // whatever the number of workers; blocks are dealt round robin.
+  // block's products run on one thread (Eigen's and OpenBLAS's own
+  // threading off while the filter runs), so a block's scores are the same
+  // bits whatever the number of workers; blocks are dealt round robin.
   const std::size_t L = thresholds.A->L();
   const auto block = static_cast<Eigen::Index>(std::clamp<std::size_t>((std::size_t{1} << 22) / L, 1, 256));
   const auto Li = static_cast<Eigen::Index>(L);
   const int threads = limits.threads ? static_cast<int>(limits.threads) : omp_get_max_threads();
-  bool overflow = false;
-  std::string worker_problem;
-  {
-    const SingleThreadedProducts single_threaded;
-    pass.product = score_product_name(limits.product);
-#pragma omp parallel num_threads(threads) reduction(|| : overflow)
-    {
-      // Rounding mode and FTZ/DAZ are per thread: each worker checks its own
-      // and, in any other environment, leaves its rows to the exact pass.
-      const std::string problem = floating_point_environment_problem();
-      if (!problem.empty()) {
-#pragma omp critical(jlattn_filter_environment)
-        if (worker_problem.empty()) worker_problem = problem;
-      }
-      Matrix S_block;
-#pragma omp for schedule(static, 1)
-      for (Eigen::Index i0 = 0; i0 < Li; i0 += block) {
-        if (!problem.empty()) continue;
-        if (!filter_block(context, i0, std::min(block, Li - i0), S_block, rows)) overflow = true;
-      }
-    }
+  const Eigen::Index blocks = (Li + block - 1) / block;
+  if (observer) observer->start(threads);
+  const SingleThreadedProducts single_threaded;
+  pass.product = score_product_name(limits.product);
+  std::vector<char> block_finite(static_cast<std::size_t>(blocks), 1);
+  std::vector<FilterWorker> workers;
+  for (int w = 0; w < threads; ++w) workers.emplace_back(context, w);
+  const std::string worker_problem = on_checked_workers(threads, blocks, [&](int w, Eigen::Index b) {
+    const Eigen::Index i0 = b * block;
+    block_finite[static_cast<std::size_t>(b)] = workers[static_cast<std::size_t>(w)].run_block(i0, std::min(block, Li - i0), rows);
+  });
+
+  // The double stage again on the rows the float32 stage decided that the
+  // certificate's maxima or witness can come from: their enclosures become
+  // as tight as the double stage's (in fixed chunks of rows, so the result
+  // does not depend on the thread count either).
+  if (context.K32) {
+    const std::vector<std::size_t> refine = rows_to_refine(rows);
+    pass.rows_refined = refine.size();
+    std::vector<std::vector<std::size_t>> chunks;
+    for (std::size_t n = 0; n < refine.size(); n += static_cast<std::size_t>(block))
+      chunks.emplace_back(refine.begin() + static_cast<std::ptrdiff_t>(n),
+                          refine.begin() + static_cast<std::ptrdiff_t>(std::min(refine.size(), n + static_cast<std::size_t>(block))));
+    on_checked_workers(threads, static_cast<Eigen::Index>(chunks.size()), [&](int w, Eigen::Index b) {
+      const auto& ids = chunks[static_cast<std::size_t>(b)];
+      workers[static_cast<std::size_t>(w)].double_stage(0, static_cast<Eigen::Index>(ids.size()), &ids, true, rows);
+    });
   }
+  for (std::size_t i = 0; i < L; ++i) pass.rows_float32 += rows.float32[i] ? 1 : 0;
+
   if (!worker_problem.empty())
     pass.note = "a worker thread's floating-point environment is wrong (" + worker_problem +
                 "); its rows go to the exact pass";
-  else if (overflow)
+  else if (std::find(block_finite.begin(), block_finite.end(), 0) != block_finite.end())
     pass.note = "some scores or bounds overflow in double precision; those rows go to the exact pass";
   return pass;
 }

@@ -1,8 +1,11 @@
 /// \file certificate_filter.hpp
-/// \brief The certifier's filter (proofs/certificate.md, Steps 1, 3 and 4):
-/// the scores computed in floating point with a rigorous error bound per
+/// \brief The certifier's filter (proofs/certificate.md, Steps 1, 1', 3 and
+/// 4): the scores computed in floating point with a rigorous error bound per
 /// row; each row is decided from enclosures of its scores, or left to the
-/// exact pass with the columns that can still realise its extremes.
+/// exact pass with the columns that can still realise its extremes. Two
+/// stages: binary32 scores first (Step 1'), then binary64 scores for the
+/// rows the first stage leaves open and for the rows whose enclosures the
+/// certificate reports.
 /// Internal to the certifier (and the audit's one-pass scoring, which feeds
 /// filter_row() its own scores and bounds).
 ///
@@ -21,6 +24,9 @@
 #include "jlattn/core/weights.hpp"
 
 namespace jlattn::detail {
+
+/// A dense row-major binary32 matrix (the float32 stage's factors and scores).
+using Matrix32 = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
 /// Step 1's norm bound: \f$\lVert x\rVert \le \sqrt{(\mathrm{fl}(\sum_c x_c^2) + n 2^{-1074})/(1 - \gamma_{n+1})}\f$
 /// for the n entries of x, the sum taken in increasing c.
@@ -72,6 +78,18 @@ Enclosure inverse_sqrt_enclosure(double n);
 /// Guarantee: enclosure (upper end), rounded outward.
 double dot_product_error_upper(Eigen::Index d, double q_norm, double q_error, double K_norm, double K_error);
 
+/// Step 1': the bound on \f$|\hat S^{32}_{ij} - S_{ij}/c|\f$ for the binary32
+/// scores \f$\mathrm{fl}_{32}(q'_i\cdot k'_j)\f$ of the factors rounded to binary32,
+/// \f$q' = \mathrm{fl}_{32}(\hat q)\f$, \f$k' = \mathrm{fl}_{32}(\hat k)\f$, summed in any
+/// order with or without FMA:
+/// \f$\gamma^{32}_d \lVert q'\rVert\lVert k'\rVert + d\,2^{-149}\f$ (the product) plus
+/// \f$\lVert q' - \hat q\rVert\lVert k'\rVert + \lVert\hat q\rVert\lVert k' - \hat k\rVert\f$ (the rounding to
+/// binary32, \f$\lVert q' - \hat q\rVert \le u_{32}\lVert\hat q\rVert + \sqrt d\,2^{-150}\f$) plus
+/// the first stage as in dot_product_error_upper().
+/// \pre d u32 < 1/2; the environment of norm_upper().
+/// Guarantee: enclosure (upper end), rounded outward.
+double float32_dot_product_error_upper(Eigen::Index d, double q_norm, double q_error, double K_norm, double K_error);
+
 /// A row after the filter: decided (certified or refuted, with enclosures),
 /// or undecided with the candidates the exact pass has to look at.
 struct FilteredRow {
@@ -86,6 +104,11 @@ struct FilteredRow {
 ///   bounds enclose; the candidates contain every column that can realise
 ///   an extreme of the row.
 FilteredRow filter_row(const Definition2Thresholds& thresholds, std::size_t i, const double* S_hat,
+                       const ScoreBounds& bounds);
+
+/// filter_row() on binary32 scores (the float32 stage), each read as the
+/// double it is exactly.
+FilteredRow filter_row(const Definition2Thresholds& thresholds, std::size_t i, const float* S_hat,
                        const ScoreBounds& bounds);
 
 /// Puts the calling thread in the environment every bound of the certifier
@@ -127,16 +150,22 @@ struct FilterPass {
   bool used = false;     ///< the filter ran (on some rows at least)
   std::string product;   ///< score_product_name() of its product, or empty
   std::string note;      ///< why rows or the whole filter fell back, or empty
+  std::size_t rows_float32 = 0;  ///< rows its float32 stage decided
+  std::size_t rows_refined = 0;  ///< of those, rows whose enclosures the double stage refined
 };
 
 /// The filter over every row of A: the scores in blocks of rows on worker
-/// threads, each block's product on one thread, each worker checking its
+/// threads, each block's products on one thread, each worker checking its
 /// own floating-point environment (a worker whose environment is not the
-/// one the bounds assume leaves its rows to the exact pass). Fills rows for
-/// every row it decided or enclosed.
+/// one the bounds assume leaves its rows to the exact pass). Per block, the
+/// float32 stage (when limits.float32, without an observer, and d \f$\le 2^{22}\f$)
+/// decides the rows it can, and the double stage scores the others; then
+/// the double stage refines the enclosures of the float32-decided rows that
+/// can realise the reported maxima or witness. Fills rows for every row it
+/// decided or enclosed; hands every row's double scores to `observer`.
 /// \pre the arguments validated by certify(); rows.size() == A.L().
 /// Guarantee: as filter_row(), for every row marked filtered.
 FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, const Weights& W_Q, const Weights& W_K,
-                      bool scaled, const CertificationLimits& limits, RowStates& rows);
+                      bool scaled, const CertificationLimits& limits, RowStates& rows, ScoreObserver* observer = nullptr);
 
 }  // namespace jlattn::detail

@@ -38,12 +38,14 @@ struct RowCandidates {
 
 /// Every row's state through the passes.
 struct RowStates {
-  explicit RowStates(std::size_t L) : outcome(L), candidates(L), filtered(L, 0) {}
+  explicit RowStates(std::size_t L) : outcome(L), candidates(L), filtered(L, 0), float32(L, 0) {}
   std::vector<RowOutcome> outcome;
   /// The filter's candidates of a row it left open (empty: every column).
   std::vector<std::optional<RowCandidates>> candidates;
   /// Whether a filter computed the row's enclosures (decided or not).
   std::vector<char> filtered;
+  /// Whether the filter's float32 stage decided the row.
+  std::vector<char> float32;
   std::size_t size() const { return outcome.size(); }
 };
 

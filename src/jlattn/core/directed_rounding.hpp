@@ -16,6 +16,14 @@ inline constexpr double kInfinity = std::numeric_limits<double>::infinity();
 inline constexpr double kUnitRoundoff = 0x1p-53;
 /// Smallest positive subnormal, 2^-1074: bounds one product's underflow error.
 inline constexpr double kUnderflowUnit = 0x1p-1074;
+/// Unit roundoff u32 = 2^-24 of binary32 (the certifier's float32 stage).
+inline constexpr double kUnitRoundoff32 = 0x1p-24;
+/// Smallest positive binary32 subnormal, 2^-149: bounds one binary32
+/// product's underflow error.
+inline constexpr double kUnderflowUnit32 = 0x1p-149;
+/// Half of it, 2^-150: the error of rounding a double to binary32 below the
+/// normal range of binary32.
+inline constexpr double kHalfUnderflowUnit32 = 0x1p-150;
 
 inline double up(double x) { return std::nextafter(x, kInfinity); }
 inline double down(double x) { return std::nextafter(x, -kInfinity); }
@@ -32,9 +40,10 @@ inline double sqrt_up(double a) { return up(std::sqrt(a)); }
 /// An upper bound on \f$\gamma_n = n u / (1 - n u)\f$, the relative error
 /// constant of a length-n dot product in any order, with or without FMA
 /// (Higham, Accuracy and Stability of Numerical Algorithms, section 3.1).
+/// With `unit_roundoff` = kUnitRoundoff32, the same for binary32.
 /// \pre n u < 1/2.
-inline double gamma_n_upper(double n) {
-  const double nu = mul_up(n, kUnitRoundoff);
+inline double gamma_n_upper(double n, double unit_roundoff = kUnitRoundoff) {
+  const double nu = mul_up(n, unit_roundoff);
   return div_up(nu, down(1.0 - nu));
 }
 

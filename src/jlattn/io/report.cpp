@@ -53,6 +53,8 @@ nlohmann::json certificate_object(const Certificate& cert) {
       {"log_gamma_hat", enclosure_json(cert.log_gamma_hat)},
       {"rows", cert.rows},
       {"rows_decided_by_filter", cert.rows_filter},
+      {"rows_decided_in_float32", cert.rows_float32},
+      {"rows_refined_in_double", cert.rows_refined},
       {"rows_decided_by_exact_pass", cert.rows_exact},
       {"rows_undecided", cert.rows_undecided},
       {"max_precision_bits", cert.max_precision_used},

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "jlattn/core/random_streams.hpp"
 #include "jlattn/bounds/chernoff_bound.hpp"
@@ -121,9 +123,10 @@ void choose_proved_bound(const PreparedTarget& prepared, ChosenDimension& dimens
   dimension.bound_scope = for_this_target ? "per target" : "class";
 }
 
-/// Stages 2-4 after stage 1, refusing before allocating what `need` says.
-/// `certifying`: the caller certifies next, so the memory check counts both.
-Construction construct_prepared(const PreparedTarget& prepared, const ResourcePolicy& policy, bool certifying) {
+/// Stages 2 and 3 after stage 1 (d, then R and X, with X's row norms),
+/// refusing before allocating what `need` says. `certifying`: the caller
+/// certifies next, so the memory check counts both.
+Construction emit_construction(const PreparedTarget& prepared, const ResourcePolicy& policy, bool certifying) {
   Construction c;
   static_cast<TargetDerivation&>(c) = prepared;
   static_cast<ChosenDimension&>(c) = choose_dimension(prepared);
@@ -141,8 +144,78 @@ Construction construct_prepared(const PreparedTarget& prepared, const ResourcePo
   // The lower bound at the norms of what was emitted (proofs/lower-bound.md).
   c.lower_bound = lower_bound_at_norms(c.L, c.parameters.gamma, c.X, Weights::lemma4_query(c.d),
                                        Weights::lemma4_key(c.d), /*scaled=*/false);
-  static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X);
   return c;
+}
+
+/// Corollary 0 at the achieved gamma: the worst row's off-support share.
+double worst_leakage_share(const PreparedTarget& prepared, double gamma_hat) {
+  const Target& A = prepared.target();
+  double worst = 0.0;
+  for (std::size_t i = 0; i < prepared.L; ++i) worst = std::max(worst, leakage_share_upper(prepared.L, A.k_i(i), gamma_hat));
+  return worst;
+}
+
+/// Stage 4 from the certifier's double-precision scores (ScoreObserver):
+/// Definition 2 and Lemma 2's max |S - B| accumulated per worker, row by
+/// row as the filter computes them, then merged (the merge does not depend
+/// on the order, so neither does the result on the thread count).
+class ScoreEvaluation final : public ScoreObserver {
+ public:
+  explicit ScoreEvaluation(const PreparedTarget& prepared)
+      : prepared_(prepared), seen_(prepared.L, 0) {}
+
+  void start(int workers) override {
+    const ConstructionParameters& p = prepared_.parameters;
+    accumulators_.assign(static_cast<std::size_t>(workers), ApproximationAccumulator(p.eps, p.gamma));
+    worst_error_.assign(static_cast<std::size_t>(workers), 0.0);
+  }
+
+  void observe(std::size_t i, std::span<const double> scores, int worker) override {
+    const auto w = static_cast<std::size_t>(worker);
+    accumulators_[w].add(i, evaluate_row(scores, prepared_.target(), i));
+    worst_error_[w] = std::max(worst_error_[w], row_score_error(scores, prepared_.B, i));
+    seen_[i] = 1;
+  }
+
+  /// The evaluation of every row: the observed ones, and any row the
+  /// filter could not score in double precision, scored here.
+  InputEvaluation result(const Matrix& X) const {
+    const ConstructionParameters& p = prepared_.parameters;
+    ApproximationAccumulator all(p.eps, p.gamma);
+    InputEvaluation e;
+    for (std::size_t w = 0; w < accumulators_.size(); ++w) {
+      all.merge(accumulators_[w]);
+      e.max_score_error = std::max(e.max_score_error, worst_error_[w]);
+    }
+    const MatrixView Q = lemma4_queries(X), K = lemma4_keys(X);
+    for (std::size_t i = 0; i < prepared_.L; ++i) {
+      if (seen_[i]) continue;
+      const Eigen::VectorXd row = K * Q.row(static_cast<Eigen::Index>(i)).transpose();
+      const std::span<const double> scores(row.data(), prepared_.L);
+      all.add(i, evaluate_row(scores, prepared_.target(), i));
+      e.max_score_error = std::max(e.max_score_error, row_score_error(scores, prepared_.B, i));
+    }
+    e.evaluation = all.result();
+    e.leakage_share_upper = worst_leakage_share(prepared_, e.evaluation.gamma_hat);
+    return e;
+  }
+
+ private:
+  const PreparedTarget& prepared_;
+  std::vector<ApproximationAccumulator> accumulators_;
+  std::vector<double> worst_error_;
+  std::vector<char> seen_;
+};
+
+Certificate certify_lemma4(const PreparedTarget& prepared, const Matrix& X, const ResourcePolicy& policy,
+                           ScoreObserver* observer) {
+  const ConstructionParameters& p = prepared.parameters;
+  const auto d = static_cast<std::size_t>(X.cols() / 2);
+  const Weights W_Q = Weights::lemma4_query(d), W_K = Weights::lemma4_key(d);
+  if (observer)
+    return certify(prepared.target(), X, W_Q, W_K, p.eps, p.gamma, /*scaled=*/false, certification_limits(policy),
+                   *observer);
+  return certify(prepared.target(), X, W_Q, W_K, p.eps, p.gamma, /*scaled=*/false, certification_limits(policy));
 }
 
 }  // namespace
@@ -230,29 +303,38 @@ InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X) {
   // both evaluated in double precision on the emitted X.
   e.evaluation = evaluate_attention_and_score_error(lemma4_queries(X), lemma4_keys(X), prepared.B, p.eps, p.gamma,
                                                     &e.max_score_error);
-  // Corollary 0 at the achieved gamma: the worst row's off-support share.
-  const Target& A = prepared.target();
-  for (std::size_t i = 0; i < prepared.L; ++i)
-    e.leakage_share_upper =
-        std::max(e.leakage_share_upper, leakage_share_upper(prepared.L, A.k_i(i), e.evaluation.gamma_hat));
+  e.leakage_share_upper = worst_leakage_share(prepared, e.evaluation.gamma_hat);
   return e;
 }
 
 Certificate certify_emitted(const PreparedTarget& prepared, const Matrix& X, const ResourcePolicy& policy) {
-  const ConstructionParameters& p = prepared.parameters;
-  const auto d = static_cast<std::size_t>(X.cols() / 2);
-  return certify(prepared.target(), X, Weights::lemma4_query(d), Weights::lemma4_key(d), p.eps, p.gamma,
-                 /*scaled=*/false, certification_limits(policy));
+  return certify_lemma4(prepared, X, policy, nullptr);
+}
+
+EvaluatedCertificate evaluate_and_certify(const PreparedTarget& prepared, const Matrix& X,
+                                          const ResourcePolicy& policy) {
+  ScoreEvaluation evaluation(prepared);
+  EvaluatedCertificate result;
+  result.certificate = certify_lemma4(prepared, X, policy, &evaluation);
+  result.evaluation = evaluation.result(X);
+  return result;
 }
 
 Construction construct(const Target& A, const ConstructionParameters& parameters, const ResourcePolicy& policy) {
-  return construct_prepared(prepare(A, parameters), policy, /*certifying=*/false);
+  const PreparedTarget prepared = prepare(A, parameters);
+  Construction c = emit_construction(prepared, policy, /*certifying=*/false);
+  static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X);
+  return c;
 }
 
 CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, const ResourcePolicy& policy) {
   CertifiedConstruction result;
-  result.construction = construct_prepared(prepared, policy, /*certifying=*/true);
-  result.certificate = certify_emitted(prepared, result.construction.X, policy);
+  result.construction = emit_construction(prepared, policy, /*certifying=*/true);
+  // Stages 4 and 5 in one scoring pass: the evaluation reads the
+  // certifier's double-precision scores.
+  EvaluatedCertificate evaluated = evaluate_and_certify(prepared, result.construction.X, policy);
+  static_cast<InputEvaluation&>(result.construction) = evaluated.evaluation;
+  result.certificate = std::move(evaluated.certificate);
   return result;
 }
 

@@ -16,7 +16,9 @@
 ///   5. certify_emitted(): Section 5, the certificate of the emitted X with
 ///      Lemma 4's selectors (a proof, or an honest undecided).
 ///
-/// construct() runs stages 1-4, construct_and_certify() all five.
+/// construct() runs stages 1-4, construct_and_certify() all five, with
+/// stages 4 and 5 in one scoring pass (evaluate_and_certify(): the
+/// evaluation reads the certifier's double-precision scores).
 ///
 /// Proof page: proofs/theorem1-one-target.md
 /// Proof page: proofs/certificate.md
@@ -170,6 +172,27 @@ struct LowerBoundAtNorms {
   DimensionLowerBound d_lower;  ///< packing_lower_bound_at_norms() at norms.product
 };
 
+/// Stages 4 and 5 of one emitted X.
+struct EvaluatedCertificate {
+  InputEvaluation evaluation;  ///< stage 4 (a double-precision evaluation)
+  Certificate certificate;     ///< stage 5 (a proof, or undecided)
+};
+
+/// Stages 4 and 5 in one scoring pass: the certificate of certify_emitted(),
+/// whose filter hands its double-precision scores of every row to the
+/// evaluation of evaluate() (Definition 2, Lemma 2's max |S - B|, Corollary
+/// 0), so the scores are computed once. The filter's float32 stage does not
+/// run (the evaluation needs every row in double precision); a row the
+/// filter cannot score in double precision is scored for the evaluation
+/// alone. The evaluation's numbers are those of the certifier's product
+/// (ScoreProduct), so their last digits may differ from evaluate()'s.
+/// \pre prepared from prepare(); X from emit_input() (L x 2d).
+/// Guarantee: `certificate` as certify_emitted(); `evaluation` is an
+///   evaluation (double precision), not a certificate.
+/// Proof page: proofs/certificate.md
+EvaluatedCertificate evaluate_and_certify(const PreparedTarget& prepared, const Matrix& X,
+                                          const ResourcePolicy& policy);
+
 /// Everything the construction derived and emitted, in the order of the
 /// proof: stage 1's derivation, stage 2's dimensions, X and its row norms
 /// (Lemma 4), stage 4's evaluation. W_Q and W_K are query_weights(d) and
@@ -204,11 +227,13 @@ struct CertifiedConstruction {
 };
 
 /// The theorem run on one target: stages 1-5, the construction of
-/// construct() and the certificate of its X (certify_emitted()). The memory
-/// check counts the construction and the certification
-/// (construct_and_certify_memory_bytes in memory_guard.hpp).
+/// construct() and the certificate of its X, stages 4 and 5 in one scoring
+/// pass (evaluate_and_certify()). The memory check counts the construction
+/// and the certification (construct_and_certify_memory_bytes in
+/// memory_guard.hpp).
 /// \pre and \throws as construct().
-/// Guarantee: the construction as construct() (the same bits of X); the
+/// Guarantee: the construction as construct() (the same bits of X; the
+///   evaluation from the certifier's scores, evaluate_and_certify()); the
 ///   certificate as certify_emitted(): a proof about the emitted X, or undecided.
 /// Proof page: proofs/theorem1-one-target.md
 CertifiedConstruction construct_and_certify(const Target& A, const ConstructionParameters& parameters,

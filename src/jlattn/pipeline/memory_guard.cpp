@@ -104,15 +104,23 @@ CertificationMemory certification_memory(std::size_t L, std::size_t m, std::size
   memory.weights = weights_are_selectors ? 0 : product_saturating({16, m, d});
   memory.products = product_saturating({16, L, d});
   if (!exact_only) {
+    // The filter's float32 stage keeps K in binary32 (4 L d).
+    memory.products = add_saturating(memory.products, product_saturating({4, L, d}));
     // certify() computes blocks of max(1, min(256, 2^22 / L)) rows (at most
-    // L) of L scores per thread. Eigen's product packs K^T (L x d) and a
-    // block of at most min(L, 256) rows of Q.
+    // L) of L scores per thread, in binary32 and in binary64 (12 bytes per
+    // score); a product packs K^T (L x d) and a block of at most
+    // min(L, 256) rows of Q (8 bytes per entry: the binary32 and binary64
+    // products run one after the other); the float32 stage rounds the block
+    // of Q and the double stage gathers the rows it left open (12 bytes per
+    // entry of the block).
     const std::size_t rows_per_2_22 = (std::size_t{1} << 22) / std::max<std::size_t>(L, 1);
     const std::size_t block_rows = std::min(L, std::clamp<std::size_t>(rows_per_2_22, 1, 256));
-    const std::size_t block_doubles = product_saturating({block_rows, L});
-    const std::size_t packed_doubles =
-        product_saturating({add_saturating(L, std::min<std::size_t>(L, 256)), d});
-    memory.score_blocks = product_saturating({workers, 8, add_saturating(block_doubles, packed_doubles)});
+    const std::size_t block_scores = product_saturating({block_rows, L});
+    const std::size_t packed = product_saturating({add_saturating(L, std::min<std::size_t>(L, 256)), d});
+    const std::size_t block_of_Q = product_saturating({block_rows, d});
+    memory.score_blocks = product_saturating(
+        {workers, add_saturating(add_saturating(product_saturating({12, block_scores}), product_saturating({8, packed})),
+                                 product_saturating({12, block_of_Q}))});
   }
   memory.rows = product_saturating({256, L});
   memory.exact = exact_only ? product_saturating({80, L, d}) : 0;

@@ -37,12 +37,15 @@ std::size_t available_memory_bytes();
 struct CertificationMemory {
   std::size_t input = 0;         ///< X: 8 L m
   std::size_t weights = 0;       ///< dense W_Q and W_K: 16 m d (0 for Lemma 4's selectors)
-  std::size_t products = 0;      ///< Q = X W_Q and K = X W_K: 16 L d. An upper bound: the
-                                 ///< certifier reads contiguous selectors' products in place
-  std::size_t score_blocks = 0;  ///< per filter thread, one block of computed scores,
-                                 ///< 8 r L with r = min(L, max(1, min(256, 2^22 / L))) rows,
-                                 ///< and the matrix product's
-                                 ///< packed copies of K^T and of a block of Q, 8 (L + min(L, 256)) d
+  std::size_t products = 0;      ///< Q = X W_Q and K = X W_K: 16 L d (an upper bound: the
+                                 ///< certifier reads contiguous selectors' products in place),
+                                 ///< and K in binary32 for the filter's float32 stage, 4 L d
+  std::size_t score_blocks = 0;  ///< per filter thread, one block of computed scores in
+                                 ///< binary32 and binary64, 12 r L with
+                                 ///< r = min(L, max(1, min(256, 2^22 / L))) rows, a
+                                 ///< matrix product's packed copies of K^T and of a block
+                                 ///< of Q, 8 (L + min(L, 256)) d, and the block of Q in
+                                 ///< binary32 and the rows gathered for the double stage, 12 r d
   std::size_t rows = 0;          ///< per-row bookkeeping of the filter and the exact pass: 256 L
   std::size_t exact = 0;         ///< with --exact-only, the exact pass's cache of exact rows
                                  ///< of K: 80 L d (about 56 bytes per entry measured for
