@@ -28,6 +28,7 @@
 
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/definition2_approximation.hpp"
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/enclosure.hpp"
 #include "jlattn/core/matrix.hpp"
 #include "jlattn/core/weights.hpp"
@@ -99,6 +100,9 @@ struct CertificationLimits {
   unsigned threads = 0;
   /// Which product computes the filter's scores (see ScoreProduct).
   ScoreProduct product = ScoreProduct::eigen;
+  /// Polled between blocks of the filter and between rows of the exact
+  /// pass; when it says stop, certify throws Cancelled (cancellation.hpp).
+  StopRequest stop;
 };
 
 /// The certificate: the verdict, rigorous bounds on the achieved pair, and
@@ -144,7 +148,8 @@ struct Certificate {
 ///      Weights::lemma4_query(d), which are never materialised) with L = A.L(), m, d \f$\ge 1\f$; all
 ///      entries finite; eps finite and \f$> 0\f$; gamma in (0, 1).
 /// \throws InputError naming a violated precondition (shapes, NaN/Inf, ranges),
-///         or `limits.product` not available in this build.
+///         or `limits.product` not available in this build; Cancelled when
+///         `limits.stop` said stop.
 /// Guarantee: certified and refuted are proofs about the real-number
 ///   semantics of these exact matrices (proofs/certificate.md); the
 ///   enclosures contain the exact values. Undecided only when a limit in

@@ -18,6 +18,7 @@
 #include <cblas.h>
 #endif
 
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/directed_rounding.hpp"
 
 namespace jlattn {
@@ -363,6 +364,7 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
   const int threads = limits.threads ? static_cast<int>(limits.threads) : omp_get_max_threads();
   bool overflow = false;
   std::string worker_problem;
+  StopLatch stop(limits.stop);
   {
     const SingleThreadedProducts single_threaded;
     pass.product = score_product_name(limits.product);
@@ -378,11 +380,12 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
       Matrix S_block;
 #pragma omp for schedule(static, 1)
       for (Eigen::Index i0 = 0; i0 < Li; i0 += block) {
-        if (!problem.empty()) continue;
+        if (!problem.empty() || stop.poll()) continue;
         if (!filter_block(context, i0, std::min(block, Li - i0), S_block, rows)) overflow = true;
       }
     }
   }
+  stop.rethrow();
   if (!worker_problem.empty())
     pass.note = "a worker thread's floating-point environment is wrong (" + worker_problem +
                 "); its rows go to the exact pass";

@@ -79,9 +79,11 @@ Construction construct_prepared(const PreparedTarget& prepared, const ResourcePo
                  "d = " + std::to_string(c.d) + " for L = " + std::to_string(c.L) +
                      (certifying ? " (construction and certification)" : ""));
 
+  stop_point(policy.stop);
   c.X = emit_input(prepared, c, policy.threads);
   c.input_row_norms = input_row_norms(c.X);
-  static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X);
+  stop_point(policy.stop);
+  static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X, policy.stop);
   return c;
 }
 
@@ -151,13 +153,13 @@ Matrix emit_input(const PreparedTarget& prepared, const ChosenDimension& dimensi
   return adaptive_input(prepared.B, projection_matrix(p.projection, prepared.L, dimension.d, p.seed, threads));
 }
 
-InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X) {
+InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X, const StopRequest& stop) {
   const ConstructionParameters& p = prepared.parameters;
   InputEvaluation e;
   // Lemma 2's hypothesis (max |S - B| <= eta) and Definition 2's conclusion,
   // both evaluated in double precision on the emitted X.
   e.evaluation = evaluate_attention_and_score_error(lemma4_queries(X), lemma4_keys(X), prepared.B, p.eps, p.gamma,
-                                                    &e.max_score_error);
+                                                    &e.max_score_error, stop);
   // Corollary 0 at the achieved gamma: the worst row's off-support share.
   const Target& A = prepared.target();
   for (std::size_t i = 0; i < prepared.L; ++i)
@@ -180,6 +182,7 @@ Construction construct(const Target& A, const ConstructionParameters& parameters
 CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, const ResourcePolicy& policy) {
   CertifiedConstruction result;
   result.construction = construct_prepared(prepared, policy, /*certifying=*/true);
+  stop_point(policy.stop);
   result.certificate = certify_emitted(prepared, result.construction.X, policy);
   return result;
 }
