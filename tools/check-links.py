@@ -87,9 +87,9 @@ TOP_LEVEL_FILES: frozenset[str] = frozenset()
 # library decides. tests/<front end>/ holds each one's tests.
 FRONT_ENDS = ("cli", "python")
 
-# Folders of tests/ that mirror no role folder: the front ends' tests and
-# the shared test helpers.
-TEST_ONLY_FOLDERS = FRONT_ENDS + ("support",)
+# Folders of tests/ that mirror no role folder: the front ends' tests, the
+# installed C++ package's test and the shared test helpers.
+TEST_ONLY_FOLDERS = FRONT_ENDS + ("package", "support")
 
 # Folders whose headers state mathematics and so name a proof page (core/
 # and io/ are infrastructure; each of their headers states its own contract).

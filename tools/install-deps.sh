@@ -12,7 +12,8 @@
 #
 # The Python module (src/python/) needs python3-dev, pybind11-dev and
 # python3-pybind11; its tests (tests/python/) python3-pytest,
-# python3-hypothesis, python3-scipy and python3-venv (the pip install test).
+# python3-hypothesis, python3-scipy and python3-venv (the pip install test);
+# the manual page help2man.
 #
 # python3-torch is for one test only (python_test_torch_example, the PyTorch
 # example of docs/examples/). It pulls in about 150 packages (OpenCV, Qt,
@@ -31,7 +32,7 @@ packages=(
   clang libclang-rt-14-dev
   libopenblas-dev time zlib1g-dev
   chromium
-  python3-dev pybind11-dev python3-pybind11 python3-scipy python3-pytest python3-hypothesis python3-venv
+  python3-dev pybind11-dev python3-pybind11 python3-scipy python3-pytest python3-hypothesis python3-venv help2man
 )
 for argument in "$@"; do
   case "$argument" in
