@@ -206,15 +206,9 @@ py::object bound_call(std::uint64_t L, std::uint64_t k, double eps, double gamma
                       const std::optional<std::string>& projection, std::optional<double> gap_Delta,
                       std::optional<double> norm_budget) {
   // The order of `jlattn bound` (bound_commands.cpp).
-  BoundQuery query;
-  query.L = L;
-  query.k = k;
-  query.eps = eps;
-  query.gamma = gamma;
-  query.rho = rho;
-  query.delta = delta;
-  query.gap_Delta = gap_Delta;
-  query.norm_budget = norm_budget;
+  const BoundQuery query{
+      .L = L, .k = k, .eps = eps, .gamma = gamma, .rho = rho, .delta = delta, .gap_Delta = gap_Delta,
+      .norm_budget = norm_budget};
   std::vector<Projection> laws = {Projection::gaussian, Projection::rademacher, Projection::achlioptas};
   if (projection) laws = {parse_projection(*projection)};
   const auto start = std::chrono::steady_clock::now();

@@ -234,7 +234,8 @@ def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: flo
     if not isinstance(scaled, bool) or not isinstance(exact_only, bool):
         raise TypeError("scaled and exact_only must be bool")
     return _jlattn.certify(target(A, max_memory=max_memory), _float64("X", X),
-                           None if W_Q is None else _float64("W_Q", W_Q), None if W_K is None else _float64("W_K", W_K), _real("eps", eps), _real("gamma", gamma),
+                           None if W_Q is None else _float64("W_Q", W_Q),
+                           None if W_K is None else _float64("W_K", W_K), _real("eps", eps), _real("gamma", gamma),
                            scaled, _text("product", product), _integer("threads", threads, 1 << 32),
                            _integer("max_precision", max_precision, 1 << 32),
                            _integer("max_exact_work", max_exact_work, 1 << 64), exact_only, _max_memory(max_memory))
