@@ -85,5 +85,8 @@ setup(
     package_data={"jlattn": ["*.pyi", "py.typed"]},
     ext_modules=[Extension("jlattn._jlattn", sources=[])],
     cmdclass={"build_ext": CMakeBuild},
+    # setuptools' own build directory (its CMake tree, the wheel's staging)
+    # beside the CMake presets' build/, not inside it.
+    options={"build": {"build_base": "build-pip"}},
     zip_safe=False,
 )
