@@ -33,10 +33,12 @@ What it checks (the numbering is the one used in the messages):
 (d) Every relative Markdown link in proofs/ and docs/ resolves to a file or
     directory inside the repository, and a #fragment to a heading of the
     target page (GitHub's heading anchors).
-(e) The layout shows the architecture: src/jlattn/ holds only the role
-    folders of ROLE_FOLDERS (and at most the files of TOP_LEVEL_FILES), the
-    proof folder holds exactly the steps, and tests/ mirrors src/jlattn/:
-    every tests/<role>/ is a role folder (or cli/, support/).
+(e) The layout shows the architecture: src/ holds the library src/jlattn/
+    and the front ends of FRONT_ENDS (src/cli/, src/python/) only;
+    src/jlattn/ holds only the role folders of ROLE_FOLDERS (and at most the
+    files of TOP_LEVEL_FILES), the proof folder holds exactly the steps, and
+    tests/ mirrors src/jlattn/: every tests/<role>/ is a role folder, a front
+    end's tests or one of TEST_ONLY_FOLDERS.
 (f) The repository is self-contained: no tracked text file names the old
     design document the proofs/ pages replaced (FORBIDDEN_NAMES) or an
     absolute path of a development machine (FORBIDDEN_PATH_PREFIXES: home
@@ -81,9 +83,13 @@ ROLE_FOLDERS = ("core", "proof", "bounds", "certify", "pipeline", "audit", "expl
 # Files allowed directly in src/jlattn/ (none today).
 TOP_LEVEL_FILES: frozenset[str] = frozenset()
 
-# Folders of tests/ that mirror no role folder: the command line's tests and
-# the shared test helpers.
-TEST_ONLY_FOLDERS = ("cli", "support")
+# The front ends, in src/ beside the library: they parse and print, the
+# library decides. tests/<front end>/ holds each one's tests.
+FRONT_ENDS = ("cli", "python")
+
+# Folders of tests/ that mirror no role folder: the front ends' tests, the
+# installed C++ package's test and the shared test helpers.
+TEST_ONLY_FOLDERS = FRONT_ENDS + ("package", "support")
 
 # Folders whose headers state mathematics and so name a proof page (core/
 # and io/ are infrastructure; each of their headers states its own contract).
@@ -624,11 +630,15 @@ def check_markdown_links(root: Path, report: Report) -> None:
 
 
 def check_layout(root: Path, report: Report) -> None:
-    """(e) src/jlattn/ is made of role folders, proof/ of the steps, and tests/ mirrors it."""
+    """(e) src/ is the library and the front ends, src/jlattn/ is made of role
+    folders, proof/ of the steps, and tests/ mirrors it."""
     library = root / "src" / "jlattn"
     if not library.is_dir():
         report.add("src/jlattn", "(e) missing directory")
         return
+    for entry in sorted((root / "src").iterdir()):
+        if entry.name != "jlattn" and entry.name not in FRONT_ENDS:
+            report.add(rel(root, entry), "(e) is neither the library nor a front end (FRONT_ENDS in tools/check-links.py)")
     for entry in sorted(library.iterdir()):
         if entry.is_dir() and entry.name not in ROLE_FOLDERS:
             report.add(rel(root, entry), "(e) is not a role folder (ROLE_FOLDERS in tools/check-links.py)")
@@ -789,6 +799,7 @@ RC_GTEST_PROP(Suite, Property, (int x)) {{ }}
         (lambda b: (b / "src/jlattn/loose.hpp").write_text("#pragma once\n"), "loose.hpp: (e) lies at the top"),
         (lambda b: (b / "src/jlattn/misc").mkdir(), "misc: (e) is not a role folder"),
         (lambda b: (b / "tests/misc").mkdir(), "misc: (e) mirrors no folder"),
+        (lambda b: (b / "src/gui").mkdir(), "gui: (e) is neither the library nor a front end"),
         (lambda b: (b / "tests/loose_test.cpp").write_text(""), "loose_test.cpp: (e) a test file belongs"),
         (lambda b: _edit(b / page_of(stem), "[link](README.md)", "[link](READ.md)"), "(d) broken link READ.md"),
         (lambda b: _edit(b / page_of(stem), "(#a-heading-with-code)", "(#no-such)"), "no heading with anchor #no-such"),

@@ -11,6 +11,11 @@
 #   reference_random_python                  pure Python re-implementation, no C++ runs
 #   proof_links, proof_links_self_test       a Python link checker, no C++ runs
 #   walkthrough_browser_self_test            the browser check on hand-written DOMs, no C++ runs
+#   package_consumer                         would link the instrumented library into an
+#                                            uninstrumented program (the installed package)
+# The Python module is not built here (the preset sets JLATTN_PYTHON=OFF): an
+# instrumented extension cannot be loaded into Debian's uninstrumented python3,
+# so the python_* tests are not registered.
 # bound_crosscheck_mpmath and walkthrough_browser stay: they run the sanitized
 # jlattn binary.
 #

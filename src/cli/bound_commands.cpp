@@ -26,6 +26,7 @@
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/io/matrix_market.hpp"
+#include "jlattn/io/report.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 
 namespace jlattn::cli {
@@ -34,8 +35,6 @@ namespace {
 
 const std::vector<jlattn::Projection> kLaws = {jlattn::Projection::gaussian, jlattn::Projection::rademacher,
                                                jlattn::Projection::achlioptas};
-
-nlohmann::json enclosure_json(const jlattn::Enclosure& e) { return {{"lower", e.lower}, {"upper", e.upper}}; }
 
 std::string valid_for_text(const jlattn::DimensionBound& b) {
   if (b.name == jlattn::BoundName::trivial) return "any (R = I)";
@@ -57,99 +56,6 @@ std::string dimension_text(const jlattn::DimensionBound& b) {
   if (!b.computed) return "not computed";
   if (b.exceeds_2_64) return ">= 2^64";
   return std::to_string(b.d);
-}
-
-nlohmann::json bound_json(const jlattn::DimensionBound& b) {
-  nlohmann::json valid = nlohmann::json::array();
-  if (b.name == jlattn::BoundName::trivial) valid.push_back("any (R = I)");
-  for (jlattn::Projection p : b.valid_for) valid.push_back(jlattn::to_string(p));
-  nlohmann::json j = {{"name", jlattn::to_string(b.name)},
-                      {"label", b.label},
-                      {"theorem", b.theorem},
-                      {"formula", b.formula},
-                      {"valid_for", valid},
-                      {"computed", b.computed}};
-  if (b.computed) {
-    j["d"] = b.exceeds_2_64 ? nlohmann::json(nullptr) : nlohmann::json(b.d);
-    j["exceeds_2_64"] = b.exceeds_2_64;
-    j["tight"] = b.tight;
-    const bool union_bound = b.name == jlattn::BoundName::d_star_exact ||
-                             b.name == jlattn::BoundName::d_star_u_exact || b.name == jlattn::BoundName::d_chernoff ||
-                             b.name == jlattn::BoundName::d_chernoff_u;
-    j[union_bound ? "union_bound_over_delta_at_d" : "value"] = enclosure_json(b.value);
-    j["method"] = b.method;
-  }
-  if (!b.note.empty()) j["note"] = b.note;
-  nlohmann::json below = {{"method", b.below_L.method}};
-  switch (b.below_L.status) {
-    case jlattn::Crossover::Status::found: below["status"] = "found"; below["L"] = b.below_L.L; break;
-    case jlattn::Crossover::Status::not_below_2_64: below["status"] = "not below 2^64"; break;
-    case jlattn::Crossover::Status::not_computed: below["status"] = "not computed"; break;
-  }
-  j["smallest_L_below_L"] = below;
-  return j;
-}
-
-nlohmann::json lower_json(const jlattn::DimensionLowerBound& b) {
-  nlohmann::json j = {{"name", jlattn::to_string(jlattn::BoundName::d_lower)},
-                      {"kind", "lower bound"},
-                      {"computed", b.computed},
-                      {"method", b.method}};
-  if (!b.computed) return j;
-  j["norm_budget"] = b.norm_product;
-  j["norm_budget_source"] = b.source;
-  j["infeasible"] = b.infeasible;
-  j["d"] = b.infeasible ? nlohmann::json(nullptr) : nlohmann::json(b.d);
-  j["value"] = enclosure_json(b.value);
-  return j;
-}
-
-nlohmann::json budget_json(const jlattn::NormBudget& n) {
-  return {{"d", n.d},         {"delta_N", n.delta_N},       {"beta", enclosure_json(n.beta)}, {"tau", n.tau},
-          {"query_norm", n.query_norm}, {"key_norm", n.key_norm}, {"product", n.product}};
-}
-
-nlohmann::json optional_json(const std::optional<double>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); }
-
-nlohmann::json report_json(const jlattn::BoundReport& r, const std::vector<jlattn::Projection>& laws,
-                           double milliseconds) {
-  const jlattn::BoundQuery& q = r.query;
-  nlohmann::json j;
-  j["program"] = {{"name", "jlattn"}, {"version", JLATTN_VERSION}, {"command", "bound"}};
-  j["parameters"] = {{"L", q.L},         {"k", q.k},         {"eps", q.eps},
-                     {"gamma", q.gamma}, {"rho", q.rho},     {"delta", q.delta},
-                     {"gap_Delta", optional_json(q.gap_Delta)}, {"norm_budget", optional_json(q.norm_budget)}};
-  j["rigour"] = "every integer is proved from enclosures computed with MPFR/MPFI interval arithmetic (outward "
-                "rounding, up to " + std::to_string(r.max_precision_bits) +
-                " bits); the exact-tail minima and their crossovers assume p(d, tau) non-increasing in d, and the "
-                "Theorem 3 crossovers assume their condition monotone in L, as each entry's method says; the "
-                "statements are about an ideal R (Theorems 1, 1', 2, 3); d_lower is a lower bound for any input "
-                "and parameters at the stated norm budget";
-  j["derived"] = {{"eta", enclosure_json(r.eta)},
-                  {"Delta", enclosure_json(r.gap_Delta)},
-                  {"beta_sharp", enclosure_json(r.beta_sharp)},
-                  {"beta_paper", enclosure_json(r.beta_paper)},
-                  {"l1_upper", enclosure_json(r.l1_upper)},
-                  {"tau", enclosure_json(r.tau)},
-                  {"tau_paper", enclosure_json(r.tau_paper)},
-                  {"tau_u", enclosure_json(r.tau_u)},
-                  {"tau_pair", enclosure_json(r.tau_pair)}};
-  nlohmann::json bounds = nlohmann::json::array();
-  for (const jlattn::DimensionBound& b : r.bounds) bounds.push_back(bound_json(b));
-  j["bounds"] = bounds;
-  nlohmann::json lower = nlohmann::json::array();
-  lower.push_back(lower_json(r.d_lower));
-  if (r.d_lower_at_budget) lower.push_back(lower_json(*r.d_lower_at_budget));
-  j["lower_bounds"] = lower;
-  if (r.d_lower.computed) j["lemma4_norm_budget"] = budget_json(r.lemma4_budget);
-  nlohmann::json smallest;
-  for (jlattn::Projection p : laws) {
-    const jlattn::DimensionBound& b = jlattn::smallest_valid_bound(r, p, jlattn::BoundFamilies::all_theorems);
-    smallest[jlattn::to_string(p)] = {{"name", jlattn::to_string(b.name)}, {"d", b.d}};
-  }
-  j["smallest_valid"] = smallest;
-  j["elapsed_ms"] = milliseconds;
-  return j;
 }
 
 std::string mid(const jlattn::Enclosure& e) { return format_digits((e.lower + e.upper) / 2, 9); }
@@ -266,11 +172,11 @@ void print_target(const std::string& path, const jlattn::ChernoffTargetBound& t,
                           {"target", path},
                           {"parameters",
                            {{"L", q.L}, {"k", q.k}, {"rho_upper", q.rho}, {"eps", q.eps}, {"gamma", q.gamma},
-                            {"delta", q.delta}, {"gap_Delta", optional_json(q.gap_Delta)}}},
-                          {"per_target", bound_json(t.bound)},
+                            {"delta", q.delta}, {"gap_Delta", io::optional_json(q.gap_Delta)}}},
+                          {"per_target", io::bound_json(t.bound)},
                           {"events", t.events},
                           {"boxes", t.groups},
-                          {"class", {{"d_chernoff", bound_json(dc)}, {"d_pair", bound_json(dp)}}},
+                          {"class", {{"d_chernoff", io::bound_json(dc)}, {"d_pair", io::bound_json(dp)}}},
                           {"elapsed_ms", milliseconds}}
                 .dump(2)
         << "\n";
@@ -294,12 +200,12 @@ void print_sweep(const std::vector<jlattn::GapDeltaRow>& rows, const jlattn::Bou
   if (json) {
     nlohmann::json a = nlohmann::json::array();
     for (const jlattn::GapDeltaRow& row : rows) {
-      nlohmann::json j = {{"gap_Delta", enclosure_json(row.Delta)},
-                          {"beta_sharp", enclosure_json(row.beta_sharp)},
-                          {"d_chernoff", bound_json(row.d_chernoff)},
-                          {"d_pair", bound_json(row.d_pair)},
-                          {"d_lower", lower_json(row.d_lower)}};
-      if (row.d_lower.computed) j["lemma4_norm_budget"] = budget_json(row.budget);
+      nlohmann::json j = {{"gap_Delta", io::enclosure_json(row.Delta)},
+                          {"beta_sharp", io::enclosure_json(row.beta_sharp)},
+                          {"d_chernoff", io::bound_json(row.d_chernoff)},
+                          {"d_pair", io::bound_json(row.d_pair)},
+                          {"d_lower", io::lower_bound_json(row.d_lower)}};
+      if (row.d_lower.computed) j["lemma4_norm_budget"] = io::norm_budget_json(row.budget);
       a.push_back(j);
     }
     out << nlohmann::json{{"program", {{"name", "jlattn"}, {"version", JLATTN_VERSION}, {"command", "bound"}}},
@@ -332,7 +238,7 @@ void print_jl(std::uint64_t n, double eps, const jlattn::JlMinDim& jl, bool json
     out << nlohmann::json{{"program", {{"name", "jlattn"}, {"version", JLATTN_VERSION}, {"command", "bound"}}},
                           {"jl_points", n},
                           {"jl_eps", eps},
-                          {"value", enclosure_json(jl.value)},
+                          {"value", io::enclosure_json(jl.value)},
                           {"sklearn_johnson_lindenstrauss_min_dim", jl.floor},
                           {"ceil", jl.ceil},
                           {"decided", jl.decided}}
@@ -451,7 +357,7 @@ Command add_bound_command(CLI::App& root) {
             const jlattn::BoundReport report = jlattn::rigorous_bounds(o->query);
             const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
             if (o->json)
-              std::cout << report_json(report, laws, ms).dump(2) << "\n";
+              std::cout << io::bound_report_json(report, laws, ms).dump(2) << "\n";
             else
               print_report(report, laws, ms, std::cout);
             return static_cast<int>(kExitOk);

@@ -45,14 +45,7 @@ int run_certify(const CertifyOptions& o) {
   const std::size_t max_memory = o.max_memory.empty() ? 0 : parse_memory_size(o.max_memory);
   const io::NpyShape x_shape = io::read_npy_file_shape(o.x);
   const std::size_t d = o.lemma4 ? x_shape.cols / 2 : io::read_npy_file_shape(o.wq).cols;
-  const CertificationMemory memory =
-      certification_memory(x_shape.rows, x_shape.cols, d, o.lemma4, o.threads, o.exact_only);
-  require_memory(memory.total(), max_memory, "certify",
-                 "X " + format_memory_size(memory.input) +
-                     (o.lemma4 ? "" : ", W_Q and W_K " + format_memory_size(memory.weights)) + ", Q and K " +
-                     format_memory_size(memory.products) +
-                     (o.exact_only ? ", exact rows of K " + format_memory_size(memory.exact)
-                                   : ", score blocks " + format_memory_size(memory.score_blocks)));
+  require_certification_memory(x_shape.rows, x_shape.cols, d, o.lemma4, o.threads, o.exact_only, max_memory);
   const std::size_t max_npy_bytes = memory_limit_bytes(max_memory);
   const Target A = io::read_target_file(o.target, max_npy_bytes);
   const Matrix X = io::read_npy_file(o.x, max_npy_bytes);
@@ -72,9 +65,7 @@ int run_certify(const CertifyOptions& o) {
   limits.max_exact_multiply_adds = o.max_exact_work;
   limits.exact_only = o.exact_only;
   limits.threads = o.threads;
-  limits.product = o.product == "openblas" ? ScoreProduct::openblas
-                   : o.product == "eigen"  ? ScoreProduct::eigen
-                                           : default_score_product();
+  limits.product = score_product_named(o.product);
   limits.float32 = !o.no_float32;
   const Certificate cert = certify(A, X, W_Q, W_K, o.eps, o.gamma, o.scaled, limits);
   // The lower bound at these matrices' norms (proofs/lower-bound.md).

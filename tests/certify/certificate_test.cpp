@@ -611,6 +611,33 @@ RC_GTEST_PROP(Certificate, RefinedEnclosuresAreAsTightAsTheDoubleStages, ()) {
   }
 }
 
+// The stop request is polled by the filter (once per block of rows) and by
+// the exact pass (once per row): saying stop at the first call abandons
+// either with Cancelled; a request that never stops changes nothing.
+TEST(Certificate, StopRequestAbandonsTheFilterAndTheExactPass) {
+  const Target A = window_global_target(24, 3);
+  ConstructionParameters parameters;
+  parameters.rule = DimensionRule::given;
+  parameters.d = 1200;
+  const Construction c = construct(A, parameters);
+  const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
+  for (const bool exact_only : {false, true}) {
+    SCOPED_TRACE(exact_only ? "exact pass" : "filter");
+    CertificationLimits limits;
+    limits.exact_only = exact_only;
+    const Certificate plain = certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, limits);
+    ASSERT_EQ(plain.verdict, Verdict::certified);  // so the exact pass decides every row
+    std::size_t calls = 0;
+    limits.stop = [&calls] { ++calls; return false; };
+    const Certificate polled = certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, limits);
+    EXPECT_EQ(polled.verdict, plain.verdict);
+    EXPECT_EQ(polled.eps_hat.upper, plain.eps_hat.upper);
+    EXPECT_GE(calls, exact_only ? A.L() : 1u);
+    limits.stop = [] { return true; };
+    EXPECT_THROW(certify(A, c.X, W_Q, W_K, 1.0, 0.1, false, limits), Cancelled);
+  }
+}
+
 // A floating-point environment of one thread: the rounding mode and, on
 // x86, the MXCSR flags flush-to-zero and denormals-are-zero.
 struct ThreadEnvironment {

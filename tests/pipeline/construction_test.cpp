@@ -157,6 +157,33 @@ TEST(Pipeline, PolicyChangesNoBitAndNoVerdict) {
   EXPECT_TRUE(same_certificate(a.certificate, b.certificate));
 }
 
+// A stop request is polled between the stages and inside the evaluation and
+// the certification: one that never stops changes no bit and no verdict,
+// and one that says stop at its n-th call, for any n up to the number of
+// calls of a whole run, abandons the run with Cancelled (with one thread,
+// so the calls come in a fixed order).
+TEST(Pipeline, StopRequestAbandonsTheRunAtEveryPoll) {
+  const Target A = window_global_target(40, 6);
+  const ConstructionParameters p = at_d(300);
+  ResourcePolicy policy;
+  policy.threads = 1;
+  const CertifiedConstruction plain = construct_and_certify(A, p, policy);
+  std::size_t calls = 0;
+  policy.stop = [&calls] { ++calls; return false; };
+  const CertifiedConstruction polled = construct_and_certify(A, p, policy);
+  EXPECT_TRUE(same_bits(plain.construction.X, polled.construction.X));
+  EXPECT_TRUE(same_certificate(plain.certificate, polled.certificate));
+  // At least once per score row of the evaluation, and in the certification.
+  ASSERT_GT(calls, A.L() + 2);
+  for (const std::size_t n : {std::size_t{1}, std::size_t{2}, std::size_t{3}, A.L(), calls - 1, calls}) {
+    SCOPED_TRACE("stop at call " + std::to_string(n));
+    std::size_t count = 0;
+    policy.stop = [&count, n] { return ++count >= n; };
+    EXPECT_THROW(construct_and_certify(A, p, policy), Cancelled);
+    EXPECT_EQ(count, n);
+  }
+}
+
 // The dimension follows the rule; a given projection replaces it, and then
 // no proved bound is named (the d is R's, not the bound's).
 TEST(Pipeline, ChosenDimensionFollowsTheRule) {

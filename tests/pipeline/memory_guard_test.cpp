@@ -169,18 +169,45 @@ TEST(MemoryGuardRequire, RefusesAboveTheLimitWithBothFiguresOnOneLine) {
   EXPECT_NO_THROW(require_memory(10 * MiB, 10 * MiB, "x"));
   try {
     require_memory(10 * MiB + 1, 10 * MiB, "certify", "X 10.0 MiB");
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
+    FAIL() << "expected MemoryLimitError";
+  } catch (const MemoryLimitError& e) {
     EXPECT_EQ(std::string(e.what()),
               "certify needs about 10.0 MiB (X 10.0 MiB), more than the --max-memory limit of 10.0 MiB");
   }
   try {
     require_memory(kMaxSize, 0, "d = 5");
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
+    FAIL() << "expected MemoryLimitError";
+  } catch (const MemoryLimitError& e) {
     // Without --max-memory the limit is the memory available now.
     EXPECT_THAT(std::string(e.what()), StartsWith("d = 5 needs more than 2^64 bytes, more than the "));
     EXPECT_THAT(std::string(e.what()), HasSubstr(" available (MemAvailable; --max-memory sets a limit)"));
+  }
+}
+
+// certify's check: the estimate's parts in the breakdown, the dense
+// weights only when they are not selectors, the exact rows only without the
+// filter; the limit itself is allowed.
+TEST(MemoryGuardRequire, CertificationNamesThePartsOfItsEstimate) {
+  const CertificationMemory m = certification_memory(1000, 200, 100, false, 1, false);
+  EXPECT_NO_THROW(require_certification_memory(1000, 200, 100, false, 1, false, m.total()));
+  try {
+    require_certification_memory(1000, 200, 100, false, 1, false, m.total() - 1);
+    FAIL() << "expected MemoryLimitError";
+  } catch (const MemoryLimitError& e) {
+    EXPECT_EQ(std::string(e.what()), "certify needs about " + format_memory_size(m.total()) + " (X " +
+                                         format_memory_size(m.input) + ", W_Q and W_K " +
+                                         format_memory_size(m.weights) + ", Q and K " +
+                                         format_memory_size(m.products) + ", score blocks " +
+                                         format_memory_size(m.score_blocks) + "), more than the --max-memory limit of " +
+                                         format_memory_size(m.total() - 1));
+  }
+  const CertificationMemory exact = certification_memory(1000, 200, 100, true, 1, true);
+  try {
+    require_certification_memory(1000, 200, 100, true, 1, true, 1);
+    FAIL() << "expected MemoryLimitError";
+  } catch (const MemoryLimitError& e) {
+    EXPECT_THAT(std::string(e.what()), HasSubstr("(X " + format_memory_size(exact.input) + ", Q and K "));
+    EXPECT_THAT(std::string(e.what()), HasSubstr(", exact rows of K " + format_memory_size(exact.exact) + ")"));
   }
 }
 
@@ -203,7 +230,7 @@ TEST(MemoryGuardConstruct, PolicyLimitIsEnforcedBeforeAllocating) {
   policy.max_memory_bytes = construction_memory_bytes(64, 100);
   EXPECT_NO_THROW(construct(A, parameters, policy));
   policy.max_memory_bytes = construction_memory_bytes(64, 100) - 1;
-  EXPECT_THROW(construct(A, parameters, policy), InputError);
+  EXPECT_THROW(construct(A, parameters, policy), MemoryLimitError);
 
   const std::size_t L = 20000;
   const Target big = window_global_target(L, 1);
@@ -213,8 +240,8 @@ TEST(MemoryGuardConstruct, PolicyLimitIsEnforcedBeforeAllocating) {
   policy.max_memory_bytes = construct_and_certify_memory_bytes(L, 1, 1) - 1;
   try {
     construct_and_certify(big, parameters, policy);
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
+    FAIL() << "expected MemoryLimitError";
+  } catch (const MemoryLimitError& e) {
     EXPECT_THAT(std::string(e.what()), StartsWith("d = 1 for L = 20000 (construction and certification) needs about "));
     EXPECT_THAT(std::string(e.what()), HasSubstr("more than the --max-memory limit of "));
   }

@@ -15,6 +15,7 @@
 #include "jlattn/certify/certificate_exact.hpp"
 #include "jlattn/certify/certificate_filter.hpp"
 #include "jlattn/certify/certificate_rows.hpp"
+#include "jlattn/core/decimal.hpp"
 #include "jlattn/core/errors.hpp"
 
 namespace jlattn {
@@ -113,6 +114,13 @@ ScoreProduct default_score_product() {
 #else
   return ScoreProduct::eigen;
 #endif
+}
+
+ScoreProduct score_product_named(std::string_view name) {
+  if (name == "auto") return default_score_product();
+  if (name == "eigen") return ScoreProduct::eigen;
+  if (name == "openblas") return ScoreProduct::openblas;
+  throw InputError("product must be auto, eigen or openblas, got " + quoted_for_message(name));
 }
 
 std::string score_product_name(ScoreProduct product) {

@@ -26,11 +26,13 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/definition2_approximation.hpp"
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/enclosure.hpp"
 #include "jlattn/core/matrix.hpp"
 #include "jlattn/core/weights.hpp"
@@ -83,6 +85,13 @@ bool score_product_available(ScoreProduct product);
 /// The default product: openblas where the build has it, eigen otherwise.
 ScoreProduct default_score_product();
 
+/// The product a front end names: "auto" (default_score_product()), "eigen"
+/// or "openblas"; the one reader of that name for the command line and the
+/// Python module.
+/// \throws InputError naming the text for any other name.
+/// Guarantee: exact.
+ScoreProduct score_product_named(std::string_view name);
+
 /// "eigen", or "openblas-" followed by the kernel OpenBLAS chose for this processor.
 std::string score_product_name(ScoreProduct product);
 
@@ -113,6 +122,9 @@ struct CertificationLimits {
   /// cannot decide go on to the double stage. Off: the double stage scores
   /// every row. Either way the same verdict.
   bool float32 = true;
+  /// Polled between blocks of the filter and between rows of the exact
+  /// pass; when it says stop, certify throws Cancelled (cancellation.hpp).
+  StopRequest stop;
 };
 
 /// Rigorous upper bounds on the norms of the queries \f$q_i = x_iW_Q\f$ and the
@@ -208,7 +220,8 @@ class ScoreObserver {
 ///      Weights::lemma4_query(d), which are never materialised) with L = A.L(), m, d \f$\ge 1\f$; all
 ///      entries finite; eps finite and \f$> 0\f$; gamma in (0, 1).
 /// \throws InputError naming a violated precondition (shapes, NaN/Inf, ranges),
-///         or `limits.product` not available in this build.
+///         or `limits.product` not available in this build; Cancelled when
+///         `limits.stop` said stop.
 /// Guarantee: certified and refuted are proofs about the real-number
 ///   semantics of these exact matrices (proofs/certificate.md); the
 ///   enclosures contain the exact values. Undecided only when a limit in

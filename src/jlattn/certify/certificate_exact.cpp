@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "jlattn/certify/certificate_filter.hpp"
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/multiprecision.hpp"
 
@@ -417,6 +418,7 @@ ExactPass run_exact_pass(const Target& A, const Matrix& X, const Weights& W_Q, c
   ExactScores exact(X, W_Q, W_K, question);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     if (rows.filtered[i] && rows.outcome[i].state != State::undecided) continue;
+    stop_point(limits.stop);
     if (!rows.filtered[i]) rows.candidates[i].reset();  // no filter information: every column
     const std::uint64_t budget = limits.max_exact_multiply_adds > pass.multiply_adds
                                      ? limits.max_exact_multiply_adds - pass.multiply_adds

@@ -21,6 +21,7 @@
 #include <cblas.h>
 #endif
 
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/directed_rounding.hpp"
 
 namespace jlattn {
@@ -565,10 +566,13 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
   std::vector<char> block_finite(static_cast<std::size_t>(blocks), 1);
   std::vector<FilterWorker> workers;
   for (int w = 0; w < threads; ++w) workers.emplace_back(context, w);
+  StopLatch stop(limits.stop);
   const std::string worker_problem = on_checked_workers(threads, blocks, [&](int w, Eigen::Index b) {
+    if (stop.poll()) return;
     const Eigen::Index i0 = b * block;
     block_finite[static_cast<std::size_t>(b)] = workers[static_cast<std::size_t>(w)].run_block(i0, std::min(block, Li - i0), rows);
   });
+  stop.rethrow();
 
   // The double stage again on the rows the float32 stage decided that the
   // certificate's maxima or witness can come from: their enclosures become
@@ -582,9 +586,11 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
       chunks.emplace_back(refine.begin() + static_cast<std::ptrdiff_t>(n),
                           refine.begin() + static_cast<std::ptrdiff_t>(std::min(refine.size(), n + static_cast<std::size_t>(block))));
     on_checked_workers(threads, static_cast<Eigen::Index>(chunks.size()), [&](int w, Eigen::Index b) {
+      if (stop.poll()) return;
       const auto& ids = chunks[static_cast<std::size_t>(b)];
       workers[static_cast<std::size_t>(w)].double_stage(0, static_cast<Eigen::Index>(ids.size()), &ids, true, rows);
     });
+    stop.rethrow();
   }
   for (std::size_t i = 0; i < L; ++i) pass.rows_float32 += rows.float32[i] ? 1 : 0;
 

@@ -16,4 +16,13 @@ class InputError : public std::runtime_error {
   explicit InputError(const std::string& what) : std::runtime_error(what) {}
 };
 
+/// Bad input of one kind: a run that would need more memory than the limit
+/// allows, refused before anything large is allocated (memory_guard.hpp).
+/// The command line reports it as any InputError; the Python module raises
+/// MemoryError instead of ValueError.
+class MemoryLimitError : public InputError {
+ public:
+  explicit MemoryLimitError(const std::string& what) : InputError(what) {}
+};
+
 }  // namespace jlattn

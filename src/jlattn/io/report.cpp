@@ -23,10 +23,6 @@ const char* rule_name(DimensionRule rule) {
   return "?";
 }
 
-nlohmann::json enclosure_json(Enclosure e) {
-  return nlohmann::json{{"lower", finite_or_null(e.lower)}, {"upper", finite_or_null(e.upper)}};
-}
-
 /// The whole file: indented by two, with a final newline.
 std::string file_text(const nlohmann::json& j) { return j.dump(2) + "\n"; }
 
@@ -98,6 +94,10 @@ nlohmann::json lower_bound_object(const LowerBoundAtNorms& at) {
 }
 
 }  // namespace
+
+nlohmann::json enclosure_json(const Enclosure& e) {
+  return nlohmann::json{{"lower", finite_or_null(e.lower)}, {"upper", finite_or_null(e.upper)}};
+}
 
 std::string certificate_json(const Certificate& cert, const LowerBoundAtNorms* lower_bound) {
   nlohmann::json j = certificate_object(cert);
@@ -212,6 +212,100 @@ std::optional<std::string> projection_certificate_verdict(const std::string& tex
   if (!stored.contains("verdict") || !stored["verdict"].is_string())
     throw InputError(source + " is not a projection certificate (no verdict)");
   return stored["verdict"].get<std::string>();
+}
+
+// ---- `jlattn bound --json` ----------------------------------------------------
+
+nlohmann::json bound_json(const DimensionBound& b) {
+  nlohmann::json valid = nlohmann::json::array();
+  if (b.name == BoundName::trivial) valid.push_back("any (R = I)");
+  for (Projection p : b.valid_for) valid.push_back(to_string(p));
+  nlohmann::json j = {{"name", to_string(b.name)},
+                      {"label", b.label},
+                      {"theorem", b.theorem},
+                      {"formula", b.formula},
+                      {"valid_for", valid},
+                      {"computed", b.computed}};
+  if (b.computed) {
+    j["d"] = b.exceeds_2_64 ? nlohmann::json(nullptr) : nlohmann::json(b.d);
+    j["exceeds_2_64"] = b.exceeds_2_64;
+    j["tight"] = b.tight;
+    const bool union_bound = b.name == BoundName::d_star_exact ||
+                             b.name == BoundName::d_star_u_exact || b.name == BoundName::d_chernoff ||
+                             b.name == BoundName::d_chernoff_u;
+    j[union_bound ? "union_bound_over_delta_at_d" : "value"] = enclosure_json(b.value);
+    j["method"] = b.method;
+  }
+  if (!b.note.empty()) j["note"] = b.note;
+  nlohmann::json below = {{"method", b.below_L.method}};
+  switch (b.below_L.status) {
+    case Crossover::Status::found: below["status"] = "found"; below["L"] = b.below_L.L; break;
+    case Crossover::Status::not_below_2_64: below["status"] = "not below 2^64"; break;
+    case Crossover::Status::not_computed: below["status"] = "not computed"; break;
+  }
+  j["smallest_L_below_L"] = below;
+  return j;
+}
+
+nlohmann::json lower_bound_json(const DimensionLowerBound& b) {
+  nlohmann::json j = {{"name", to_string(BoundName::d_lower)},
+                      {"kind", "lower bound"},
+                      {"computed", b.computed},
+                      {"method", b.method}};
+  if (!b.computed) return j;
+  j["norm_budget"] = b.norm_product;
+  j["norm_budget_source"] = b.source;
+  j["infeasible"] = b.infeasible;
+  j["d"] = b.infeasible ? nlohmann::json(nullptr) : nlohmann::json(b.d);
+  j["value"] = enclosure_json(b.value);
+  return j;
+}
+
+nlohmann::json norm_budget_json(const NormBudget& n) {
+  return {{"d", n.d},         {"delta_N", n.delta_N},       {"beta", enclosure_json(n.beta)}, {"tau", n.tau},
+          {"query_norm", n.query_norm}, {"key_norm", n.key_norm}, {"product", n.product}};
+}
+
+nlohmann::json optional_json(const std::optional<double>& x) { return x ? nlohmann::json(*x) : nlohmann::json(nullptr); }
+
+nlohmann::json bound_report_json(const BoundReport& r, const std::vector<Projection>& laws, double elapsed_ms) {
+  const BoundQuery& q = r.query;
+  nlohmann::json j;
+  j["program"] = {{"name", "jlattn"}, {"version", JLATTN_VERSION}, {"command", "bound"}};
+  j["parameters"] = {{"L", q.L},         {"k", q.k},         {"eps", q.eps},
+                     {"gamma", q.gamma}, {"rho", q.rho},     {"delta", q.delta},
+                     {"gap_Delta", optional_json(q.gap_Delta)}, {"norm_budget", optional_json(q.norm_budget)}};
+  j["rigour"] = "every integer is proved from enclosures computed with MPFR/MPFI interval arithmetic (outward "
+                "rounding, up to " + std::to_string(r.max_precision_bits) +
+                " bits); the exact-tail minima and their crossovers assume p(d, tau) non-increasing in d, and the "
+                "Theorem 3 crossovers assume their condition monotone in L, as each entry's method says; the "
+                "statements are about an ideal R (Theorems 1, 1', 2, 3); d_lower is a lower bound for any input "
+                "and parameters at the stated norm budget";
+  j["derived"] = {{"eta", enclosure_json(r.eta)},
+                  {"Delta", enclosure_json(r.gap_Delta)},
+                  {"beta_sharp", enclosure_json(r.beta_sharp)},
+                  {"beta_paper", enclosure_json(r.beta_paper)},
+                  {"l1_upper", enclosure_json(r.l1_upper)},
+                  {"tau", enclosure_json(r.tau)},
+                  {"tau_paper", enclosure_json(r.tau_paper)},
+                  {"tau_u", enclosure_json(r.tau_u)},
+                  {"tau_pair", enclosure_json(r.tau_pair)}};
+  nlohmann::json bounds = nlohmann::json::array();
+  for (const DimensionBound& b : r.bounds) bounds.push_back(bound_json(b));
+  j["bounds"] = bounds;
+  nlohmann::json lower = nlohmann::json::array();
+  lower.push_back(lower_bound_json(r.d_lower));
+  if (r.d_lower_at_budget) lower.push_back(lower_bound_json(*r.d_lower_at_budget));
+  j["lower_bounds"] = lower;
+  if (r.d_lower.computed) j["lemma4_norm_budget"] = norm_budget_json(r.lemma4_budget);
+  nlohmann::json smallest;
+  for (Projection p : laws) {
+    const DimensionBound& b = smallest_valid_bound(r, p, BoundFamilies::all_theorems);
+    smallest[to_string(p)] = {{"name", to_string(b.name)}, {"d", b.d}};
+  }
+  j["smallest_valid"] = smallest;
+  j["elapsed_ms"] = elapsed_ms;
+  return j;
 }
 
 }  // namespace jlattn::io

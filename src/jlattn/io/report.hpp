@@ -1,18 +1,26 @@
 /// \file report.hpp
-/// \brief The JSON the program writes about a run, as text: report.json of a
+/// \brief The JSON the program writes about a run: report.json of a
 /// construction (every parameter, every derived quantity in the order of the
 /// proof, the double-precision evaluation labelled as such, the
-/// certificate), the certificate of `certify --json`, and Theorem 2's
-/// projection certificate. Each function returns the whole file: the JSON
-/// indented by two spaces and a final newline.
+/// certificate), the certificate of `certify --json`, Theorem 2's
+/// projection certificate, and `bound --json`. The functions that return a
+/// string return the whole file: the JSON indented by two spaces and a final
+/// newline; those that return JSON values are the parts every front end
+/// shares (the command line, the Python module).
 #pragma once
 
 #include <cstddef>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/enclosure.hpp"
 #include "jlattn/pipeline/construction.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
 
 namespace jlattn::io {
 
@@ -65,5 +73,43 @@ std::string projection_certificate_json(const ProjectionCertificate& cert, const
 /// Guarantee: exact (numbers compared as the doubles and integers they are).
 std::optional<std::string> projection_certificate_verdict(const std::string& text, const ProjectionIdentity& identity,
                                                           const std::string& source);
+
+// ---- `jlattn bound --json` ------------------------------------------------------
+
+/// An enclosure as {"lower": ..., "upper": ...}, an infinite end as null.
+/// Guarantee: exact (every number reads back as the same double).
+nlohmann::json enclosure_json(const Enclosure& e);
+
+/// A number, or null.
+/// Guarantee: exact.
+nlohmann::json optional_json(const std::optional<double>& x);
+
+/// One dimension bound with its proof status: name, label, theorem,
+/// formula, the projections it is valid for, whether it was computed, d
+/// (null above 2^64), tightness, the enclosure behind it ("value", or
+/// "union_bound_over_delta_at_d" for the union-bound forms), how it was
+/// established, its note, and where it falls below L. An entry of
+/// bound_report_json()'s "bounds"; new bounds of rigorous_bounds() appear
+/// with no change here.
+/// Guarantee: exact.
+nlohmann::json bound_json(const DimensionBound& b);
+
+/// The lower bound d_lower at one norm budget (an entry of "lower_bounds").
+/// Guarantee: exact.
+nlohmann::json lower_bound_json(const DimensionLowerBound& b);
+
+/// Lemma 4's norm budget ("lemma4_norm_budget").
+/// Guarantee: exact.
+nlohmann::json norm_budget_json(const NormBudget& n);
+
+/// `jlattn bound --json` for one query: the program, the parameters, how
+/// rigorous the numbers are, the derived enclosures, every bound of
+/// report.bounds (bound_json()), the lower bounds, Lemma 4's norm budget, the
+/// smallest bound valid for each projection of `laws`, and `elapsed_ms`, the
+/// time the computation took (the one number that is not a function of the
+/// query).
+/// \pre report from rigorous_bounds().
+/// Guarantee: a pure function of its arguments; every number reads back as the same double.
+nlohmann::json bound_report_json(const BoundReport& report, const std::vector<Projection>& laws, double elapsed_ms);
 
 }  // namespace jlattn::io

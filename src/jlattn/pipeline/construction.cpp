@@ -139,6 +139,7 @@ Construction emit_construction(const PreparedTarget& prepared, const ResourcePol
                  "d = " + std::to_string(c.d) + " for L = " + std::to_string(c.L) +
                      (certifying ? " (construction and certification)" : ""));
 
+  stop_point(policy.stop);
   c.X = emit_input(prepared, c, policy.threads);
   c.input_row_norms = input_row_norms(c.X);
   // The lower bound at the norms of what was emitted (proofs/lower-bound.md).
@@ -296,13 +297,13 @@ Matrix emit_input(const PreparedTarget& prepared, const ChosenDimension& dimensi
   return adaptive_input(prepared.B, projection_matrix(p.projection, prepared.L, dimension.d, p.seed, threads));
 }
 
-InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X) {
+InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X, const StopRequest& stop) {
   const ConstructionParameters& p = prepared.parameters;
   InputEvaluation e;
   // Lemma 2's hypothesis (max |S - B| <= eta) and Definition 2's conclusion,
   // both evaluated in double precision on the emitted X.
   e.evaluation = evaluate_attention_and_score_error(lemma4_queries(X), lemma4_keys(X), prepared.B, p.eps, p.gamma,
-                                                    &e.max_score_error);
+                                                    &e.max_score_error, stop);
   e.leakage_share_upper = worst_leakage_share(prepared, e.evaluation.gamma_hat);
   return e;
 }
@@ -323,13 +324,15 @@ EvaluatedCertificate evaluate_and_certify(const PreparedTarget& prepared, const 
 Construction construct(const Target& A, const ConstructionParameters& parameters, const ResourcePolicy& policy) {
   const PreparedTarget prepared = prepare(A, parameters);
   Construction c = emit_construction(prepared, policy, /*certifying=*/false);
-  static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X);
+  stop_point(policy.stop);
+  static_cast<InputEvaluation&>(c) = evaluate(prepared, c.X, policy.stop);
   return c;
 }
 
 CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, const ResourcePolicy& policy) {
   CertifiedConstruction result;
   result.construction = emit_construction(prepared, policy, /*certifying=*/true);
+  stop_point(policy.stop);
   // Stages 4 and 5 in one scoring pass: the evaluation reads the
   // certifier's double-precision scores.
   EvaluatedCertificate evaluated = evaluate_and_certify(prepared, result.construction.X, policy);

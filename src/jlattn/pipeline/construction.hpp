@@ -150,11 +150,13 @@ struct InputEvaluation {
 
 /// Stage 4: Definition 2 for softmax(S), S = (X W_Q)(X W_K)^T with Lemma 4's
 /// selectors, Lemma 2's hypothesis max |S - B| <= eta and Corollary 0's
-/// off-support share at the achieved gamma_hat.
+/// off-support share at the achieved gamma_hat; `stop` is polled once per
+/// row of scores.
 /// \pre prepared from prepare(); X from emit_input() (L x 2d).
+/// \throws Cancelled when `stop` says stop.
 /// Guarantee: evaluation (double precision), not a certificate.
 /// Proof page: proofs/definition2-approximation.md
-InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X);
+InputEvaluation evaluate(const PreparedTarget& prepared, const Matrix& X, const StopRequest& stop = {});
 
 /// Stage 5: the certificate of the emitted X with Lemma 4's selectors
 /// \f$W_Q = [I_d; 0]\f$, \f$W_K = [0; I_d]\f$ (never materialised), unscaled
@@ -213,7 +215,9 @@ struct Construction : TargetDerivation, ChosenDimension, InputEvaluation {
 /// memory (construction_memory_bytes in memory_guard.hpp).
 /// \pre A a Definition 1 target; parameters as validate() requires.
 /// \throws InputError naming a bad parameter, an unavailable bound
-///   (choose_dimension()), or the memory the chosen d would need (one line with the figure).
+///   (choose_dimension()), or MemoryLimitError naming the memory the chosen d
+///   would need (one line with the figure); Cancelled when policy.stop says
+///   stop (polled between the stages and inside stages 4 and 5).
 /// Guarantee: X is the same bits for the same (A, parameters) on every
 ///   platform in scope and for every policy; `evaluation` is a
 ///   double-precision evaluation, not a certificate.

@@ -146,10 +146,21 @@ void require_memory(std::size_t need, std::size_t max_memory_bytes, const std::s
   const std::size_t limit = memory_limit_bytes(max_memory_bytes);
   if (limit == 0 || need <= limit) return;
   const std::string need_text = need == kMaxSize ? "more than 2^64 bytes" : "about " + format_memory_size(need);
-  throw InputError(what + " needs " + need_text + (breakdown.empty() ? "" : " (" + breakdown + ")") +
+  throw MemoryLimitError(what + " needs " + need_text + (breakdown.empty() ? "" : " (" + breakdown + ")") +
                    (max_memory_bytes != 0 ? ", more than the --max-memory limit of " + format_memory_size(limit)
                                           : ", more than the " + format_memory_size(limit) +
                                                 " available (MemAvailable; --max-memory sets a limit)"));
+}
+
+void require_certification_memory(std::size_t L, std::size_t m, std::size_t d, bool weights_are_selectors,
+                                  unsigned threads, bool exact_only, std::size_t max_memory_bytes) {
+  const CertificationMemory memory = certification_memory(L, m, d, weights_are_selectors, threads, exact_only);
+  require_memory(memory.total(), max_memory_bytes, "certify",
+                 "X " + format_memory_size(memory.input) +
+                     (weights_are_selectors ? "" : ", W_Q and W_K " + format_memory_size(memory.weights)) +
+                     ", Q and K " + format_memory_size(memory.products) +
+                     (exact_only ? ", exact rows of K " + format_memory_size(memory.exact)
+                                 : ", score blocks " + format_memory_size(memory.score_blocks)));
 }
 
 }  // namespace jlattn

@@ -80,11 +80,21 @@ std::size_t construct_and_certify_memory_bytes(std::size_t L, std::size_t d, uns
 std::size_t memory_limit_bytes(std::size_t max_memory_bytes);
 
 /// Refuses `need` bytes above the limit, before anything is allocated.
-/// \throws InputError, one line: "\<what\> needs about \<need\> (\<breakdown\>),
+/// \throws MemoryLimitError (an InputError), one line: "\<what\> needs about \<need\> (\<breakdown\>),
 ///   more than the --max-memory limit of \<limit\>" (or "... more than the
 ///   \<limit\> available", when max_memory_bytes is 0; no parentheses when
 ///   the breakdown is empty).
 void require_memory(std::size_t need, std::size_t max_memory_bytes, const std::string& what,
                     const std::string& breakdown = "");
+
+/// Refuses, before anything large is read or allocated, a certify() of X
+/// (L x m) with W_Q, W_K (m x d) whose certification_memory() is above the
+/// limit: require_memory() with "certify" and the parts of the estimate
+/// (X, the dense weights unless they are selectors, Q and K, the score
+/// blocks or the exact rows) as its breakdown. What `jlattn certify` and the
+/// Python module's certify() check.
+/// \throws MemoryLimitError as require_memory().
+void require_certification_memory(std::size_t L, std::size_t m, std::size_t d, bool weights_are_selectors,
+                                  unsigned threads, bool exact_only, std::size_t max_memory_bytes);
 
 }  // namespace jlattn

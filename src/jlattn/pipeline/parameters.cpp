@@ -83,6 +83,7 @@ void parse_dimension(const std::string& d_text, const std::string& bound_text, C
 CertificationLimits certification_limits(const ResourcePolicy& policy) {
   CertificationLimits limits = policy.certification;
   limits.threads = policy.threads;
+  limits.stop = policy.stop;
   return limits;
 }
 

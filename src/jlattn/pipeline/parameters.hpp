@@ -111,9 +111,14 @@ struct ResourcePolicy {
   /// The certifier's limits and its score product (ScoreProduct); the
   /// defaults are those of `jlattn certify`.
   CertificationLimits certification;
+  /// The caller's request to stop (cancellation.hpp), polled between the
+  /// stages and inside the long ones; the one stop request:
+  /// certification.stop is replaced by it.
+  StopRequest stop;
 };
 
-/// policy.certification with its thread count set to policy.threads.
+/// policy.certification with its thread count set to policy.threads and its
+/// stop request to policy.stop.
 /// Guarantee: exact.
 CertificationLimits certification_limits(const ResourcePolicy& policy);
 

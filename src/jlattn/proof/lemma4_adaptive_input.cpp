@@ -146,13 +146,14 @@ double max_score_error(const MatrixView& Q, const MatrixView& K, const LogTransf
 
 ApproximationEvaluation evaluate_attention_and_score_error(const MatrixView& Q, const MatrixView& K,
                                                           const LogTransform& B, double eps, double gamma,
-                                                          double* max_score_error) {
+                                                          double* max_score_error, const StopRequest& stop) {
   const Target& A = *B.A;
   if (Q.rows() != static_cast<Eigen::Index>(A.L()))
     throw InputError("queries have " + std::to_string(Q.rows()) + " rows, target has L = " + std::to_string(A.L()));
   ApproximationAccumulator acc(eps, gamma);
   double worst = 0.0;
   for_each_score_row(Q, K, 1.0, score_block_rows(A.L()), [&](std::size_t i, std::span<const double> row) {
+    stop_point(stop);
     acc.add(i, evaluate_row(row, A, i));
     worst = std::max(worst, row_score_error(row, B, i));
   });

@@ -11,6 +11,7 @@
 #include <span>
 #include <vector>
 
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/definition2_approximation.hpp"
 #include "jlattn/proof/lemma1_log_transform.hpp"
@@ -86,11 +87,13 @@ double max_score_error(const MatrixView& Q, const MatrixView& K, const LogTransf
 double row_score_error(std::span<const double> row, const LogTransform& B, std::size_t i);
 
 /// Definition 2's evaluation and Lemma 2's max |S - B| in one streamed pass
-/// over the score rows (one product instead of two).
+/// over the score rows (one product instead of two), polling `stop` once
+/// per row (cancellation.hpp).
+/// \throws Cancelled when `stop` says stop.
 /// Guarantee: evaluation (double precision), not a certificate.
 /// Proof page: proofs/definition2-approximation.md
 ApproximationEvaluation evaluate_attention_and_score_error(const MatrixView& Q, const MatrixView& K,
                                                           const LogTransform& B, double eps, double gamma,
-                                                          double* max_score_error);
+                                                          double* max_score_error, const StopRequest& stop = {});
 
 }  // namespace jlattn
