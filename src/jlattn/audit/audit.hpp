@@ -47,21 +47,36 @@
 
 namespace jlattn::audit {
 
-/// The families of targets the audit draws.
+/// The families of targets the audit draws (docs/audit/families.md says
+/// what each models and why; every row has exactly k entries).
 enum class Family {
   random,         ///< each row a uniformly random k-subset of the L columns
   window,         ///< each row k consecutive columns containing i (shifted at the edges)
   window_global,  ///< column 0 plus k-1 consecutive columns of 1..L-1 near i
   permutation,    ///< k = 1: row i attends to column pi(i), pi a random permutation
-  file            ///< one fixed target read from a target file (io::read_target_file)
+  file,           ///< one fixed target read from a target file (io::read_target_file)
+  bigbird,        ///< BigBird's blocks: window, global and random blocks of size b = k / (w + g + r)
+  extremal,       ///< random supports whose every row attains beta_sharp (weights 1 and about e^rho)
+  vertical_slash  ///< long-context heads: shared "vertical" columns plus "slash" diagonals i - o (mod L)
+};
+
+/// Block counts of the `bigbird` family: per query block, w window blocks
+/// (its own block and its neighbours), g global blocks (the first g blocks
+/// of the sequence) and r random blocks. A row then has k = (w + g + r) b
+/// keys, b the block size; the defaults are BigBird's (3, 2, 3).
+struct BigBirdBlocks {
+  unsigned window = 3, global = 2, random = 3;
+  unsigned count() const { return window + global + random; }
 };
 
 /// A target family as given on the command line: `random`, `window`,
-/// `window+global`, `permutation` or `file:PATH`.
+/// `window+global`, `permutation`, `bigbird` (or `bigbird:W+G+R`),
+/// `extremal`, `vertical-slash` or `file:PATH`.
 struct FamilySpec {
   Family family = Family::random;
-  std::string path;  ///< Family::file only
-  /// The command-line spelling.
+  std::string path;     ///< Family::file only
+  BigBirdBlocks blocks; ///< Family::bigbird only
+  /// The command-line spelling (`bigbird` for the default block counts).
   std::string name() const;
 };
 
@@ -72,6 +87,18 @@ FamilySpec parse_family(const std::string& text);
 enum class MeasureBounds {
   all,      ///< every computed bound
   smallest  ///< the smallest bound proved for the projection, and the trivial d = L
+};
+
+/// A further grid of a sweep (Parameters::parts): its own token counts, row
+/// sparsities, ranges, families and number of trials; eps, gamma, the
+/// projections and the search are the sweep's. The checked-in "paper" sweep
+/// uses parts to measure the random family to a larger L, with fewer trials,
+/// than the other families (sweep_preset()).
+struct Part {
+  std::vector<std::uint64_t> L, k;   ///< ranges as Parameters::L and Parameters::k
+  std::vector<double> rho;           ///< as Parameters::rho
+  std::vector<FamilySpec> families;  ///< as Parameters::families
+  unsigned trials = 20;              ///< T of the part's cells, as Parameters::trials
 };
 
 /// Everything that determines an audit's results (the run key): the grid,
@@ -98,6 +125,10 @@ struct Parameters {
   /// estimate depends on the parameters only, so the choice is deterministic.
   double max_work = 2.5e11;
   MeasureBounds measure_bounds = MeasureBounds::smallest;  ///< which bounds get a success count
+  /// More grids of the same sweep, after the one above (L, k, rho,
+  /// families, trials); empty for a single grid. Part of the run key only
+  /// when not empty, so a single-grid run keeps its key.
+  std::vector<Part> parts;
 
   /// A 16-hex-digit FNV-1a hash (fnv1a.hpp) of the canonical JSON form
   /// (parameters_json() in audit_output.hpp, what run.json stores): equal
@@ -115,6 +146,9 @@ struct Cell {
   double rho = 0.0;  ///< the class range; 0 when k = 1 (a single entry per row has range 0)
   double eps = 0.0, gamma = 0.0;
   Projection projection = Projection::gaussian;
+  /// T of this cell (from its grid or part); 0: Parameters::trials. Not part
+  /// of the key: trial t draws the same target and R whatever T is.
+  unsigned trials = 0;
   /// Canonical description, e.g. "family=random;L=64;k=2;rho=1.386;eps=1;gamma=0.1;projection=gaussian".
   std::string key() const;
   /// A file-name-safe identifier, e.g. "random-L64-k2-rho1.386-eps1-g0.1-gaussian".
@@ -124,15 +158,23 @@ struct Cell {
 };
 
 /// The cells of the grid in a fixed order (family, projection, eps, gamma,
-/// k, rho, L). Cells with k = 1 are listed once with rho = 0; permutation
-/// contributes only k = 1; a file target contributes one cell per (eps,
-/// gamma, projection) with its own L, k and rho (an upper bound from
-/// target_range_upper()).
+/// k, rho, L), then those of each part in the same order (a cell already
+/// listed is not listed again). Cells with k = 1 are listed once with
+/// rho = 0; permutation contributes only k = 1 and bigbird only the k that
+/// are multiples of its block count; a file target contributes one cell per
+/// (eps, gamma, projection) with its own L, k and rho (an upper bound from
+/// target_range_upper()). Each cell carries the T of its grid or part.
 /// \pre validate(parameters) passes.
 /// \throws InputError for a cell outside its family (k > L, permutation
-///   without k = 1 in the list, window+global with k > L) or an unreadable file.
+///   without k = 1 in the list, bigbird without a multiple of its block
+///   count or with L not a multiple of the block size or fewer blocks than
+///   a row needs), a cell listed by two grids with different T, or an
+///   unreadable file.
 /// Guarantee: exact (a deterministic enumeration).
 std::vector<Cell> cells(const Parameters& parameters);
+
+/// T of a cell: cell.trials, or Parameters::trials when that is 0.
+unsigned trials_of(const Parameters& parameters, const Cell& cell);
 
 /// A shard "i/N" (1-based: i in [1, N]).
 struct Shard {
@@ -281,6 +323,7 @@ struct LeakageReading {
 struct CellResult {
   std::string run_key;                 ///< Parameters::key()
   Cell cell;
+  unsigned trials = 0;                 ///< T of the cell (trials_of())
   bool skipped = false;                ///< estimated work above --max-work: bounds only
   std::string skip_reason;             ///< when skipped
   double estimated_work = 0.0;         ///< estimated_work()
@@ -323,5 +366,14 @@ CellResult run_cell(const Parameters& parameters, const Cell& cell, const Target
 /// ETA): T trials times \f$L^2\f$ times about eight probes at half the smallest
 /// proved bound, plus the bounds that will be measured.
 double estimated_work(const Parameters& parameters, const Cell& cell);
+
+/// The same estimate for a measurement that decides every grid d of a trial
+/// in one pass over nested projections (each trial's scores accumulated
+/// column by column up to the largest d it needs): T times \f$L^2\f$ times
+/// that largest d (the largest measured bound up to max_d, or max_d when the
+/// smallest proved bound is above it), plus \f$T L^3\f$ for the trivial
+/// baseline d = L when it is measured. For planning sweeps (`jlattn audit
+/// --estimate`); it depends on the parameters only.
+double one_pass_work(const Parameters& parameters, const Cell& cell);
 
 }  // namespace jlattn::audit

@@ -214,32 +214,68 @@ Json bound_json(const MeasuredBound& m, std::uint64_t L) {
 
 }  // namespace
 
-Json parameters_json(const Parameters& p) {
-  Json families_json = Json::array();
-  for (const FamilySpec& f : p.families) {
+namespace {
+
+Json families_json(const std::vector<FamilySpec>& families) {
+  Json j = Json::array();
+  for (const FamilySpec& f : families) {
     if (f.family == Family::file)
-      families_json.push_back({{"name", f.name()}, {"fnv1a", fnv1a_hex(read_bytes(f.path))}});
+      j.push_back({{"name", f.name()}, {"fnv1a", fnv1a_hex(read_bytes(f.path))}});
     else
-      families_json.push_back({{"name", f.name()}});
+      j.push_back({{"name", f.name()}});
   }
+  return j;
+}
+
+std::vector<FamilySpec> families_from_json(const Json& j) {
+  std::vector<FamilySpec> families;
+  for (const auto& f : j) {
+    // Not parse_family for files: a file need not exist where results are merged.
+    const std::string name = f.at("name").get<std::string>();
+    FamilySpec spec;
+    if (name.rfind("file:", 0) == 0) {
+      spec.family = Family::file;
+      spec.path = name.substr(5);
+    } else {
+      spec = parse_family(name);
+    }
+    families.push_back(spec);
+  }
+  return families;
+}
+
+}  // namespace
+
+Json parameters_json(const Parameters& p) {
   Json projections_json = Json::array();
   for (const Projection law : p.projections) projections_json.push_back(to_string(law));
-  return {{"L", p.L},
-          {"k", p.k},
-          {"eps", p.eps},
-          {"gamma", p.gamma},
-          {"rho", p.rho},
-          {"projection", projections_json},
-          {"target_family", families_json},
-          {"trials", p.trials},
-          {"delta", p.delta},
-          {"seed", p.seed},
-          {"steps_per_octave", p.steps_per_octave},
-          {"max_d", p.max_d},
-          {"leakage", p.leakage},
-          {"max_work", p.max_work},
-          {"measure_bounds", p.measure_bounds == MeasureBounds::all ? "all" : "smallest"},
-          {"version", JLATTN_VERSION}};
+  Json j = {{"L", p.L},
+            {"k", p.k},
+            {"eps", p.eps},
+            {"gamma", p.gamma},
+            {"rho", p.rho},
+            {"projection", projections_json},
+            {"target_family", families_json(p.families)},
+            {"trials", p.trials},
+            {"delta", p.delta},
+            {"seed", p.seed},
+            {"steps_per_octave", p.steps_per_octave},
+            {"max_d", p.max_d},
+            {"leakage", p.leakage},
+            {"max_work", p.max_work},
+            {"measure_bounds", p.measure_bounds == MeasureBounds::all ? "all" : "smallest"},
+            {"version", JLATTN_VERSION}};
+  if (!p.parts.empty()) {  // absent for a single grid, so that its run key stays what it was
+    Json parts = Json::array();
+    for (const Part& part : p.parts)
+      parts.push_back({{"L", part.L},
+                       {"k", part.k},
+                       {"rho", part.rho},
+                       {"target_family", families_json(part.families)},
+                       {"trials", part.trials}});
+    j["parts"] = parts;
+  }
+  return j;
 }
 
 Parameters parameters_from_json(const Json& j) {
@@ -252,19 +288,13 @@ Parameters parameters_from_json(const Json& j) {
     p.rho = j.at("rho").get<std::vector<double>>();
     p.projections.clear();
     for (const auto& name : j.at("projection")) p.projections.push_back(parse_projection(name.get<std::string>()));
-    p.families.clear();
-    for (const auto& f : j.at("target_family")) {
-      // Not parse_family: a file need not exist where results are merged.
-      const std::string name = f.at("name").get<std::string>();
-      FamilySpec spec;
-      if (name.rfind("file:", 0) == 0) {
-        spec.family = Family::file;
-        spec.path = name.substr(5);
-      } else {
-        spec = parse_family(name);
-      }
-      p.families.push_back(spec);
-    }
+    p.families = families_from_json(j.at("target_family"));
+    if (j.contains("parts"))
+      for (const Json& part : j.at("parts"))
+        p.parts.push_back(Part{part.at("L").get<std::vector<std::uint64_t>>(),
+                               part.at("k").get<std::vector<std::uint64_t>>(),
+                               part.at("rho").get<std::vector<double>>(), families_from_json(part.at("target_family")),
+                               part.at("trials").get<unsigned>()});
     p.trials = j.at("trials").get<unsigned>();
     p.delta = j.at("delta").get<double>();
     p.seed = j.at("seed").get<std::uint64_t>();
@@ -299,6 +329,7 @@ Json cell_json(const CellResult& r) {
   j["status"] = r.skipped ? "skipped" : "measured";
   if (r.skipped) j["skip_reason"] = r.skip_reason;
   j["estimated_work"] = r.estimated_work;
+  j["trials"] = r.trials;
   j["cell"] = {{"id", cell.id()},
                {"key", cell.key()},
                {"series", cell.series()},
