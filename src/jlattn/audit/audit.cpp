@@ -219,6 +219,53 @@ void validate(const Parameters& p) {
     throw InputError("--max-work " + format_shortest(p.max_work) + " is out of range: it has to be >= 0 (0: no limit)");
 }
 
+std::string to_string(MeasureBounds which) {
+  switch (which) {
+    case MeasureBounds::all: return "all";
+    case MeasureBounds::smallest: return "smallest";
+    case MeasureBounds::none: return "none";
+  }
+  return "?";
+}
+
+MeasureBounds parse_measure_bounds(const std::string& text) {
+  for (const MeasureBounds which : {MeasureBounds::all, MeasureBounds::smallest, MeasureBounds::none})
+    if (text == to_string(which)) return which;
+  throw InputError("--measure-bounds '" + text + "': use all, smallest or none");
+}
+
+Parameters sweep_preset(const std::string& name) {
+  Parameters p;
+  if (name == "quick") return p;
+  const std::vector<std::uint64_t> to_4096 = {64, 128, 256, 512, 1024, 2048, 4096};
+  auto family = [](const char* f) { return std::vector<FamilySpec>{parse_family(f)}; };
+  if (name == "paper") {
+    p.L = to_4096;
+    p.k = {1, 2, 4};
+    p.trials = 50;
+    p.steps_per_octave = 16;
+    p.max_work = 0;
+    p.measure_bounds = MeasureBounds::none;
+    p.parts = {Part{{8192, 16384}, {1, 2, 4}, p.rho, family("random"), 20},
+               Part{to_4096, {1}, p.rho, family("permutation"), 50},
+               Part{to_4096, {2, 4}, p.rho, {parse_family("extremal"), parse_family("window+global")}, 50},
+               Part{to_4096, {8}, p.rho, family("bigbird"), 50},
+               Part{to_4096, {4}, p.rho, family("vertical-slash"), 50}};
+    return p;
+  }
+  if (name == "large") {
+    p.L = {4096, 8192, 16384, 32768, 65536};
+    p.k = {1, 2};
+    p.trials = 10;
+    p.steps_per_octave = 16;
+    p.max_d = 4096;
+    p.max_work = 0;
+    p.measure_bounds = MeasureBounds::none;
+    return p;
+  }
+  throw InputError("unknown sweep '" + name + "': use quick, paper or large");
+}
+
 // ---------------------------------------------------------------------------
 // Cells
 
@@ -557,6 +604,7 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
 
 namespace {
 bool is_measured(const Parameters& p, const DimensionBound& b, const DimensionBound& smallest) {
+  if (p.measure_bounds == MeasureBounds::none) return false;
   return p.measure_bounds == MeasureBounds::all || b.name == smallest.name || b.name == BoundName::trivial;
 }
 
@@ -571,9 +619,11 @@ namespace {
 
 // What the two work estimates need from a cell's bounds: half the smallest
 // proved bound (capped at max_d), the sum of the measured bounds' d, and the
-// largest d a trial's one pass has to reach (the largest measured bound up to
-// max_d other than the trivial one, or max_d when the smallest proved bound
-// is above it).
+// largest d a trial's one pass has to reach: the largest measured bound up to
+// max_d other than the trivial one, and at least the smallest proved bound
+// over 1.7 (capped at max_d), where the search's threshold is reached (1.7:
+// the smallest ratio of the best bound to the measured d_(1-delta) in the
+// checked-in sweep).
 struct WorkShape {
   double guess = 0.0, bounds = 0.0, top = 0.0, trivial = 0.0;
 };
@@ -586,7 +636,7 @@ WorkShape work_shape(const Parameters& p, const Cell& cell) {
   const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
   WorkShape w;
   w.guess = std::min<double>(static_cast<double>(smallest.d) / 2.0, static_cast<double>(p.max_d));
-  w.top = smallest.d > p.max_d ? static_cast<double>(p.max_d) : 0.0;
+  w.top = std::min(static_cast<double>(smallest.d) / 1.7, static_cast<double>(p.max_d));
   for (const DimensionBound& b : report.bounds)
     if (b.computed && !b.exceeds_2_64 && b.d <= p.max_d && is_measured(p, b, smallest)) {
       w.bounds += static_cast<double>(b.d);
@@ -823,7 +873,7 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
                                                       : "random R of the cell's projection at this d";
     } else {
       m.measured_with = result.skipped ? skip_reason
-                        : !wanted      ? std::string("not measured: --measure-bounds smallest")
+                        : !wanted      ? "not measured: --measure-bounds " + to_string(p.measure_bounds)
                         : usable       ? "not measured: d > max_d = " + std::to_string(p.max_d)
                                        : std::string("not measured");
     }

@@ -85,9 +85,15 @@ FamilySpec parse_family(const std::string& text);
 
 /// Which bounds a cell measures (T trials at the bound's d, when d <= max_d).
 enum class MeasureBounds {
-  all,      ///< every computed bound
-  smallest  ///< the smallest bound proved for the projection, and the trivial d = L
+  all,       ///< every computed bound
+  smallest,  ///< the smallest bound proved for the projection, and the trivial d = L
+  none       ///< none (not even d = L): the search for d_50 and d_(1-delta) only
 };
+
+/// "all", "smallest" or "none" (the spelling of --measure-bounds and of run.json).
+std::string to_string(MeasureBounds which);
+/// Parses "all", "smallest" or "none". \throws InputError naming the value and the allowed ones.
+MeasureBounds parse_measure_bounds(const std::string& text);
 
 /// A further grid of a sweep (Parameters::parts): its own token counts, row
 /// sparsities, ranges, families and number of trials; eps, gamma, the
@@ -138,6 +144,24 @@ struct Parameters {
 
 /// Checks the documented ranges. \throws InputError naming the first violation in one line.
 void validate(const Parameters& parameters);
+
+/// The named sweeps (`jlattn audit --sweep NAME`; docs/audit/README.md):
+/// - `quick`: the defaults of Parameters, the sweep checked in under
+///   docs/audit/ (minutes on 2 cores);
+/// - `paper`: the random family at k = 1, 2, 4 from L = 64 to 16384 (T = 50
+///   up to L = 4096, T = 20 above), and permutation (k = 1), extremal and
+///   window+global (k = 2, 4), bigbird (k = 8: block size 1) and
+///   vertical-slash (k = 4) from L = 64 to 4096 with T = 50; 16 grid steps
+///   per octave (4.4%), max_d = 8192, no work limit, no bound measured (the
+///   quick sweep measures the smallest bound and d = L);
+/// - `large`: the random family at k = 1 and 2 at L = 4096 to 65536 with
+///   T = 10, 16 grid steps per octave, max_d = 4096, no work limit, no bound
+///   measured.
+/// All use eps = 1, gamma = 0.1, rho = ln 4, delta = 0.05, Gaussian R and the
+/// default seed.
+/// \throws InputError for another name, listing the names.
+/// Guarantee: exact (fixed parameter sets; changing one changes its run key).
+Parameters sweep_preset(const std::string& name);
 
 /// One cell of the grid.
 struct Cell {
@@ -370,10 +394,10 @@ double estimated_work(const Parameters& parameters, const Cell& cell);
 /// The same estimate for a measurement that decides every grid d of a trial
 /// in one pass over nested projections (each trial's scores accumulated
 /// column by column up to the largest d it needs): T times \f$L^2\f$ times
-/// that largest d (the largest measured bound up to max_d, or max_d when the
-/// smallest proved bound is above it), plus \f$T L^3\f$ for the trivial
-/// baseline d = L when it is measured. For planning sweeps (`jlattn audit
-/// --estimate`); it depends on the parameters only.
+/// that largest d (the largest measured bound up to max_d, and at least the
+/// smallest proved bound over 1.7, capped at max_d, where the search ends),
+/// plus \f$T L^3\f$ for the trivial baseline d = L when it is measured. For
+/// planning sweeps (`jlattn audit --estimate`); it depends on the parameters only.
 double one_pass_work(const Parameters& parameters, const Cell& cell);
 
 }  // namespace jlattn::audit
