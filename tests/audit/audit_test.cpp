@@ -568,7 +568,9 @@ TEST_F(AuditCli, BadArgumentsGiveOneLineAndExitTwo) {
   for (const std::string args :
        {"--L 64,,128", "--L 64,abc", "--L 64,64", "--eps 1,x", "--shard 3/2", "--shard 0/1", "--target-family windows",
         "--target-family permutation --k 2", "--k 4 --L 2", "--gamma 1", "--trials 0", "--projection normal",
-        "--L ''"}) {
+        "--L ''", "--target-family bigbird:3+2", "--target-family bigbird:0+2+3", "--target-family bigbird --k 4",
+        "--target-family bigbird --k 16 --L 17", "--part 'L=64;x=1'", "--part 'L=64;L=128'", "--part 'trials=0'",
+        "--part 'L=8;k=1;trials=5' --L 8 --k 1", "--sweep paper --L 64", "--sweep huge", "--measure-bounds some"}) {
     const CliRun r = jlattn("audit " + args + " --out " + out("x"));
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
@@ -582,11 +584,11 @@ TEST_F(AuditCli, EveryFamilyRuns) {
   std::ofstream(dir_ / "A.mtx") << "%%MatrixMarket matrix coordinate real general\n6 6 11\n"
                                    "1 1 1\n1 2 2\n2 1 3\n2 2 1\n3 1 1\n3 3 4\n4 1 2\n4 4 1\n5 1 1\n5 5 1\n6 1 1\n";
   const CliRun r = jlattn("audit --L 8 --k 1,2 --eps 2 --trials 3 --max-d 256 --no-plots --quiet --target-family "
-                          "random,window,window+global,permutation,file:" + (dir_ / "A.mtx").string() +
-                          " --out " + out("f"));
+                          "random,window,window+global,permutation,bigbird:1+1+0,extremal,vertical-slash,file:" +
+                          (dir_ / "A.mtx").string() + " --out " + out("f"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json results = nlohmann::json::parse(slurp(dir_ / "f" / "results.json"));
-  EXPECT_EQ(results.at("cells").size(), 2U + 2U + 2U + 1U + 1U);
+  EXPECT_EQ(results.at("cells").size(), 2U + 2U + 2U + 1U + 1U + 2U + 2U + 1U);
   EXPECT_TRUE(results.at("complete").get<bool>());
   for (const auto& c : results.at("cells"))
     if (c.at("cell").at("family").get<std::string>().rfind("file:", 0) == 0) {
@@ -632,14 +634,60 @@ TEST_F(AuditCli, InterruptKeepsFinishedCellsAndRerunResumes) {
   EXPECT_EQ(slurp(dir_ / "int" / "results.csv"), slurp(dir_ / "ref" / "results.csv"));
 }
 
-// The figures: SVG and PNG files that are what they say they are.
+// --estimate prints the run key and a command that gives that run key back;
+// a named sweep refuses the grid options it sets.
+TEST_F(AuditCli, EstimatePrintsACommandWithTheSameRunKey) {
+  for (const std::string sweep : {"--sweep quick", "--sweep paper", "--sweep large",
+                                  "--L 8,16 --k 1 --part 'L=32;k=2;target-family=extremal;trials=3'"}) {
+    const CliRun r = testing::run_jlattn("audit " + sweep + " --estimate", dir_);
+    ASSERT_EQ(r.exit_code, 0) << sweep << ": " << r.err;
+    const auto key_at = r.out.find("run key ");
+    ASSERT_NE(key_at, std::string::npos) << r.out;
+    const std::string key = r.out.substr(key_at + 8, 16);
+    const auto command_at = r.out.find("regenerate: jlattn ");
+    ASSERT_NE(command_at, std::string::npos) << r.out;
+    std::string command = r.out.substr(command_at + 19, r.out.find('\n', command_at) - command_at - 19);
+    command = command.substr(0, command.rfind(" --out DIR"));
+    const CliRun again = testing::run_jlattn(command + " --estimate", dir_);
+    ASSERT_EQ(again.exit_code, 0) << command << ": " << again.err;
+    EXPECT_NE(again.out.find("run key " + key), std::string::npos) << sweep << "\n" << again.out;
+    EXPECT_NE(r.out.find("| total |"), std::string::npos);
+  }
+  EXPECT_NE(testing::run_jlattn("audit --sweep quick --estimate", dir_).out.find("run key " + Parameters{}.key()),
+            std::string::npos)
+      << "the quick sweep is the defaults";
+}
+
+// A part's cells run with the part's T, recorded in the cell and in the CSV's trials column.
+TEST_F(AuditCli, PartsRunWithTheirOwnTrials) {
+  const CliRun r = jlattn("audit --L 8 --k 1 --eps 2 --trials 3 --max-d 256 --no-plots --quiet --part "
+                          "'L=12;target-family=extremal;trials=5' --out " + out("p"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json results = nlohmann::json::parse(slurp(dir_ / "p" / "results.json"));
+  ASSERT_EQ(results.at("cells").size(), 2U);
+  EXPECT_EQ(results.at("cells")[0].at("trials").get<unsigned>(), 3U);
+  EXPECT_EQ(results.at("cells")[1].at("trials").get<unsigned>(), 5U);
+  EXPECT_EQ(results.at("cells")[1].at("cell").at("family").get<std::string>(), "extremal");
+  for (const auto& probe : results.at("cells")[1].at("search").at("probes"))
+    EXPECT_EQ(probe.at("certified").get<unsigned>() + probe.at("refuted").get<unsigned>() +
+                  probe.at("undecided").get<unsigned>(),
+              5U);
+  const std::string csv = slurp(dir_ / "p" / "results.csv");
+  EXPECT_NE(csv.find(",trials,"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "p" / "summary.md"));
+}
+
+// The figures: SVG and PNG files that are what they say they are, drawn by
+// the one figure script, docs/audit/plot_audit.py, which the binary embeds.
 TEST_F(AuditCli, WritesFiguresWhenMatplotlibIsThere) {
   if (std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0 &&
       std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "no python3 with matplotlib (tools/install-deps.sh installs python3-matplotlib)";
   const CliRun r = jlattn("audit --L 8,16 --k 1 --eps 2 --trials 3 --max-d 256 --quiet --out " + out("fig"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* stem : {"d_vs_L", "success_vs_d"}) {
+  EXPECT_EQ(slurp(dir_ / "fig" / "plot_audit.py"), slurp(fs::path(JLATTN_SOURCE_DIR) / "docs" / "audit" / "plot_audit.py"))
+      << "the script the audit writes and runs is the repository's one source";
+  for (const char* stem : {"d_vs_L", "success_vs_d", "norm_vs_d"}) {
     const std::string png = slurp(dir_ / "fig" / (std::string(stem) + ".png"));
     ASSERT_GT(png.size(), 8U) << stem;
     EXPECT_EQ(png.substr(1, 3), "PNG") << stem;
@@ -647,6 +695,8 @@ TEST_F(AuditCli, WritesFiguresWhenMatplotlibIsThere) {
     EXPECT_NE(svg.find("<svg"), std::string::npos) << stem;
   }
   EXPECT_NE(slurp(dir_ / "fig" / "d_vs_L.svg").find("d = L"), std::string::npos) << "the trivial line is labelled";
+  EXPECT_NE(slurp(dir_ / "fig" / "success_vs_d.svg").find("Clopper-Pearson"), std::string::npos);
+  EXPECT_NE(slurp(dir_ / "fig" / "norm_vs_d.svg").find("Lemma 4"), std::string::npos);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 /// lives here and in the command line.
 ///
 /// Proof page: proofs/theorem1-one-target.md
+/// Proof page: proofs/audit-statistics.md
 #pragma once
 
 #include <cstddef>
@@ -60,9 +61,11 @@ nlohmann::json results_json(const nlohmann::json& parameters, const std::vector<
 std::string method_text(const Parameters& parameters);
 
 /// The CSV columns with one line of explanation each: the fixed columns,
-/// then one group per bound that the cells of `results` carry beyond the
-/// fixed ones (bounds added to `jlattn bound` appear without a change here),
-/// then the lower bound when the cells carry one.
+/// then the statistics, then one group per bound that the cells of `results`
+/// carry beyond the fixed ones (bounds added to `jlattn bound` appear without
+/// a change here), then the lower bound when the cells carry one, as a
+/// member `"lower_bound": {"name": ..., "d": ..., "norm_product": ...}` of
+/// the cell's JSON (absent while the bound report has no lower bound).
 std::vector<std::pair<std::string, std::string>> csv_columns(const nlohmann::json& results);
 
 /// The statistics of results.json (proofs/audit-statistics.md), from the
