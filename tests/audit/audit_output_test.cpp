@@ -54,8 +54,15 @@ std::vector<std::string> lines(const std::string& text) {
 // ones, whose bytes stay; the crossover table and results.md list them.
 TEST(AuditOutput, NewBoundsAndALowerBoundAppearWithoutChangingTheOldColumns) {
   const TinyRun& run = tiny_run();
-  const Json before = results_json(run.parameters, run.cells, run.cells.size());
-  std::vector<Json> cells = run.cells;
+  // The run's cells carry the bound report's d_lower; without it they stand
+  // for a run of a version that had none.
+  std::vector<Json> base = run.cells;
+  for (Json& c : base) {
+    ASSERT_TRUE(c.contains("lower_bound")) << "run_cell() carries the report's d_lower";
+    c.erase("lower_bound");
+  }
+  const Json before = results_json(run.parameters, base, base.size());
+  std::vector<Json> cells = base;
   for (Json& c : cells) {
     Json extra = c.at("bounds").at(0);
     extra["name"] = "d_new";
@@ -88,6 +95,23 @@ TEST(AuditOutput, NewBoundsAndALowerBoundAppearWithoutChangingTheOldColumns) {
   EXPECT_NE(md.find("d_new"), std::string::npos);
   EXPECT_NE(md.find("d_lower"), std::string::npos);
   EXPECT_EQ(results_markdown(before).find("d_lower"), std::string::npos);
+}
+
+// What a run writes today: d_chernoff (a bound beyond the fixed columns) and
+// d_lower in the CSV after the old columns, and d_lower in results.md.
+TEST(AuditOutput, TheRunsTablesCarryDChernoffAndDLower) {
+  const TinyRun& run = tiny_run();
+  const Json results = results_json(run.parameters, run.cells, run.cells.size());
+  const std::string header = lines(results_csv(results)).at(0);
+  const std::size_t chernoff = header.find(",d_chernoff,"), lower = header.find(",d_lower,d_lower_norm_budget");
+  EXPECT_NE(chernoff, std::string::npos) << header;
+  EXPECT_NE(lower, std::string::npos) << header;
+  EXPECT_GT(chernoff, header.find(",d_1_minus_delta_range_to")) << "after the old columns";
+  for (const Json& c : run.cells) {
+    EXPECT_FALSE(c.at("lower_bound").at("d").is_null());
+    EXPECT_GE(c.at("lower_bound").at("d").get<std::uint64_t>(), 1U);
+  }
+  EXPECT_NE(results_markdown(results).find("d_lower"), std::string::npos);
 }
 
 // The statistics of a cell are those of statistics.hpp on the cell's own counts.

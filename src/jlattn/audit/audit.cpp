@@ -881,6 +881,7 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   }
   result.smallest_proved_name = smallest.name;
   result.smallest_proved_d = smallest.d;
+  if (report.d_lower.computed) result.lower_bound = report.d_lower;
 
   // Probes in increasing d, and whether the count ever decreased.
   std::optional<unsigned> previous;

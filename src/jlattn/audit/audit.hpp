@@ -365,6 +365,10 @@ struct CellResult {
   bool non_monotone = false;           ///< the certified count decreased somewhere along the probes
   std::optional<double> max_input_row_norm_at_d_1_minus_delta;
   LeakageReading corollary0;
+  /// The proved lower bound \f$d_{\rm lower}\f$ (proofs/lower-bound.md) at the
+  /// norm budget Lemma 4's construction keeps for the class: the bound
+  /// report's d_lower; absent when the report has none.
+  std::optional<DimensionLowerBound> lower_bound;
 };
 
 /// Runs one cell: the bounds of rigorous_bounds(), and unless the cell is

@@ -397,6 +397,13 @@ Json cell_json(const CellResult& r) {
                  {"non_monotone", r.non_monotone}};
   j["max_input_row_norm_at_d_1_minus_delta"] =
       r.max_input_row_norm_at_d_1_minus_delta ? Json(*r.max_input_row_norm_at_d_1_minus_delta) : Json(nullptr);
+  if (r.lower_bound)
+    j["lower_bound"] = {{"name", to_string(BoundName::d_lower)},
+                        {"d", r.lower_bound->infeasible ? Json(nullptr) : Json(r.lower_bound->d)},
+                        {"infeasible", r.lower_bound->infeasible},
+                        {"norm_product", r.lower_bound->norm_product},
+                        {"source", r.lower_bound->source},
+                        {"method", r.lower_bound->method}};
   j["corollary0"] = {{"leakage_upper_at_gamma", leak.leakage_upper_at_gamma},
                      {"lambda", leak.lambda},
                      {"gamma_for_lambda", leak.gamma_for_lambda},
@@ -906,8 +913,10 @@ std::string results_markdown(const Json& results) {
          "at `d_(1-δ)` (a double-precision evaluation). \"skipped\": the cell's estimated work was above "
          "--max-work, so it was not measured; its bounds are proved all the same. The trivial baseline d = L is "
          "exact for every cell."
-      << (lower ? " d_lower is a proved lower bound on d for any input whose query and key norms stay within the "
-                  "budget of the cell's JSON (lower_bound)."
+      << (lower ? " d_lower is proved: no input X and no W_Q, W_K whose (largest query norm) x (largest key norm) "
+                  "stays within the norm budget that Lemma 4's construction keeps for the class approximate a "
+                  "permutation pattern below that d (proofs/lower-bound.md; the budget is in the cell's JSON, "
+                  "lower_bound)."
                 : "")
       << "\n\nMethod: " << method_text(p) << "\n\nStatistics: " << statistics.at("method").get<std::string>() << "\n";
   return out.str();
