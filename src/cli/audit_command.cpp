@@ -381,7 +381,7 @@ struct AuditOptions {
   unsigned trials = 0, steps = 0, threads = 0;
   double delta = 0, leakage = 0, max_work = 0;
   std::uint64_t seed = 0, max_d = 0;
-  bool no_plots = false, quiet = false, estimate = false;
+  bool no_plots = false, quiet = false, estimate = false, each_d = false;
   std::vector<CLI::Option*> grid_options;  // what --sweep sets: given together with it, they are refused
 };
 
@@ -565,6 +565,7 @@ int run_audit(const AuditOptions& o) {
     audit::Hooks hooks;
     hooks.on_work = [&](double w) { progress.work(w); };
     hooks.stop = [] { return g_interrupted.load(); };
+    hooks.each_d = o.each_d;
     for (std::size_t n = 0; n < pending.size(); ++n) {
       const audit::Cell& cell = all[pending[n]];
       const Target* file_target =
@@ -719,6 +720,9 @@ Command add_audit_command(CLI::App& root) {
   app->add_option("--shard", o->shard, "run only shard i of N (1-based, round robin over the cells), e.g. 2/4");
   add_count_option(*app, "--threads", o->threads, "worker threads (0: all cores); results do not depend on it")
       ->capture_default_str();
+  app->add_flag("--each-d", o->each_d,
+                "certify every probed d separately instead of one pass per trial over all of them (slower; the same "
+                "results, a cross-check)");
   app->add_flag("--no-plots", o->no_plots, "write no figures");
   app->add_flag("--quiet", o->quiet, "no progress on stderr");
   app->footer(std::string("Results are deterministic: the same command gives the same results.csv whatever --threads "

@@ -22,9 +22,13 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 #include "jlattn/audit/audit_output.hpp"
+#include "jlattn/audit/one_pass.hpp"
 #include "jlattn/core/decimal.hpp"
 #include "jlattn/core/enclosure.hpp"
 #include "jlattn/core/format.hpp"
@@ -695,7 +699,9 @@ Matrix trial_input(const Cell& cell, const Target& A, std::uint64_t projection_s
 namespace {
 
 // The T trials of one cell: their targets, prepared once (B of Lemma 1),
-// and the certification of all of them at one d (in parallel over trials).
+// and their certificates at each d: from one pass per trial over the listed
+// dimensions (one_pass.hpp), or, when the hooks ask for the exact pass only,
+// by certify_emitted() at each d. In parallel over trials.
 class Trials {
  public:
   Trials(const Parameters& p, const Cell& cell, const Target* file_target, unsigned threads, const Hooks& hooks)
@@ -707,20 +713,76 @@ class Trials {
     for (unsigned t = 0; t < p.trials; ++t)
       prepared_.push_back(
           prepare(targets_[t], trial_parameters(cell, trial_seed(p.seed, cell, t, Stream::audit_trial_projection), p.delta)));
+    if (hooks_.adjust_limits) hooks_.adjust_limits(policy_.certification);
+    policy_.threads = 1;
   }
 
   const std::vector<Target>& targets() const { return targets_; }
 
-  // trivial: the baseline X = [B | I] (d = L, no randomness).
+  // Whether the trials' verdicts at d are known from the last one pass.
+  bool passed(std::uint64_t d) const { return passed_.count(d) != 0; }
+
+  // One pass per trial over `dimensions` (increasing): the verdicts at each.
+  void one_pass(const std::vector<std::uint64_t>& dimensions) {
+    std::vector<OnePassResult> per_trial(targets_.size());
+    const double work = static_cast<double>(cell_.L) * static_cast<double>(cell_.L) * static_cast<double>(dimensions.back());
+    for_each_trial(work, [&](std::size_t t) {
+      per_trial[t] = one_pass_certificates(prepared_[t], dimensions, policy_);
+    });
+    passed_.clear();
+    for (std::size_t m = 0; m < dimensions.size(); ++m) {
+      std::vector<std::pair<Verdict, double>>& at = passed_[dimensions[m]];
+      for (const OnePassResult& r : per_trial) at.emplace_back(r.verdicts[m], r.max_input_row_norm[m]);
+    }
+  }
+
+  // trivial: the baseline X = [B | I] (d = L, no randomness). A random-R d
+  // is read from the last one pass unless the hooks ask for the exact pass only.
   Probe evaluate(std::uint64_t d, bool trivial) {
     const std::size_t T = targets_.size();
     std::vector<Verdict> verdicts(T, Verdict::undecided);
     std::vector<double> norms(T, 0.0);
+    const bool per_d = !one_pass_enabled();
+    if (!trivial && !per_d && !passed(d)) throw std::logic_error("audit: d = " + std::to_string(d) + " was not in the pass");
+    const double work = static_cast<double>(cell_.L) * static_cast<double>(cell_.L) *
+                        (trivial && !per_d ? 1.0 : (per_d ? static_cast<double>(d) : 0.0));
+    const ChosenDimension dimension = probed_dimension(d, trivial);
+    if (!trivial && !per_d) {
+      for (std::size_t t = 0; t < T; ++t) std::tie(verdicts[t], norms[t]) = passed_.at(d)[t];
+    } else {
+      for_each_trial(work, [&](std::size_t t) {
+        // The pipeline's stage 3 (construction.hpp): X = [B R | R], its row norms.
+        const Matrix X = emit_input(prepared_[t], dimension, 1);
+        const std::vector<double> row_norms = input_row_norms(X);
+        norms[t] = row_norms.empty() ? 0.0 : *std::max_element(row_norms.begin(), row_norms.end());
+        // Stage 5: its certificate.
+        verdicts[t] = per_d ? certify_emitted(prepared_[t], X, policy_).verdict : trivial_certificate(prepared_[t], policy_);
+      });
+    }
+    Probe probe;
+    probe.at.d = d;
+    for (std::size_t t = 0; t < T; ++t) {
+      switch (verdicts[t]) {
+        case Verdict::certified: ++probe.at.counts.certified; break;
+        case Verdict::refuted: ++probe.at.counts.refuted; break;
+        case Verdict::undecided: ++probe.at.counts.undecided; break;
+      }
+      probe.max_input_row_norm = std::max(probe.max_input_row_norm, norms[t]);
+    }
+    return probe;
+  }
+
+  // Whether the verdicts come from one pass per trial (not the hooks' exact pass at each d).
+  bool one_pass_enabled() const { return !hooks_.each_d && !policy_.certification.exact_only; }
+
+ private:
+  // Runs job(t) for every trial on the worker threads; `work` (multiply-adds
+  // per trial, for the progress hook) is reported after each.
+  void for_each_trial(double work, const std::function<void(std::size_t)>& job) {
+    const std::size_t T = targets_.size();
     std::exception_ptr failure;
     std::mutex mutex;
     bool stopped = false;
-    const double work = static_cast<double>(cell_.L) * static_cast<double>(cell_.L) * static_cast<double>(d);
-    const ChosenDimension dimension = probed_dimension(d, trivial);
     // Plain threads pulling trial numbers (not an OpenMP team: its idle
     // workers would spin between probes, taking CPU from a shared machine).
     std::atomic<std::size_t> next{0};
@@ -746,16 +808,9 @@ class Trials {
           }
         }
         try {
-          // The pipeline's stages 3 and 5 (construction.hpp): X = [B R | R], its certificate.
-          const Matrix X = emit_input(prepared_[t], dimension, 1);
-          const std::vector<double> row_norms = input_row_norms(X);
-          norms[t] = row_norms.empty() ? 0.0 : *std::max_element(row_norms.begin(), row_norms.end());
-          ResourcePolicy policy;
-          policy.threads = 1;
-          if (hooks_.adjust_limits) hooks_.adjust_limits(policy.certification);
-          verdicts[t] = certify_emitted(prepared_[t], X, policy).verdict;
+          job(t);
           std::lock_guard<std::mutex> lock(mutex);
-          if (hooks_.on_work) hooks_.on_work(work);
+          if (hooks_.on_work && work > 0) hooks_.on_work(work);
         } catch (...) {
           std::lock_guard<std::mutex> lock(mutex);
           if (!failure) failure = std::current_exception();
@@ -774,25 +829,16 @@ class Trials {
     }
     if (failure) std::rethrow_exception(failure);
     if (stopped) throw Interrupted{};
-    Probe probe;
-    probe.at.d = d;
-    for (std::size_t t = 0; t < T; ++t) {
-      switch (verdicts[t]) {
-        case Verdict::certified: ++probe.at.counts.certified; break;
-        case Verdict::refuted: ++probe.at.counts.refuted; break;
-        case Verdict::undecided: ++probe.at.counts.undecided; break;
-      }
-      probe.max_input_row_norm = std::max(probe.max_input_row_norm, norms[t]);
-    }
-    return probe;
   }
 
- private:
   const Cell& cell_;
   const Hooks& hooks_;
   int threads_;
+  ResourcePolicy policy_;
   std::vector<Target> targets_;
   std::vector<PreparedTarget> prepared_;
+  // The last one pass: d -> per trial, the verdict and the largest input row norm.
+  std::map<std::uint64_t, std::vector<std::pair<Verdict, double>>> passed_;
 };
 
 }  // namespace
@@ -823,14 +869,50 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   const auto thi = static_cast<unsigned>(T - floor_product(p.delta, T));
   const unsigned stop = std::max(t50, thi);
 
+  const std::vector<std::uint64_t> grid = dimension_grid(p.max_d, p.steps_per_octave);
+
+  // One pass per trial decides every grid d up to its reach D and the
+  // measured bounds' d (one_pass.hpp): D starts at the largest measured bound
+  // and at least the grid point at the smallest proved bound over 1.7 (where
+  // the checked-in searches ended), and a probe above D extends it (to twice
+  // D at least) by a new pass. The verdicts do not depend on D.
+  const DimensionBound& smallest_bound = smallest_valid_bound(report, cell.projection);
+  std::vector<std::uint64_t> bound_ds;
+  for (const DimensionBound& b : report.bounds)
+    if (b.name != BoundName::trivial && b.computed && !b.exceeds_2_64 && b.d <= p.max_d &&
+        is_measured(p, b, smallest_bound))
+      bound_ds.push_back(b.d);
+  std::uint64_t reach = 0;
+  auto pass_to = [&](std::uint64_t D) {
+    std::set<std::uint64_t> ds(bound_ds.begin(), bound_ds.end());
+    for (std::uint64_t g : grid)
+      if (g <= D) ds.insert(g);
+    for (auto it = ds.begin(); it != ds.end();) it = *it > D ? ds.erase(it) : std::next(it);
+    trials.one_pass({ds.begin(), ds.end()});
+    reach = D;
+  };
+  auto first_reach = [&] {
+    const double guess = static_cast<double>(smallest_bound.d) / 1.7;
+    std::uint64_t D = p.max_d;
+    for (std::uint64_t g : grid)
+      if (static_cast<double>(g) >= guess) {
+        D = g;
+        break;
+      }
+    for (std::uint64_t b : bound_ds) D = std::max(D, b);
+    return std::min(D, p.max_d);
+  };
+
   std::map<std::uint64_t, Probe> evaluated;  // random R, by d
   auto at = [&](std::uint64_t d) -> const Probe& {
     auto it = evaluated.find(d);
-    if (it == evaluated.end()) it = evaluated.emplace(d, trials.evaluate(d, false)).first;
+    if (it == evaluated.end()) {
+      if (trials.one_pass_enabled() && !trials.passed(d))
+        pass_to(reach == 0 ? std::max(d, first_reach()) : std::min(p.max_d, std::max(d, 2 * reach)));
+      it = evaluated.emplace(d, trials.evaluate(d, false)).first;
+    }
     return it->second;
   };
-
-  const std::vector<std::uint64_t> grid = dimension_grid(p.max_d, p.steps_per_octave);
   std::vector<std::optional<unsigned>> probed;
   const std::function<unsigned(std::size_t)> count_at = [&](std::size_t j) {
     return at(grid[j]).at.counts.certified;

@@ -28,6 +28,7 @@
 /// Proof page: proofs/rigorous-bounds.md
 /// Proof page: proofs/certificate.md
 /// Proof page: proofs/corollary0-leakage.md
+/// Proof page: proofs/audit-one-pass.md
 #pragma once
 
 #include <cstddef>
@@ -294,6 +295,11 @@ struct Hooks {
   /// Tests only (the command line never sets it, and it changes results):
   /// adjusts the certifier's limits, e.g. to force undecided verdicts.
   std::function<void(CertificationLimits&)> adjust_limits;
+  /// Certify every probed d on its own (emit X at d, certify_emitted())
+  /// instead of one pass per trial over all of them (one_pass.hpp); the same
+  /// results, more work (`jlattn audit --each-d`, and the tests that show it).
+  /// Also the way when adjust_limits sets exact_only.
+  bool each_d = false;
 };
 
 /// Thrown by run_cell() when Hooks::stop returned true.
@@ -377,12 +383,18 @@ struct CellResult {
 /// (Parameters::measure_bounds) up to max_d, the input row norms at
 /// \f$d_{1-\delta}\f$ and Corollary 0's readings. Each trial goes through
 /// the pipeline's stages (construction.hpp): prepare() once (B of Lemma 1),
-/// then per d emit_input() and certify_emitted(). The trials at one d run in
-/// parallel on `threads` worker threads (0: omp_get_max_threads()), each
-/// certification on one thread; the result does not depend on the thread
-/// count. Trial t uses the same R seed at every d, so R at d' is the first d'
-/// columns of one array of unscaled draws, rescaled (common random numbers
-/// across d); the T trials at one d are independent.
+/// then the certificates of its inputs emit_input() at every probed d. Trial
+/// t uses the same R seed at every d, so R at d' is the first d' columns of
+/// one array of unscaled draws, rescaled (common random numbers across d);
+/// the T trials at one d are independent. So one pass per trial decides
+/// every grid d up to the largest it needs and the measured bounds' d
+/// (one_pass_certificates(), proofs/audit-one-pass.md), with the verdicts of
+/// certify_emitted() on each emitted input; Hooks::each_d (or exact_only in
+/// the hooks' limits) certifies each probed d on its own instead, with the
+/// same results. The baseline d = L is decided from its exact scores B
+/// (trivial_certificate()). Trials run in parallel on `threads` worker
+/// threads (0: omp_get_max_threads()), each trial on one thread; the result
+/// does not depend on the thread count.
 /// \pre validate(parameters); cell from cells(parameters); file_target set for Family::file.
 /// \throws Interrupted when hooks.stop says so; InputError for bad input.
 /// Guarantee: the same result for the same (parameters, cell) whatever
