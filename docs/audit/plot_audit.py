@@ -3,12 +3,21 @@
 
     python3 plot_audit.py DIR     # reads DIR/results.json, writes DIR/*.svg and DIR/*.png
 
-Needs matplotlib (Debian: python3-matplotlib). Two figures, one panel per
+Needs matplotlib (Debian: python3-matplotlib). Three figures, one panel per
 series (all cell parameters but L):
-  d_vs_L          d against L (log axes): every proved bound, the measured
-                  d_(1-delta) and d_50, and the trivial baseline d = L.
-  success_vs_d    the fraction of the T trials certified against d, one curve per L.
-Edit freely: the audit rewrites this file only when it writes the figures.
+  d_vs_L          d against L (log axes): every proved bound (and the proved
+                  lower bound when the cells carry one), the measured
+                  d_(1-delta) and d_50 with the range of grid d consistent with
+                  the counts (95%; an arrow where it is open above), and the
+                  trivial baseline d = L.
+  success_vs_d    the fraction of the T trials certified against d, one curve
+                  per L, with Clopper-Pearson 95% intervals.
+  norm_vs_d       the largest input row norm max_i ||x_i|| over the T inputs
+                  against d, one curve per L, and Lemma 4's reference
+                  sqrt(beta_sharp^2 + 1): the norms that buy the dimension.
+This file is the one source of the figures: `jlattn audit` embeds it at build
+time and writes it next to its results (docs/audit/plot_audit.py in the
+repository); edit it there.
 """
 import json
 import math
@@ -18,21 +27,39 @@ import sys
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.lines  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 plt.rcParams["svg.hashsalt"] = "jlattn-audit"  # deterministic SVG ids
 plt.rcParams["svg.fonttype"] = "none"  # text stays text: searchable, editable for a paper
 plt.rcParams["font.size"] = 9
 
-BOUNDS = [  # name, label, colour, line style
-    ("d_star", "d* (Theorem 1)", "tab:red", (0, (6, 2))),
-    ("d_star_paper", "d*, paper beta (Theorem 1)", "tab:pink", (0, (2, 2))),
-    ("d_star_exact", "d*_exact (Theorem 1, exact tail)", "tab:orange", (0, (6, 2))),
-    ("d_pair", "d_pair (Theorem 1')", "tab:green", (0, (6, 2))),
-    ("d_polar", "d_polar (Theorem 1')", "tab:olive", (0, (3, 1, 1, 1))),
-    ("d_star_u", "d*_u (Theorem 2)", "tab:purple", (0, (6, 2))),
-    ("d_star_u_exact", "d*_u,exact (Theorem 2)", "tab:brown", (0, (3, 1, 1, 1))),
-]
+STYLES = {  # name: colour, line style (a bound not listed gets a colour of its own, dashed)
+    "d_star": ("tab:red", (0, (6, 2))),
+    "d_star_paper": ("tab:pink", (0, (2, 2))),
+    "d_star_exact": ("tab:orange", (0, (6, 2))),
+    "d_pair": ("tab:green", (0, (6, 2))),
+    "d_polar": ("tab:olive", (0, (3, 1, 1, 1))),
+    "d_star_u": ("tab:purple", (0, (6, 2))),
+    "d_star_u_exact": ("tab:brown", (0, (3, 1, 1, 1))),
+}
+SPARE_COLOURS = ["tab:cyan", "tab:blue", "tab:gray", "darkgoldenrod", "teal"]
+
+
+def bound_styles(cells):
+    """(name, label, colour, style) of every bound the cells carry but d = L, in their order."""
+    out, spare = [], list(SPARE_COLOURS)
+    for c in cells:
+        for b in c["bounds"]:
+            if b["name"] == "trivial" or any(b["name"] == o[0] for o in out):
+                continue
+            colour, style = STYLES.get(b["name"], (spare.pop(0) if spare else "black", (0, (4, 1, 1, 1))))
+            out.append((b["name"], "%s (%s)" % (b["label"], b["theorem"]), colour, style))
+    return out
+
+
+def statistics_of(results, cell):
+    return results.get("statistics", {}).get("cells", {}).get(cell["cell"]["id"])
 
 
 def series_title(c):
@@ -76,7 +103,7 @@ def d_vs_L(results, directory):
     handles = {}
     for ax, cells in zip(axes, groups):
         Ls = [c["cell"]["L"] for c in cells]
-        for name, label, colour, style in BOUNDS:
+        for name, label, colour, style in bound_styles(cells):
             pts = []
             for c in cells:
                 b = next(b for b in c["bounds"] if b["name"] == name)
@@ -97,6 +124,24 @@ def d_vs_L(results, directory):
             if found:
                 h, = ax.plot(*zip(*found), color=colour, marker=marker, markersize=4.5, linewidth=1.8)
                 handles[label] = h
+            # The grid d consistent with the counts (95%): a bar, or an arrow where it is open above.
+            for c in cells:
+                st = statistics_of(results, c)
+                if not st or not st.get(key) or st[key]["from"] is None:
+                    continue
+                L, lo, hi = c["cell"]["L"], st[key]["from"], st[key]["to"]
+                shift = 1.04 if key == "d_50" else 1.0
+                if hi is not None:
+                    ax.plot([L * shift] * 2, [lo, hi], color=colour, linewidth=4, alpha=0.25, solid_capstyle="butt")
+                else:
+                    ax.annotate("", xy=(L * shift, lo * 1.6), xytext=(L * shift, lo),
+                                arrowprops=dict(arrowstyle="->", color=colour, alpha=0.5, linewidth=1.2))
+                    ax.plot([L * shift], [lo], marker="_", color=colour, alpha=0.5, markersize=8)
+        lower = [(c["cell"]["L"], c["lower_bound"]["d"]) for c in cells
+                 if c.get("lower_bound") and c["lower_bound"].get("d") is not None]
+        if lower:
+            h, = ax.plot(*zip(*lower), color="black", linestyle=(0, (1, 1)), linewidth=1.3, marker="v", markersize=4)
+            handles["d_lower (proved lower bound at the norm budget)"] = h
             if missing:
                 h, = ax.plot(missing, [max_d] * len(missing), linestyle="none", marker="^", color=colour,
                              markersize=7)
@@ -109,6 +154,8 @@ def d_vs_L(results, directory):
         xs = [lo / 1.2, hi * 1.2]
         h, = ax.plot(xs, xs, color="0.3", linestyle=":", linewidth=1.6)
         handles["d = L (trivial baseline, exact)"] = h
+        handles.setdefault("95% range of grid d consistent with the counts (arrow: open above)",
+                           matplotlib.lines.Line2D([], [], color="0.4", linewidth=4, alpha=0.3))
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xticks(Ls)
@@ -132,7 +179,6 @@ def d_vs_L(results, directory):
 
 def success_vs_d(results, directory):
     groups = grouped(results["cells"])
-    T = results["parameters"]["trials"]
     delta = results["parameters"]["delta"]
     fig, axes = panels(len(groups))
     cmap = plt.get_cmap("viridis")
@@ -154,22 +200,68 @@ def success_vs_d(results, directory):
         left = max(1, min(firsts) / 1.5)
         for i, c in enumerate(cells):
             probes = sorted(c["search"]["probes"], key=lambda p: p["d"])
+            T = c.get("trials", results["parameters"]["trials"])
             xs = [p["d"] for p in probes]
             ys = [p["certified"] / T for p in probes]
-            ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.2, color=cmap(i / max(1, n - 1) * 0.9),
-                    label="L = %d" % c["cell"]["L"])
+            colour = cmap(i / max(1, n - 1) * 0.9)
+            ax.plot(xs, ys, marker="o", markersize=3, linewidth=1.2, color=colour, label="L = %d" % c["cell"]["L"])
+            st = statistics_of(results, c)
+            if st:  # Clopper-Pearson 95% interval of each probe's fraction
+                cp = {p["d"]: (p["cp_lower"], p["cp_upper"]) for p in st["probes"]}
+                low = [y - cp[x][0] for x, y in zip(xs, ys)]
+                high = [cp[x][1] - y for x, y in zip(xs, ys)]
+                ax.errorbar(xs, ys, yerr=[low, high], fmt="none", ecolor=colour, alpha=0.35, capsize=1.5,
+                            linewidth=0.8)
         ax.axhline(1 - delta, color="black", linestyle="--", linewidth=0.9, label="1 - delta = %g" % (1 - delta))
         ax.axhline(0.5, color="0.5", linestyle=":", linewidth=0.9, label="1/2")
         ax.set_xscale("log")
         ax.set_xlim(left=left)
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("d (log scale)")
-        ax.set_ylabel("fraction of %d trials certified" % T)
+        ax.set_ylabel("fraction of the T trials certified")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", fontsize=7)
-    fig.suptitle("Fraction of trials certified against d (refuted and undecided count as failures)", fontsize=10)
+    fig.suptitle("Fraction of trials certified against d, with Clopper-Pearson 95% intervals "
+                 "(refuted and undecided count as failures)", fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, directory, "success_vs_d")
+
+
+def norm_vs_d(results, directory):
+    groups = grouped(results["cells"])
+    fig, axes = panels(len(groups))
+    cmap = plt.get_cmap("viridis")
+    for ax, group in zip(axes, groups):
+        cells = [c for c in group if c["search"]["probes"]]
+        n = len(cells)
+        ax.set_title(series_title(group[0]))
+        if n == 0:
+            ax.text(0.5, 0.5, "no cell of this series was measured\n(--max-work)", ha="center", va="center",
+                    transform=ax.transAxes)
+            continue
+        for i, c in enumerate(cells):
+            probes = sorted(c["search"]["probes"], key=lambda p: p["d"])
+            ax.plot([p["d"] for p in probes], [p["max_input_row_norm"] for p in probes], marker="o", markersize=2.5,
+                    linewidth=1.1, color=cmap(i / max(1, n - 1) * 0.9), label="L = %d" % c["cell"]["L"])
+            hi = c["search"]["d_1_minus_delta"]
+            if hi["found"] and c.get("max_input_row_norm_at_d_1_minus_delta") is not None:
+                ax.plot([hi["d"]], [c["max_input_row_norm_at_d_1_minus_delta"]], marker="o", markersize=6,
+                        markerfacecolor="none", color="black")
+        reference = group[0]["derived"]["row_norm_reference"]
+        ax.axhline(reference, color="tab:red", linestyle="--", linewidth=1.0,
+                   label="Lemma 4: sqrt(beta_sharp^2 + 1) = %.3g" % reference)
+        ax.plot([], [], marker="o", markersize=6, markerfacecolor="none", color="black", linestyle="none",
+                label="at the measured d_(1-delta)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("d (log scale)")
+        ax.set_ylabel("max_i ||x_i|| over the T inputs")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="upper right", fontsize=7)
+    fig.suptitle("Input row norms against d (double-precision evaluation): the norms the dimension is bought with",
+                 fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
+    save(fig, directory, "norm_vs_d")
 
 
 def main():
@@ -183,6 +275,7 @@ def main():
         return
     d_vs_L(results, directory)
     success_vs_d(results, directory)
+    norm_vs_d(results, directory)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@
 //   run.json            the parameters (the run key) and the list of cell ids
 //   cells/<id>.json     one finished cell (written atomically; deterministic)
 //   cells/<id>.timing.json  its wall time (kept apart: results never hold a time)
-//   results.json, results.csv, results.md, timings.json, plot_audit.py,
-//   d_vs_L.{svg,png}, success_vs_d.{svg,png}
+//   results.json, results.csv, results.md, summary.md, timings.json,
+//   plot_audit.py, d_vs_L.{svg,png}, success_vs_d.{svg,png}, norm_vs_d.{svg,png}
 
 #include <fcntl.h>
 #include <omp.h>
@@ -35,6 +35,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/audit_plot_script.hpp"
 #include "cli/commands.hpp"
 #include "jlattn/audit/audit.hpp"
 #include "jlattn/audit/audit_output.hpp"
@@ -57,9 +58,8 @@ using Json = nlohmann::json;
 
 constexpr int kExitInterrupted = 130;  // 128 + SIGINT, the shell's convention
 
-const char* const kPlotScript =
-#include "cli/audit_plot.py.inc"
-    ;
+// docs/audit/plot_audit.py, embedded at build time (CMakeLists.txt).
+const char* const kPlotScript = kAuditPlotScript;
 
 // ---------------------------------------------------------------------------
 // Lists on the command line: "64,128,256".
@@ -221,6 +221,7 @@ Aggregate write_aggregate(const fs::path& dir, const Json& run, bool plots) {
   write_files(dir, {{"results.json", results.dump(2) + "\n"},
                     {"results.csv", audit::results_csv(results)},
                     {"results.md", audit::results_markdown(results)},
+                    {"summary.md", audit::summary_markdown(results)},
                     {"timings.json", timing_json.dump(2) + "\n"},
                     {"plot_audit.py", kPlotScript}});
   Aggregate a{cell_results.size(), run.at("cells").size()};
@@ -375,25 +376,57 @@ class SigintGuard {
 // jlattn audit
 
 struct AuditOptions {
-  std::string L, k, eps, gamma, rho, projection, family, shard, out, measure_bounds;
+  std::string L, k, eps, gamma, rho, projection, family, shard, out, measure_bounds, sweep;
+  std::vector<std::string> parts;
   unsigned trials = 0, steps = 0, threads = 0;
   double delta = 0, leakage = 0, max_work = 0;
   std::uint64_t seed = 0, max_d = 0;
-  bool no_plots = false, quiet = false;
+  bool no_plots = false, quiet = false, estimate = false, each_d = false;
+  std::vector<CLI::Option*> grid_options;  // what --sweep sets: given together with it, they are refused
 };
 
-std::string summary(const Json& cell) {
-  if (cell.at("status") != "measured")
-    return cell.at("cell").at("id").get<std::string>() + ": " + cell.at("skip_reason").get<std::string>();
-  auto q = [&](const char* name) {
-    const Json& r = cell.at("search").at(name);
-    return r.at("found").get<bool>() ? std::to_string(r.at("d").get<std::uint64_t>()) : std::string("not reached");
-  };
-  return cell.at("cell").at("id").get<std::string>() + ": d_50 = " + q("d_50") + ", d_(1-delta) = " +
-         q("d_1_minus_delta") + ", smallest proved = " + std::to_string(cell.at("smallest_proved").at("d").get<std::uint64_t>());
+// One --part: "KEY=VALUE;..." with the keys L, k, rho, target-family and
+// trials; a key not given takes the main grid's value.
+audit::Part parse_part(const std::string& text, const audit::Parameters& main, std::size_t number) {
+  audit::Part part{main.L, main.k, main.rho, main.families, main.trials};
+  const std::string where = "--part " + std::to_string(number);
+  std::set<std::string> seen;
+  std::istringstream items(text);
+  for (std::string item; std::getline(items, item, ';');) {
+    const auto equals = item.find('=');
+    const std::string key = item.substr(0, equals);
+    if (equals == std::string::npos || !seen.insert(key).second ||
+        (key != "L" && key != "k" && key != "rho" && key != "target-family" && key != "trials"))
+      throw InputError(where + " '" + text +
+                       "' is not KEY=VALUE;... with each of L, k, rho, target-family, trials at most once (e.g. "
+                       "'L=8192,16384;trials=20')");
+    const std::string value = item.substr(equals + 1);
+    if (key == "L") part.L = integer_list(where + " L", value);
+    if (key == "k") part.k = integer_list(where + " k", value);
+    if (key == "rho") part.rho = real_list(where + " rho", value);
+    if (key == "target-family") {
+      part.families.clear();
+      for (const std::string& f : split_list(where + " target-family", value)) part.families.push_back(audit::parse_family(f));
+    }
+    if (key == "trials") {
+      const CountReading r = read_count(value, 10000);
+      if (r.problem != NumberProblem::none) throw InputError(where + " trials " + quoted_for_message(value) + " " + std::string(describe(r.problem)));
+      part.trials = static_cast<unsigned>(r.value);
+    }
+  }
+  return part;
 }
 
-int run_audit(const AuditOptions& o) {
+// The parameters the options give: a named sweep, or the grid options and parts.
+audit::Parameters parameters_of(const AuditOptions& o) {
+  if (!o.sweep.empty()) {
+    for (const CLI::Option* option : o.grid_options)
+      if (option->count() > 0)
+        throw InputError("--sweep " + o.sweep + " sets the grid; drop " + option->get_name() +
+                         " (or give every option yourself: jlattn audit --sweep " + o.sweep +
+                         " --estimate prints them)");
+    return audit::sweep_preset(o.sweep);
+  }
   audit::Parameters p;
   p.L = integer_list("--L", o.L);
   p.k = integer_list("--k", o.k);
@@ -411,11 +444,54 @@ int run_audit(const AuditOptions& o) {
   p.max_d = o.max_d;
   p.leakage = o.leakage;
   p.max_work = o.max_work;
-  if (o.measure_bounds != "all" && o.measure_bounds != "smallest")
-    throw InputError("--measure-bounds '" + o.measure_bounds + "': use all or smallest");
-  p.measure_bounds = o.measure_bounds == "all" ? audit::MeasureBounds::all : audit::MeasureBounds::smallest;
+  p.measure_bounds = audit::parse_measure_bounds(o.measure_bounds);
+  for (std::size_t n = 0; n < o.parts.size(); ++n) p.parts.push_back(parse_part(o.parts[n], p, n + 1));
+  return p;
+}
+
+// --estimate: the sweep's command, run key and work, per series, on stdout.
+int print_estimate(const audit::Parameters& p, const std::vector<audit::Cell>& all) {
+  std::map<std::string, std::pair<double, double>> work;  // series -> (today, one pass)
+  std::vector<std::string> order;
+  std::map<std::string, std::string> Ls;
+  double today = 0.0, one_pass = 0.0;
+  for (const audit::Cell& c : all) {
+    const std::string series = c.family.name() + ", k = " + std::to_string(c.k) + ", T = " + std::to_string(audit::trials_of(p, c));
+    if (!work.count(series)) order.push_back(series);
+    const double w = audit::estimated_work(p, c), w1 = audit::one_pass_work(p, c);
+    const bool skipped = p.max_work > 0 && w > p.max_work;
+    work[series].first += skipped ? 0.0 : w;
+    work[series].second += skipped ? 0.0 : w1;
+    today += skipped ? 0.0 : w;
+    one_pass += skipped ? 0.0 : w1;
+    Ls[series] += (Ls[series].empty() ? "" : ",") + std::to_string(c.L) + (skipped ? " (skipped)" : "");
+  }
+  std::cout << "run key " << p.key() << ", " << all.size() << " cells\n"
+            << "regenerate: " << audit::regenerating_command(p) << "\n\n"
+            << "| series | L | estimated work today (multiply-adds) | with one pass per trial |\n|---|---|--:|--:|\n";
+  for (const std::string& series : order)
+    std::cout << "| " << series << " | " << Ls[series] << " | " << format_digits(work[series].first, 3) << " | "
+              << format_digits(work[series].second, 3) << " |\n";
+  std::cout << "| total | | " << format_digits(today, 3) << " | " << format_digits(one_pass, 3) << " |\n";
+  return kExitOk;
+}
+
+std::string summary(const Json& cell) {
+  if (cell.at("status") != "measured")
+    return cell.at("cell").at("id").get<std::string>() + ": " + cell.at("skip_reason").get<std::string>();
+  auto q = [&](const char* name) {
+    const Json& r = cell.at("search").at(name);
+    return r.at("found").get<bool>() ? std::to_string(r.at("d").get<std::uint64_t>()) : std::string("not reached");
+  };
+  return cell.at("cell").at("id").get<std::string>() + ": d_50 = " + q("d_50") + ", d_(1-delta) = " +
+         q("d_1_minus_delta") + ", smallest proved = " + std::to_string(cell.at("smallest_proved").at("d").get<std::uint64_t>());
+}
+
+int run_audit(const AuditOptions& o) {
+  const audit::Parameters p = parameters_of(o);
   audit::validate(p);
   const audit::Shard shard = o.shard.empty() ? audit::Shard{} : audit::parse_shard(o.shard);
+  if (o.estimate) return print_estimate(p, audit::cells(p));
   if (o.out.empty()) throw InputError("audit needs --out DIR");
 
   const std::vector<audit::Cell> all = audit::cells(p);
@@ -445,6 +521,7 @@ int run_audit(const AuditOptions& o) {
   const Json run = {{"format", "jlattn-audit-run/1"},
                     {"parameters", audit::parameters_json(p)},
                     {"run_key", p.key()},
+                    {"command", audit::regenerating_command(p)},
                     {"cells", ids}};
   if (fs::exists(dir / "run.json")) {
     const Json old = read_json(dir / "run.json");
@@ -475,6 +552,8 @@ int run_audit(const AuditOptions& o) {
   }
 
   Progress progress(pending.size(), estimate, !o.quiet);
+  progress.note("run key " + p.key() + (o.sweep.empty() ? std::string() : " (sweep " + o.sweep + ")") +
+                "; the same results come from: " + audit::regenerating_command(p));
   progress.note(std::to_string(all.size()) + " cells" +
                 (shard.count > 1 ? ", shard " + std::to_string(shard.index) + "/" + std::to_string(shard.count) +
                                        " has " + std::to_string(mine.size())
@@ -486,6 +565,7 @@ int run_audit(const AuditOptions& o) {
     audit::Hooks hooks;
     hooks.on_work = [&](double w) { progress.work(w); };
     hooks.stop = [] { return g_interrupted.load(); };
+    hooks.each_d = o.each_d;
     for (std::size_t n = 0; n < pending.size(); ++n) {
       const audit::Cell& cell = all[pending[n]];
       const Target* file_target =
@@ -586,45 +666,63 @@ Command add_audit_command(CLI::App& root) {
   o->max_d = defaults.max_d;
   o->leakage = defaults.leakage;
   o->max_work = defaults.max_work;
-  o->measure_bounds = defaults.measure_bounds == audit::MeasureBounds::all ? "all" : "smallest";
+  o->measure_bounds = audit::to_string(defaults.measure_bounds);
   CLI::App* app = root.add_subcommand(
       "audit", "measure the smallest d that works (certified) against every proved bound, over a grid of cells");
-  app->add_option("--L", o->L, "token counts, comma-separated")->capture_default_str();
-  app->add_option("--k", o->k, "row sparsities, comma-separated")->capture_default_str();
-  app->add_option("--eps", o->eps, "ratio tolerances eps > 0, comma-separated")->capture_default_str();
-  app->add_option("--gamma", o->gamma, "off-support ratio bounds in (0, 1), comma-separated")->capture_default_str();
-  app->add_option("--rho", o->rho, "dynamic ranges >= 0, comma-separated (k = 1 cells use rho = 0)")
+  auto grid = [o](CLI::Option* option) {
+    o->grid_options.push_back(option);
+    return option;
+  };
+  grid(app->add_option("--L", o->L, "token counts, comma-separated"))->capture_default_str();
+  grid(app->add_option("--k", o->k, "row sparsities, comma-separated"))->capture_default_str();
+  grid(app->add_option("--eps", o->eps, "ratio tolerances eps > 0, comma-separated"))->capture_default_str();
+  grid(app->add_option("--gamma", o->gamma, "off-support ratio bounds in (0, 1), comma-separated"))->capture_default_str();
+  grid(app->add_option("--rho", o->rho, "dynamic ranges >= 0, comma-separated (k = 1 cells use rho = 0)"))
       ->capture_default_str();
-  app->add_option("--projection", o->projection, "entry laws of R: gaussian, rademacher, achlioptas (comma-separated)")
+  grid(app->add_option("--projection", o->projection, "entry laws of R: gaussian, rademacher, achlioptas (comma-separated)"))
       ->capture_default_str();
-  app->add_option("--target-family", o->family,
-                  "target families: random, window, window+global, permutation (k = 1), file:PATH (a target file: .mtx, .npy "
-                  "or .npz; comma-separated)")
+  grid(app->add_option("--target-family", o->family,
+                       "target families: random, window, window+global, permutation (k = 1), bigbird (k a multiple of "
+                       "8: window, global and random blocks of size k/8; bigbird:W+G+R for other block counts), "
+                       "extremal (every row at beta_sharp), vertical-slash, file:PATH (a target file: .mtx, .npy or "
+                       ".npz); comma-separated (docs/audit/families.md)"))
       ->capture_default_str();
-  add_count_option(*app, "--trials", o->trials, "T independent draws per cell and d")->capture_default_str();
-  add_real_option(*app, "--delta", o->delta,
-                  "d_(1-delta) needs ceil((1-delta) T) certified trials; also the bounds' delta")
+  grid(add_count_option(*app, "--trials", o->trials, "T independent draws per cell and d"))->capture_default_str();
+  grid(add_real_option(*app, "--delta", o->delta,
+                       "d_(1-delta) needs ceil((1-delta) T) certified trials; also the bounds' delta"))
       ->capture_default_str();
-  add_count_option(*app, "--seed", o->seed, "seed of every draw (trial seeds derive from it, the cell and the trial)")
+  grid(add_count_option(*app, "--seed", o->seed, "seed of every draw (trial seeds derive from it, the cell and the trial)"))
       ->capture_default_str();
-  add_count_option(*app, "--max-d", o->max_d,
-                   "largest d the audit constructs (search ceiling; bounds above it are not measured)")
+  grid(add_count_option(*app, "--max-d", o->max_d,
+                        "largest d the audit constructs (search ceiling; bounds above it are not measured)"))
       ->capture_default_str();
-  add_count_option(*app, "--d-steps-per-octave", o->steps, "resolution of the d grid round(2^(j/s))")
+  grid(add_count_option(*app, "--d-steps-per-octave", o->steps, "resolution of the d grid round(2^(j/s))"))
       ->capture_default_str();
-  add_real_option(*app, "--leakage", o->leakage, "lambda of Corollary 0's total-leakage reading")->capture_default_str();
-  add_real_option(*app, "--max-work", o->max_work,
-                  "skip measuring cells whose estimated work exceeds this many multiply-adds (0: none; their proved "
-                  "bounds are still reported)")
+  grid(add_real_option(*app, "--leakage", o->leakage, "lambda of Corollary 0's total-leakage reading"))
       ->capture_default_str();
-  app->add_option("--measure-bounds", o->measure_bounds,
-                  "which bounds get a success count (T trials at d = bound, if <= --max-d): all, or smallest (the "
-                  "smallest proved for the projection, and d = L)")
+  grid(add_real_option(*app, "--max-work", o->max_work,
+                       "skip measuring cells whose estimated work exceeds this many multiply-adds (0: none; their "
+                       "proved bounds are still reported)"))
       ->capture_default_str();
-  app->add_option("--out", o->out, "output directory (rerun the same command on it to resume)")->required();
+  grid(app->add_option("--measure-bounds", o->measure_bounds,
+                       "which bounds get a success count (T trials at d = bound, if <= --max-d): all, smallest (the "
+                       "smallest proved for the projection, and d = L), or none"))
+      ->capture_default_str();
+  grid(app->add_option("--part", o->parts,
+                       "a further grid of the same sweep, 'KEY=VALUE;...' with L, k, rho, target-family and trials "
+                       "(the others as above), e.g. 'L=8192,16384;trials=20'; repeatable"));
+  app->add_option("--sweep", o->sweep,
+                  "a named sweep instead of the grid options: quick (the defaults), paper or large "
+                  "(docs/audit/README.md)");
+  app->add_flag("--estimate", o->estimate,
+                "print the sweep's command, run key and estimated work (today, and with one pass per trial), run nothing");
+  app->add_option("--out", o->out, "output directory (rerun the same command on it to resume)");
   app->add_option("--shard", o->shard, "run only shard i of N (1-based, round robin over the cells), e.g. 2/4");
   add_count_option(*app, "--threads", o->threads, "worker threads (0: all cores); results do not depend on it")
       ->capture_default_str();
+  app->add_flag("--each-d", o->each_d,
+                "certify every probed d separately instead of one pass per trial over all of them (slower; the same "
+                "results, a cross-check)");
   app->add_flag("--no-plots", o->no_plots, "write no figures");
   app->add_flag("--quiet", o->quiet, "no progress on stderr");
   app->footer(std::string("Results are deterministic: the same command gives the same results.csv whatever --threads "

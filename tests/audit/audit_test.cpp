@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -29,11 +30,13 @@
 #include "jlattn/audit/audit.hpp"
 #include "jlattn/audit/audit_output.hpp"
 #include "jlattn/certify/certificate.hpp"
+#include "jlattn/core/matrix.hpp"
 #include "jlattn/pipeline/construction.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
 #include "support/cli.hpp"
 #include "support/files.hpp"
+#include "support/mpfr.hpp"
 
 extern char** environ;
 
@@ -150,6 +153,150 @@ TEST(AuditTargets, EveryRowHasKEntriesAndTheRangeStaysWithinRho) {
       }
 }
 
+// The new families have exactly k entries per row and stay within the class's range.
+TEST(AuditTargets, NewFamiliesHaveKEntriesPerRowAndStayWithinRho) {
+  struct Case {
+    const char* family;
+    std::uint64_t L, k;
+  };
+  for (const Case& c : {Case{"bigbird", 64, 8}, Case{"bigbird", 64, 16}, Case{"bigbird", 40, 8},
+                        Case{"bigbird:1+1+1", 9, 3}, Case{"bigbird:1+0+0", 6, 2}, Case{"bigbird:3+0+2", 20, 10},
+                        Case{"extremal", 33, 1}, Case{"extremal", 33, 2}, Case{"extremal", 9, 9},
+                        Case{"vertical-slash", 33, 1}, Case{"vertical-slash", 33, 4}, Case{"vertical-slash", 5, 5},
+                        Case{"vertical-slash", 64, 7}})
+    for (const double rho : {0.0, 1.3862943611198906, 5.0})
+      for (const std::uint64_t seed : {1U, 2U, 3U}) {
+        const Cell cell = cell_of(c.family, c.L, c.k, rho);
+        const Target A = draw_target(cell, seed);
+        ASSERT_EQ(A.L(), c.L);
+        for (std::size_t i = 0; i < c.L; ++i)
+          ASSERT_EQ(A.k_i(i), c.k) << c.family << " L=" << c.L << " k=" << c.k << " i=" << i;
+        EXPECT_LE(target_range_upper(A), cell.rho) << c.family;
+      }
+}
+
+// extremal: in every row one entry is the minimum (weight 1) and the other
+// k - 1 sit at the largest double w with ln w <= rho, checked against MPFR at
+// 200 bits: ln w <= rho < ln(next double above w). So every row's Lemma 1
+// norm is beta_sharp up to ln(w^+/w) <= 2^-52 in each log ratio.
+TEST(AuditTargets, ExtremalRowsSitAtTheTopOfTheRange) {
+  for (const double rho : {0.5, 1.3862943611198906, 3.0, 20.0}) {
+    const Cell cell = cell_of("extremal", 40, 4, rho);
+    const Target A = draw_target(cell, 11);
+    for (std::size_t i = 0; i < A.L(); ++i) {
+      const auto w = A.weights(i);
+      ASSERT_EQ(w.size(), 4U);
+      EXPECT_EQ(std::count(w.begin(), w.end(), 1.0), 1) << "row " << i;
+      const double top = *std::max_element(w.begin(), w.end());
+      EXPECT_EQ(std::count(w.begin(), w.end(), top), 3) << "row " << i;
+      EXPECT_TRUE(jlattn::testing::exact_log_ratio(top, 1.0) <= jlattn::testing::Real(rho)) << rho;
+      EXPECT_TRUE(jlattn::testing::exact_log_ratio(std::nextafter(top, 1e300), 1.0) > jlattn::testing::Real(rho)) << rho;
+    }
+    EXPECT_GE(A.rho(), rho - 1e-14);
+  }
+}
+
+// bigbird: the support of a row is a union of whole blocks of size b = k/8:
+// the two global blocks, the row's own block, and its rows share it; the
+// random blocks change with the seed.
+TEST(AuditTargets, BigBirdRowsAreWholeBlocksWithWindowAndGlobals) {
+  const std::uint64_t L = 128, k = 16, b = 2;
+  const Cell cell = cell_of("bigbird", L, k, 1.0);
+  const Target A = draw_target(cell, 5), B = draw_target(cell, 6);
+  bool differs = false;
+  for (std::size_t i = 0; i < L; ++i) {
+    const auto s = A.support(i);
+    std::set<std::size_t> blocks;
+    for (std::size_t j : s) blocks.insert(j / b);
+    EXPECT_EQ(blocks.size(), k / b) << "whole blocks, row " << i;
+    EXPECT_TRUE(blocks.count(0) && blocks.count(1)) << "global blocks, row " << i;
+    const std::size_t q = i / b;
+    if (q >= 2) {
+      EXPECT_TRUE(blocks.count(q)) << "own block, row " << i;
+    }
+    if (q >= 3 && q + 1 < L / b) {
+      EXPECT_TRUE(blocks.count(q - 1) && blocks.count(q + 1)) << "window, row " << i;
+    }
+    const auto partner = A.support(i ^ 1);  // the other row of the block (b = 2)
+    EXPECT_TRUE(std::equal(s.begin(), s.end(), partner.begin(), partner.end())) << "rows of a block share it";
+    const auto other = B.support(i);
+    differs = differs || !std::equal(s.begin(), s.end(), other.begin(), other.end());
+  }
+  EXPECT_TRUE(differs) << "the random blocks depend on the seed";
+  // Global columns are dense: the row-only statement allows it.
+  EXPECT_EQ(A.max_column_count(), L);
+}
+
+// vertical-slash: every row has column 0 (the sink) and its own token, and
+// all rows share the ceil(k/2) vertical columns.
+TEST(AuditTargets, VerticalSlashRowsShareTheVerticalsAndHoldTheirDiagonal) {
+  const Cell cell = cell_of("vertical-slash", 50, 5, 1.0);
+  const Target A = draw_target(cell, 9);
+  std::map<std::size_t, std::size_t> column_rows;
+  for (std::size_t i = 0; i < A.L(); ++i) {
+    EXPECT_TRUE(A.in_support(i, 0)) << i;
+    EXPECT_TRUE(A.in_support(i, i)) << i;
+    for (std::size_t j : A.support(i)) ++column_rows[j];
+  }
+  std::size_t shared = 0;
+  for (const auto& [j, rows] : column_rows) shared += rows == A.L();
+  EXPECT_GE(shared, 3U);
+}
+
+// Draws depend on (cell, seed) only: the same bits from threads running at once.
+TEST(AuditTargets, DrawsAreTheSameOnEveryThread) {
+  std::vector<Cell> cs;
+  for (const char* family : {"random", "permutation", "window+global", "bigbird", "extremal", "vertical-slash"})
+    cs.push_back(cell_of(family, 64, std::string(family) == "permutation" ? 1 : std::string(family) == "bigbird" ? 8 : 3,
+                         1.3862943611198906));
+  std::vector<Matrix> serial;
+  for (const Cell& c : cs) serial.push_back(draw_target(c, 4242).dense());
+  std::vector<Matrix> parallel(cs.size());
+  std::vector<std::thread> pool;
+  for (std::size_t n = 0; n < cs.size(); ++n) pool.emplace_back([&, n] { parallel[n] = draw_target(cs[n], 4242).dense(); });
+  for (std::thread& t : pool) t.join();
+  for (std::size_t n = 0; n < cs.size(); ++n) EXPECT_TRUE(serial[n] == parallel[n]) << cs[n].family.name();
+}
+
+// The families' bits are frozen: an FNV-1a hash over (row, column, weight
+// bits) of one draw per family, recorded when bigbird, extremal and
+// vertical-slash were added. The four older families' code was then only
+// rearranged (Floyd's loop moved into a function), and one audit of them
+// (L = 8, 16, 33; k = 1, 2, 3) gave the same results.csv bytes with the
+// binaries before and after. A change here changes every checked-in audit.
+TEST(AuditTargets, DrawsAreFrozen) {
+  auto hash = [](const Target& A) {
+    std::uint64_t h = 1469598103934665603ULL;
+    auto mix = [&](std::uint64_t v) {
+      for (int byte = 0; byte < 8; ++byte) {
+        h ^= (v >> (8 * byte)) & 0xFF;
+        h *= 1099511628211ULL;
+      }
+    };
+    for (std::size_t i = 0; i < A.L(); ++i) {
+      const auto s = A.support(i);
+      const auto w = A.weights(i);
+      for (std::size_t c = 0; c < s.size(); ++c) {
+        mix(i);
+        mix(s[c]);
+        std::uint64_t bits = 0;
+        std::memcpy(&bits, &w[c], sizeof bits);
+        mix(bits);
+      }
+    }
+    return h;
+  };
+  const std::map<std::string, std::uint64_t> frozen = {
+      {"random", 5772313660760240938ULL},         {"window", 1276693538067796057ULL},
+      {"window+global", 18019871340604805825ULL}, {"permutation", 5423943789889802471ULL},
+      {"bigbird", 2769881398581191611ULL},        {"extremal", 14463668569334226839ULL},
+      {"vertical-slash", 13351983568140202076ULL}};
+  for (const auto& [family, value] : frozen) {
+    const std::uint64_t k = family == "permutation" ? 1 : family == "bigbird" ? 8 : 3;
+    EXPECT_EQ(hash(draw_target(cell_of(family, 40, k, 1.3862943611198906), 2106037642)), value) << family;
+  }
+}
+
 TEST(AuditTargets, PermutationIsAPermutationAndDrawsAreReproducible) {
   const Cell c = cell_of("permutation", 50, 1, 0);
   const Target A = draw_target(c, 7), B = draw_target(c, 7), C = draw_target(c, 8);
@@ -236,6 +383,52 @@ TEST(AuditCells, KOneCellsAreListedOnceWithRhoZeroAndBadCellsAreRefused) {
   EXPECT_THROW(parse_shard("0/2"), InputError);
   EXPECT_THROW(parse_shard("1/"), InputError);
   EXPECT_EQ(parse_shard("2/3").index, 2U);
+}
+
+// Parts add cells with their own T; a cell that two grids list with
+// different T is refused; the parts are in the run key only when present.
+TEST(AuditCells, PartsAddCellsWithTheirOwnTrials) {
+  Parameters p;
+  p.L = {8};
+  p.k = {1};
+  p.trials = 4;
+  const std::string single_key = p.key();
+  EXPECT_EQ(parameters_json(p).count("parts"), 0U);
+  p.parts.push_back(Part{{16}, {1, 2}, {1.0}, {parse_family("random")}, 3});
+  const std::vector<Cell> cs = cells(p);
+  ASSERT_EQ(cs.size(), 3U);
+  EXPECT_EQ(trials_of(p, cs[0]), 4U);
+  EXPECT_EQ(trials_of(p, cs[1]), 3U);
+  EXPECT_EQ(trials_of(p, cs[2]), 3U);
+  EXPECT_NE(p.key(), single_key);
+  EXPECT_EQ(parameters_from_json(parameters_json(p)).key(), p.key());
+  p.parts.push_back(Part{{8}, {1}, {0.0}, {parse_family("random")}, 4});  // the same cell, same T: listed once
+  EXPECT_EQ(cells(p).size(), 3U);
+  p.parts.back().trials = 5;
+  EXPECT_THROW(cells(p), InputError);
+  p.parts.back().trials = 0;
+  EXPECT_THROW(validate(p), InputError);
+}
+
+TEST(AuditCells, BigBirdNeedsWholeBlocks) {
+  Parameters p;
+  p.families = {parse_family("bigbird")};
+  p.L = {64};
+  p.k = {4, 8, 16};
+  const std::vector<Cell> cs = cells(p);
+  ASSERT_EQ(cs.size(), 2U);  // k = 4 is not a multiple of 8 blocks: skipped
+  EXPECT_EQ(cs[0].k, 8U);
+  p.k = {4};
+  EXPECT_THROW(cells(p), InputError);  // no multiple of 8
+  p.k = {16};
+  p.L = {12};
+  EXPECT_THROW(cells(p), InputError);  // k > L
+  p.L = {17};
+  EXPECT_THROW(cells(p), InputError);  // not a multiple of the block size 2
+  p.L = {18};
+  EXPECT_EQ(cells(p).size(), 1U);      // 9 blocks of 2 hold a row's 8 blocks
+  p.L = {16};
+  EXPECT_EQ(cells(p).size(), 1U);      // 8 blocks: every row has every block
 }
 
 // ---------------------------------------------------------------------------
@@ -375,7 +568,9 @@ TEST_F(AuditCli, BadArgumentsGiveOneLineAndExitTwo) {
   for (const std::string args :
        {"--L 64,,128", "--L 64,abc", "--L 64,64", "--eps 1,x", "--shard 3/2", "--shard 0/1", "--target-family windows",
         "--target-family permutation --k 2", "--k 4 --L 2", "--gamma 1", "--trials 0", "--projection normal",
-        "--L ''"}) {
+        "--L ''", "--target-family bigbird:3+2", "--target-family bigbird:0+2+3", "--target-family bigbird --k 4",
+        "--target-family bigbird --k 16 --L 17", "--part 'L=64;x=1'", "--part 'L=64;L=128'", "--part 'trials=0'",
+        "--part 'L=8;k=1;trials=5' --L 8 --k 1", "--sweep paper --L 64", "--sweep huge", "--measure-bounds some"}) {
     const CliRun r = jlattn("audit " + args + " --out " + out("x"));
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
@@ -389,11 +584,11 @@ TEST_F(AuditCli, EveryFamilyRuns) {
   std::ofstream(dir_ / "A.mtx") << "%%MatrixMarket matrix coordinate real general\n6 6 11\n"
                                    "1 1 1\n1 2 2\n2 1 3\n2 2 1\n3 1 1\n3 3 4\n4 1 2\n4 4 1\n5 1 1\n5 5 1\n6 1 1\n";
   const CliRun r = jlattn("audit --L 8 --k 1,2 --eps 2 --trials 3 --max-d 256 --no-plots --quiet --target-family "
-                          "random,window,window+global,permutation,file:" + (dir_ / "A.mtx").string() +
-                          " --out " + out("f"));
+                          "random,window,window+global,permutation,bigbird:1+1+0,extremal,vertical-slash,file:" +
+                          (dir_ / "A.mtx").string() + " --out " + out("f"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const nlohmann::json results = nlohmann::json::parse(slurp(dir_ / "f" / "results.json"));
-  EXPECT_EQ(results.at("cells").size(), 2U + 2U + 2U + 1U + 1U);
+  EXPECT_EQ(results.at("cells").size(), 2U + 2U + 2U + 1U + 1U + 2U + 2U + 1U);
   EXPECT_TRUE(results.at("complete").get<bool>());
   for (const auto& c : results.at("cells"))
     if (c.at("cell").at("family").get<std::string>().rfind("file:", 0) == 0) {
@@ -439,14 +634,60 @@ TEST_F(AuditCli, InterruptKeepsFinishedCellsAndRerunResumes) {
   EXPECT_EQ(slurp(dir_ / "int" / "results.csv"), slurp(dir_ / "ref" / "results.csv"));
 }
 
-// The figures: SVG and PNG files that are what they say they are.
+// --estimate prints the run key and a command that gives that run key back;
+// a named sweep refuses the grid options it sets.
+TEST_F(AuditCli, EstimatePrintsACommandWithTheSameRunKey) {
+  for (const std::string sweep : {"--sweep quick", "--sweep paper", "--sweep large",
+                                  "--L 8,16 --k 1 --part 'L=32;k=2;target-family=extremal;trials=3'"}) {
+    const CliRun r = testing::run_jlattn("audit " + sweep + " --estimate", dir_);
+    ASSERT_EQ(r.exit_code, 0) << sweep << ": " << r.err;
+    const auto key_at = r.out.find("run key ");
+    ASSERT_NE(key_at, std::string::npos) << r.out;
+    const std::string key = r.out.substr(key_at + 8, 16);
+    const auto command_at = r.out.find("regenerate: jlattn ");
+    ASSERT_NE(command_at, std::string::npos) << r.out;
+    std::string command = r.out.substr(command_at + 19, r.out.find('\n', command_at) - command_at - 19);
+    command = command.substr(0, command.rfind(" --out DIR"));
+    const CliRun again = testing::run_jlattn(command + " --estimate", dir_);
+    ASSERT_EQ(again.exit_code, 0) << command << ": " << again.err;
+    EXPECT_NE(again.out.find("run key " + key), std::string::npos) << sweep << "\n" << again.out;
+    EXPECT_NE(r.out.find("| total |"), std::string::npos);
+  }
+  EXPECT_NE(testing::run_jlattn("audit --sweep quick --estimate", dir_).out.find("run key " + Parameters{}.key()),
+            std::string::npos)
+      << "the quick sweep is the defaults";
+}
+
+// A part's cells run with the part's T, recorded in the cell and in the CSV's trials column.
+TEST_F(AuditCli, PartsRunWithTheirOwnTrials) {
+  const CliRun r = jlattn("audit --L 8 --k 1 --eps 2 --trials 3 --max-d 256 --no-plots --quiet --part "
+                          "'L=12;target-family=extremal;trials=5' --out " + out("p"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json results = nlohmann::json::parse(slurp(dir_ / "p" / "results.json"));
+  ASSERT_EQ(results.at("cells").size(), 2U);
+  EXPECT_EQ(results.at("cells")[0].at("trials").get<unsigned>(), 3U);
+  EXPECT_EQ(results.at("cells")[1].at("trials").get<unsigned>(), 5U);
+  EXPECT_EQ(results.at("cells")[1].at("cell").at("family").get<std::string>(), "extremal");
+  for (const auto& probe : results.at("cells")[1].at("search").at("probes"))
+    EXPECT_EQ(probe.at("certified").get<unsigned>() + probe.at("refuted").get<unsigned>() +
+                  probe.at("undecided").get<unsigned>(),
+              5U);
+  const std::string csv = slurp(dir_ / "p" / "results.csv");
+  EXPECT_NE(csv.find(",trials,"), std::string::npos);
+  EXPECT_TRUE(fs::exists(dir_ / "p" / "summary.md"));
+}
+
+// The figures: SVG and PNG files that are what they say they are, drawn by
+// the one figure script, docs/audit/plot_audit.py, which the binary embeds.
 TEST_F(AuditCli, WritesFiguresWhenMatplotlibIsThere) {
   if (std::system("python3 -c 'import matplotlib' >/dev/null 2>&1") != 0 &&
       std::system("/usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "no python3 with matplotlib (tools/install-deps.sh installs python3-matplotlib)";
   const CliRun r = jlattn("audit --L 8,16 --k 1 --eps 2 --trials 3 --max-d 256 --quiet --out " + out("fig"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* stem : {"d_vs_L", "success_vs_d"}) {
+  EXPECT_EQ(slurp(dir_ / "fig" / "plot_audit.py"), slurp(fs::path(JLATTN_SOURCE_DIR) / "docs" / "audit" / "plot_audit.py"))
+      << "the script the audit writes and runs is the repository's one source";
+  for (const char* stem : {"d_vs_L", "success_vs_d", "norm_vs_d"}) {
     const std::string png = slurp(dir_ / "fig" / (std::string(stem) + ".png"));
     ASSERT_GT(png.size(), 8U) << stem;
     EXPECT_EQ(png.substr(1, 3), "PNG") << stem;
@@ -454,6 +695,8 @@ TEST_F(AuditCli, WritesFiguresWhenMatplotlibIsThere) {
     EXPECT_NE(svg.find("<svg"), std::string::npos) << stem;
   }
   EXPECT_NE(slurp(dir_ / "fig" / "d_vs_L.svg").find("d = L"), std::string::npos) << "the trivial line is labelled";
+  EXPECT_NE(slurp(dir_ / "fig" / "success_vs_d.svg").find("Clopper-Pearson"), std::string::npos);
+  EXPECT_NE(slurp(dir_ / "fig" / "norm_vs_d.svg").find("Lemma 4"), std::string::npos);
 }
 
 }  // namespace

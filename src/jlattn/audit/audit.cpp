@@ -22,10 +22,15 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
+#include <tuple>
+#include <utility>
 
 #include "jlattn/audit/audit_output.hpp"
+#include "jlattn/audit/one_pass.hpp"
 #include "jlattn/core/decimal.hpp"
+#include "jlattn/core/enclosure.hpp"
 #include "jlattn/core/format.hpp"
 #include "jlattn/core/random_streams.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
@@ -102,9 +107,41 @@ std::string FamilySpec::name() const {
     case Family::window_global: return "window+global";
     case Family::permutation: return "permutation";
     case Family::file: return "file:" + path;
+    case Family::bigbird: {
+      const BigBirdBlocks standard;
+      if (blocks.window == standard.window && blocks.global == standard.global && blocks.random == standard.random)
+        return "bigbird";
+      return "bigbird:" + std::to_string(blocks.window) + "+" + std::to_string(blocks.global) + "+" +
+             std::to_string(blocks.random);
+    }
+    case Family::extremal: return "extremal";
+    case Family::vertical_slash: return "vertical-slash";
   }
   return "?";
 }
+
+namespace {
+
+// "W+G+R" of `bigbird:W+G+R`: three counts, w >= 1, each at most 2^20.
+BigBirdBlocks parse_bigbird_blocks(const std::string& text) {
+  BigBirdBlocks b;
+  std::array<unsigned*, 3> parts = {&b.window, &b.global, &b.random};
+  std::size_t start = 0;
+  for (std::size_t n = 0; n < 3; ++n) {
+    const std::size_t end = n < 2 ? text.find('+', start) : text.size();
+    const CountReading r = end == std::string::npos ? CountReading{0, NumberProblem::not_an_integer}
+                                                    : read_count(text.substr(start, end - start), kMaxL);
+    if (r.problem != NumberProblem::none || (n == 2 && text.find('+', start) != std::string::npos))
+      throw InputError("target family 'bigbird:" + text +
+                       "' is not bigbird:W+G+R (window, global and random blocks per row, e.g. bigbird:3+2+3)");
+    *parts[n] = static_cast<unsigned>(r.value);
+    start = end + 1;
+  }
+  if (b.window < 1) throw InputError("target family 'bigbird:" + text + "' needs at least one window block (W >= 1)");
+  return b;
+}
+
+}  // namespace
 
 FamilySpec parse_family(const std::string& text) {
   FamilySpec f;
@@ -112,12 +149,19 @@ FamilySpec parse_family(const std::string& text) {
   else if (text == "window") f.family = Family::window;
   else if (text == "window+global") f.family = Family::window_global;
   else if (text == "permutation") f.family = Family::permutation;
+  else if (text == "bigbird") f.family = Family::bigbird;
+  else if (text.rfind("bigbird:", 0) == 0) {
+    f.family = Family::bigbird;
+    f.blocks = parse_bigbird_blocks(text.substr(8));
+  } else if (text == "extremal") f.family = Family::extremal;
+  else if (text == "vertical-slash") f.family = Family::vertical_slash;
   else if (text.rfind("file:", 0) == 0 && text.size() > 5) {
     f.family = Family::file;
     f.path = text.substr(5);
   } else {
     throw InputError("unknown target family '" + text +
-                     "': use random, window, window+global, permutation or file:PATH (a target file)");
+                     "': use random, window, window+global, permutation, bigbird, bigbird:W+G+R, extremal, "
+                     "vertical-slash or file:PATH (a target file)");
   }
   return f;
 }
@@ -127,29 +171,46 @@ FamilySpec parse_family(const std::string& text) {
 
 std::string Parameters::key() const { return fnv1a_hex(parameters_json(*this).dump()); }
 
+namespace {
+
+// The lists that a grid and each part have of their own; `where` prefixes
+// the messages of a part ("--part 2: ").
+void validate_grid(const std::string& where, const std::vector<std::uint64_t>& Ls, const std::vector<std::uint64_t>& ks,
+                   const std::vector<double>& rhos, const std::vector<FamilySpec>& families, unsigned trials) {
+  require_list(!Ls.empty(), (where + "--L").c_str());
+  require_list(!ks.empty(), (where + "--k").c_str());
+  require_list(!rhos.empty(), (where + "--rho").c_str());
+  require_list(!families.empty(), (where + "--target-family").c_str());
+  for (std::uint64_t L : Ls)
+    if (L < 2 || L > kMaxL)
+      throw InputError(where + "--L " + std::to_string(L) + " is out of range: it has to be in [2, 2^20]");
+  for (std::uint64_t k : ks)
+    if (k < 1 || k > kMaxL)
+      throw InputError(where + "--k " + std::to_string(k) + " is out of range: it has to be in [1, 2^20]");
+  for (double r : rhos)
+    if (!(r >= 0 && r <= kMaxRho))
+      throw InputError(where + "--rho " + format_shortest(r) + " is out of range: it has to be in [0, 100]");
+  if (trials < 1 || trials > 10000)
+    throw InputError(where + "--trials " + std::to_string(trials) + " is out of range: it has to be in [1, 10000]");
+}
+
+}  // namespace
+
 void validate(const Parameters& p) {
-  require_list(!p.L.empty(), "--L");
-  require_list(!p.k.empty(), "--k");
   require_list(!p.eps.empty(), "--eps");
   require_list(!p.gamma.empty(), "--gamma");
-  require_list(!p.rho.empty(), "--rho");
   require_list(!p.projections.empty(), "--projection");
-  require_list(!p.families.empty(), "--target-family");
-  for (std::uint64_t L : p.L)
-    if (L < 2 || L > kMaxL) throw InputError("--L " + std::to_string(L) + " is out of range: it has to be in [2, 2^20]");
-  for (std::uint64_t k : p.k)
-    if (k < 1 || k > kMaxL) throw InputError("--k " + std::to_string(k) + " is out of range: it has to be in [1, 2^20]");
+  validate_grid("", p.L, p.k, p.rho, p.families, p.trials);
   for (double e : p.eps)
     if (!(std::isfinite(e) && e > 0))
       throw InputError("--eps " + format_shortest(e) + " is out of range: it has to be > 0");
   for (double g : p.gamma)
     if (!(g > 0 && g < 1))
       throw InputError("--gamma " + format_shortest(g) + " is out of range: it has to be in (0, 1)");
-  for (double r : p.rho)
-    if (!(r >= 0 && r <= kMaxRho))
-      throw InputError("--rho " + format_shortest(r) + " is out of range: it has to be in [0, 100]");
-  if (p.trials < 1 || p.trials > 10000)
-    throw InputError("--trials " + std::to_string(p.trials) + " is out of range: it has to be in [1, 10000]");
+  for (std::size_t n = 0; n < p.parts.size(); ++n) {
+    const Part& part = p.parts[n];
+    validate_grid("--part " + std::to_string(n + 1) + ": ", part.L, part.k, part.rho, part.families, part.trials);
+  }
   if (!(p.delta > 0 && p.delta < 1))
     throw InputError("--delta " + format_shortest(p.delta) + " is out of range: it has to be in (0, 1)");
   if (p.steps_per_octave < 1 || p.steps_per_octave > 64)
@@ -160,6 +221,53 @@ void validate(const Parameters& p) {
     throw InputError("--leakage " + format_shortest(p.leakage) + " is out of range: it has to be in (0, 1)");
   if (!(std::isfinite(p.max_work) && p.max_work >= 0))
     throw InputError("--max-work " + format_shortest(p.max_work) + " is out of range: it has to be >= 0 (0: no limit)");
+}
+
+std::string to_string(MeasureBounds which) {
+  switch (which) {
+    case MeasureBounds::all: return "all";
+    case MeasureBounds::smallest: return "smallest";
+    case MeasureBounds::none: return "none";
+  }
+  return "?";
+}
+
+MeasureBounds parse_measure_bounds(const std::string& text) {
+  for (const MeasureBounds which : {MeasureBounds::all, MeasureBounds::smallest, MeasureBounds::none})
+    if (text == to_string(which)) return which;
+  throw InputError("--measure-bounds '" + text + "': use all, smallest or none");
+}
+
+Parameters sweep_preset(const std::string& name) {
+  Parameters p;
+  if (name == "quick") return p;
+  const std::vector<std::uint64_t> to_4096 = {64, 128, 256, 512, 1024, 2048, 4096};
+  auto family = [](const char* f) { return std::vector<FamilySpec>{parse_family(f)}; };
+  if (name == "paper") {
+    p.L = to_4096;
+    p.k = {1, 2, 4};
+    p.trials = 50;
+    p.steps_per_octave = 16;
+    p.max_work = 0;
+    p.measure_bounds = MeasureBounds::none;
+    p.parts = {Part{{8192, 16384}, {1, 2, 4}, p.rho, family("random"), 20},
+               Part{to_4096, {1}, p.rho, family("permutation"), 50},
+               Part{to_4096, {2, 4}, p.rho, {parse_family("extremal"), parse_family("window+global")}, 50},
+               Part{to_4096, {8}, p.rho, family("bigbird"), 50},
+               Part{to_4096, {4}, p.rho, family("vertical-slash"), 50}};
+    return p;
+  }
+  if (name == "large") {
+    p.L = {4096, 8192, 16384, 32768, 65536};
+    p.k = {1, 2};
+    p.trials = 10;
+    p.steps_per_octave = 16;
+    p.max_d = 4096;
+    p.max_work = 0;
+    p.measure_bounds = MeasureBounds::none;
+    return p;
+  }
+  throw InputError("unknown sweep '" + name + "': use quick, paper or large");
 }
 
 // ---------------------------------------------------------------------------
@@ -185,6 +293,14 @@ std::string Cell::id() const {
     case Family::window: family_slug = "window"; break;
     case Family::window_global: family_slug = "window_global"; break;
     case Family::permutation: family_slug = "permutation"; break;
+    case Family::bigbird:
+      family_slug = "bigbird";
+      if (family.name() != "bigbird")
+        family_slug += "_" + std::to_string(family.blocks.window) + "_" + std::to_string(family.blocks.global) + "_" +
+                       std::to_string(family.blocks.random);
+      break;
+    case Family::extremal: family_slug = "extremal"; break;
+    case Family::vertical_slash: family_slug = "vertical_slash"; break;
     case Family::file: {
       std::string stem;
       for (char c : std::filesystem::path(family.path).stem().string())
@@ -197,41 +313,58 @@ std::string Cell::id() const {
          format_shortest(eps) + "-g" + format_shortest(gamma) + "-" + to_string(projection);
 }
 
+unsigned trials_of(const Parameters& p, const Cell& cell) { return cell.trials ? cell.trials : p.trials; }
+
 std::vector<Cell> cells(const Parameters& p) {
   validate(p);
   std::vector<Cell> out;
-  std::set<std::string> seen;
+  std::map<std::string, unsigned> seen;  // key -> T
   auto add = [&](const Cell& c) {
-    if (seen.insert(c.key()).second) out.push_back(c);
+    const auto [it, inserted] = seen.emplace(c.key(), c.trials);
+    if (inserted) out.push_back(c);
+    else if (it->second != c.trials)
+      throw InputError("cell " + c.id() + " is in two grids with different --trials (" + std::to_string(it->second) +
+                       " and " + std::to_string(c.trials) + ")");
   };
-  for (const FamilySpec& family : p.families) {
-    std::optional<Target> file_target;
-    double file_rho = 0.0;
-    if (family.family == Family::file) {
-      file_target = io::read_target_file(family.path);
-      file_rho = file_target->k() == 1 ? 0.0 : target_range_upper(*file_target);
-    }
-    if (family.family == Family::permutation && std::find(p.k.begin(), p.k.end(), 1) == p.k.end())
-      throw InputError("--target-family permutation needs 1 in --k (a permutation has one entry per row)");
-    for (Projection projection : p.projections)
-      for (double eps : p.eps)
-        for (double gamma : p.gamma) {
-          if (file_target) {
-            Cell c{family, file_target->L(), file_target->k(), file_rho, eps, gamma, projection};
-            add(c);
-            continue;
+  std::vector<Part> grids = {Part{p.L, p.k, p.rho, p.families, p.trials}};
+  grids.insert(grids.end(), p.parts.begin(), p.parts.end());
+  for (const Part& grid : grids)
+    for (const FamilySpec& family : grid.families) {
+      std::optional<Target> file_target;
+      double file_rho = 0.0;
+      if (family.family == Family::file) {
+        file_target = io::read_target_file(family.path);
+        file_rho = file_target->k() == 1 ? 0.0 : target_range_upper(*file_target);
+      }
+      if (family.family == Family::permutation && std::find(grid.k.begin(), grid.k.end(), 1) == grid.k.end())
+        throw InputError("--target-family permutation needs 1 in --k (a permutation has one entry per row)");
+      const unsigned blocks = family.blocks.count();
+      if (family.family == Family::bigbird &&
+          std::none_of(grid.k.begin(), grid.k.end(), [&](std::uint64_t k) { return k % blocks == 0; }))
+        throw InputError("--target-family " + family.name() + " needs a multiple of " + std::to_string(blocks) +
+                         " in --k (k = " + std::to_string(blocks) + " blocks times the block size)");
+      for (Projection projection : p.projections)
+        for (double eps : p.eps)
+          for (double gamma : p.gamma) {
+            if (file_target) {
+              add(Cell{family, file_target->L(), file_target->k(), file_rho, eps, gamma, projection, grid.trials});
+              continue;
+            }
+            for (std::uint64_t k : grid.k)
+              for (double rho : grid.rho)
+                for (std::uint64_t L : grid.L) {
+                  if (family.family == Family::permutation && k != 1) continue;
+                  if (family.family == Family::bigbird && k % blocks != 0) continue;
+                  const std::string where =
+                      "cell " + family.name() + " L = " + std::to_string(L) + ", k = " + std::to_string(k) + ": ";
+                  if (k > L) throw InputError(where + "k has to be at most L");
+                  if (family.family == Family::bigbird && (L % (k / blocks) != 0 || L / (k / blocks) < blocks))
+                    throw InputError(where + "L has to be a multiple of the block size " + std::to_string(k / blocks) +
+                                     " with at least " + std::to_string(blocks) + " blocks");
+                  add(Cell{family, L, k, k == 1 ? 0.0 : rho, eps, gamma, projection, grid.trials});
+                }
           }
-          for (std::uint64_t k : p.k)
-            for (double rho : p.rho)
-              for (std::uint64_t L : p.L) {
-                if (family.family == Family::permutation && k != 1) continue;
-                if (k > L)
-                  throw InputError("cell " + family.name() + " L = " + std::to_string(L) + ", k = " + std::to_string(k) +
-                                   ": k has to be at most L");
-                add(Cell{family, L, k, k == 1 ? 0.0 : rho, eps, gamma, projection});
-              }
-        }
-  }
+    }
   return out;
 }
 
@@ -325,6 +458,78 @@ std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t tri
 // ---------------------------------------------------------------------------
 // Targets
 
+namespace {
+
+// Floyd's algorithm: a uniformly random k-subset of [0, n), in increasing
+// order, from the draws at counters (a, step, attempt, tag of the stream).
+std::vector<std::uint32_t> random_subset(std::uint64_t seed, std::uint32_t a, Stream stream, std::uint32_t k,
+                                         std::uint32_t n) {
+  std::set<std::uint32_t> chosen;
+  for (std::uint32_t j = n - k, step = 0; j < n; ++j, ++step) {
+    const std::uint32_t r = uniform_below(seed, a, step, stream, j + 1);
+    chosen.insert(chosen.count(r) ? j : r);
+  }
+  return {chosen.begin(), chosen.end()};
+}
+
+// BigBird: with block size b = k / (w + g + r) and nb = L / b blocks, query
+// block q attends to the global blocks 0..g-1, the w consecutive blocks of
+// g..nb-1 centred on q (shifted at the edges), and r blocks drawn uniformly
+// among the nb - g - w others (the same for every query of the block).
+std::vector<std::vector<std::uint32_t>> bigbird_supports(const Cell& cell, std::uint64_t seed) {
+  const BigBirdBlocks& blocks = cell.family.blocks;
+  const auto L = static_cast<std::uint32_t>(cell.L);
+  const auto b = static_cast<std::uint32_t>(cell.k / blocks.count());
+  const std::uint32_t nb = L / b, g = blocks.global, w = blocks.window;
+  std::vector<std::vector<std::uint32_t>> supports(L);
+  for (std::uint32_t q = 0; q < nb; ++q) {
+    const std::int64_t centred = static_cast<std::int64_t>(q) - static_cast<std::int64_t>(w - 1) / 2;
+    const auto start = static_cast<std::uint32_t>(std::clamp<std::int64_t>(centred, g, nb - w));
+    std::vector<std::uint32_t> chosen;
+    for (std::uint32_t B = 0; B < g; ++B) chosen.push_back(B);
+    for (std::uint32_t B = start; B < start + w; ++B) chosen.push_back(B);
+    // The a-th free block: [g, start) first, then [start + w, nb).
+    for (std::uint32_t a : random_subset(seed, q, Stream::audit_bigbird_random, blocks.random, nb - g - w))
+      chosen.push_back(a < start - g ? g + a : start + w + (a - (start - g)));
+    std::sort(chosen.begin(), chosen.end());
+    std::vector<std::uint32_t> columns;
+    for (std::uint32_t B : chosen)
+      for (std::uint32_t c = 0; c < b; ++c) columns.push_back(B * b + c);
+    for (std::uint32_t i = q * b; i < (q + 1) * b; ++i) supports[i] = columns;
+  }
+  return supports;
+}
+
+// Vertical-slash: v = ceil(k/2) columns every row attends to (column 0, the
+// "attention sink", and v - 1 drawn from 1..L-1) and s = k - v diagonals
+// j = i - o (mod L) (offset 0, the token itself, and s - 1 offsets drawn
+// from 1..L-1). A diagonal entry that falls on a column the row already has
+// moves left (cyclically) to the nearest free column, so every row has k.
+std::vector<std::vector<std::uint32_t>> vertical_slash_supports(const Cell& cell, std::uint64_t seed) {
+  const auto L = static_cast<std::uint32_t>(cell.L);
+  const auto k = static_cast<std::uint32_t>(cell.k);
+  const std::uint32_t v = (k + 1) / 2, s = k - v;
+  std::vector<std::uint32_t> verticals = {0}, offsets;
+  for (std::uint32_t c : random_subset(seed, 0, Stream::audit_vertical_slash, v - 1, L - 1)) verticals.push_back(c + 1);
+  if (s > 0) {
+    offsets.push_back(0);
+    for (std::uint32_t o : random_subset(seed, 1, Stream::audit_vertical_slash, s - 1, L - 1)) offsets.push_back(o + 1);
+  }
+  std::vector<std::vector<std::uint32_t>> supports(L);
+  for (std::uint32_t i = 0; i < L; ++i) {
+    std::set<std::uint32_t> row(verticals.begin(), verticals.end());
+    for (std::uint32_t o : offsets) {
+      std::uint32_t j = (i + L - o) % L;
+      while (row.count(j)) j = (j + L - 1) % L;
+      row.insert(j);
+    }
+    supports[i].assign(row.begin(), row.end());
+  }
+  return supports;
+}
+
+}  // namespace
+
 Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* file_target) {
   if (cell.family.family == Family::file) {
     if (!file_target) throw InputError("draw_target: a file family needs its target");
@@ -335,16 +540,14 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
   std::vector<std::vector<std::uint32_t>> supports(L);
   switch (cell.family.family) {
     case Family::random:
-      for (std::uint32_t i = 0; i < L; ++i) {
-        // Floyd's algorithm: a uniformly random k-subset of [0, L).
-        std::set<std::uint32_t> chosen;
-        for (std::uint32_t j = L - k, step = 0; j < L; ++j, ++step) {
-          const std::uint32_t r = uniform_below(target_seed, i, step, Stream::audit_support, j + 1);
-          chosen.insert(chosen.count(r) ? j : r);
-        }
-        supports[i].assign(chosen.begin(), chosen.end());
-      }
+      for (std::uint32_t i = 0; i < L; ++i) supports[i] = random_subset(target_seed, i, Stream::audit_support, k, L);
       break;
+    case Family::extremal:
+      for (std::uint32_t i = 0; i < L; ++i)
+        supports[i] = random_subset(target_seed, i, Stream::audit_extremal_support, k, L);
+      break;
+    case Family::bigbird: supports = bigbird_supports(cell, target_seed); break;
+    case Family::vertical_slash: supports = vertical_slash_supports(cell, target_seed); break;
     case Family::window:
       for (std::uint32_t i = 0; i < L; ++i) {
         const std::int64_t start =
@@ -372,13 +575,19 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
     case Family::file: break;
   }
   const double top = cell.rho * (1.0 - std::ldexp(1.0, -20));
+  // extremal: the largest double whose logarithm is at most rho (MPFR's
+  // correctly rounded e^rho, rounded down), so ln(w) <= rho exactly and the
+  // next double above w has ln > rho.
+  const double extremal_top = exp_enclosure({cell.rho, cell.rho}).lower;
   std::vector<TargetEntry> entries;
   for (std::uint32_t i = 0; i < L; ++i) {
     const auto& s = supports[i];
     for (std::size_t c = 0; c < s.size(); ++c) {
       double w = 1.0;
       if (s.size() >= 2 && cell.rho > 0 && c > 0) {
-        if (c + 1 == s.size()) {
+        if (cell.family.family == Family::extremal) {
+          w = extremal_top;
+        } else if (c + 1 == s.size()) {
           w = fixed_exp(top);
         } else {
           const auto words = philox4x32(target_seed, {i, s[c], 0, stream_tag(Stream::audit_weight)});
@@ -399,6 +608,7 @@ Target draw_target(const Cell& cell, std::uint64_t target_seed, const Target* fi
 
 namespace {
 bool is_measured(const Parameters& p, const DimensionBound& b, const DimensionBound& smallest) {
+  if (p.measure_bounds == MeasureBounds::none) return false;
   return p.measure_bounds == MeasureBounds::all || b.name == smallest.name || b.name == BoundName::trivial;
 }
 
@@ -409,19 +619,51 @@ BoundQuery cell_query(const Parameters& p, const Cell& cell) {
 
 }  // namespace
 
-double estimated_work(const Parameters& p, const Cell& cell) {
+namespace {
+
+// What the two work estimates need from a cell's bounds: half the smallest
+// proved bound (capped at max_d), the sum of the measured bounds' d, and the
+// largest d a trial's one pass has to reach: the largest measured bound up to
+// max_d other than the trivial one, and at least the smallest proved bound
+// over 1.7 (capped at max_d), where the search's threshold is reached (1.7:
+// the smallest ratio of the best bound to the measured d_(1-delta) in the
+// checked-in sweep).
+struct WorkShape {
+  double guess = 0.0, bounds = 0.0, top = 0.0, trivial = 0.0;
+};
+
+WorkShape work_shape(const Parameters& p, const Cell& cell) {
   BoundQuery q = cell_query(p, cell);
   q.crossovers = false;
   q.exact_tails = false;
   const BoundReport report = rigorous_bounds(q);
   const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
-  const double guess = std::min<double>(static_cast<double>(smallest.d) / 2.0, static_cast<double>(p.max_d));
-  double bounds = 0.0;
+  WorkShape w;
+  w.guess = std::min<double>(static_cast<double>(smallest.d) / 2.0, static_cast<double>(p.max_d));
+  w.top = std::min(static_cast<double>(smallest.d) / 1.7, static_cast<double>(p.max_d));
   for (const DimensionBound& b : report.bounds)
-    if (b.computed && !b.exceeds_2_64 && b.d <= p.max_d && is_measured(p, b, smallest))
-      bounds += static_cast<double>(b.d);
-  const double L2 = static_cast<double>(cell.L) * static_cast<double>(cell.L);
-  return static_cast<double>(p.trials) * L2 * (8.0 * guess + bounds);
+    if (b.computed && !b.exceeds_2_64 && b.d <= p.max_d && is_measured(p, b, smallest)) {
+      w.bounds += static_cast<double>(b.d);
+      if (b.name == BoundName::trivial) w.trivial = static_cast<double>(b.d);
+      else w.top = std::max(w.top, static_cast<double>(b.d));
+    }
+  return w;
+}
+
+double trials_times_L2(const Parameters& p, const Cell& cell) {
+  return static_cast<double>(trials_of(p, cell)) * static_cast<double>(cell.L) * static_cast<double>(cell.L);
+}
+
+}  // namespace
+
+double estimated_work(const Parameters& p, const Cell& cell) {
+  const WorkShape w = work_shape(p, cell);
+  return trials_times_L2(p, cell) * (8.0 * w.guess + w.bounds);
+}
+
+double one_pass_work(const Parameters& p, const Cell& cell) {
+  const WorkShape w = work_shape(p, cell);
+  return trials_times_L2(p, cell) * (w.top + w.trivial);
 }
 
 ConstructionParameters trial_parameters(const Cell& cell, std::uint64_t projection_seed, double delta) {
@@ -457,7 +699,9 @@ Matrix trial_input(const Cell& cell, const Target& A, std::uint64_t projection_s
 namespace {
 
 // The T trials of one cell: their targets, prepared once (B of Lemma 1),
-// and the certification of all of them at one d (in parallel over trials).
+// and their certificates at each d: from one pass per trial over the listed
+// dimensions (one_pass.hpp), or, when the hooks ask for the exact pass only,
+// by certify_emitted() at each d. In parallel over trials.
 class Trials {
  public:
   Trials(const Parameters& p, const Cell& cell, const Target* file_target, unsigned threads, const Hooks& hooks)
@@ -469,20 +713,76 @@ class Trials {
     for (unsigned t = 0; t < p.trials; ++t)
       prepared_.push_back(
           prepare(targets_[t], trial_parameters(cell, trial_seed(p.seed, cell, t, Stream::audit_trial_projection), p.delta)));
+    if (hooks_.adjust_limits) hooks_.adjust_limits(policy_.certification);
+    policy_.threads = 1;
   }
 
   const std::vector<Target>& targets() const { return targets_; }
 
-  // trivial: the baseline X = [B | I] (d = L, no randomness).
+  // Whether the trials' verdicts at d are known from the last one pass.
+  bool passed(std::uint64_t d) const { return passed_.count(d) != 0; }
+
+  // One pass per trial over `dimensions` (increasing): the verdicts at each.
+  void one_pass(const std::vector<std::uint64_t>& dimensions) {
+    std::vector<OnePassResult> per_trial(targets_.size());
+    const double work = static_cast<double>(cell_.L) * static_cast<double>(cell_.L) * static_cast<double>(dimensions.back());
+    for_each_trial(work, [&](std::size_t t) {
+      per_trial[t] = one_pass_certificates(prepared_[t], dimensions, policy_);
+    });
+    passed_.clear();
+    for (std::size_t m = 0; m < dimensions.size(); ++m) {
+      std::vector<std::pair<Verdict, double>>& at = passed_[dimensions[m]];
+      for (const OnePassResult& r : per_trial) at.emplace_back(r.verdicts[m], r.max_input_row_norm[m]);
+    }
+  }
+
+  // trivial: the baseline X = [B | I] (d = L, no randomness). A random-R d
+  // is read from the last one pass unless the hooks ask for the exact pass only.
   Probe evaluate(std::uint64_t d, bool trivial) {
     const std::size_t T = targets_.size();
     std::vector<Verdict> verdicts(T, Verdict::undecided);
     std::vector<double> norms(T, 0.0);
+    const bool per_d = !one_pass_enabled();
+    if (!trivial && !per_d && !passed(d)) throw std::logic_error("audit: d = " + std::to_string(d) + " was not in the pass");
+    const double work = static_cast<double>(cell_.L) * static_cast<double>(cell_.L) *
+                        (trivial && !per_d ? 1.0 : (per_d ? static_cast<double>(d) : 0.0));
+    const ChosenDimension dimension = probed_dimension(d, trivial);
+    if (!trivial && !per_d) {
+      for (std::size_t t = 0; t < T; ++t) std::tie(verdicts[t], norms[t]) = passed_.at(d)[t];
+    } else {
+      for_each_trial(work, [&](std::size_t t) {
+        // The pipeline's stage 3 (construction.hpp): X = [B R | R], its row norms.
+        const Matrix X = emit_input(prepared_[t], dimension, 1);
+        const std::vector<double> row_norms = input_row_norms(X);
+        norms[t] = row_norms.empty() ? 0.0 : *std::max_element(row_norms.begin(), row_norms.end());
+        // Stage 5: its certificate.
+        verdicts[t] = per_d ? certify_emitted(prepared_[t], X, policy_).verdict : trivial_certificate(prepared_[t], policy_);
+      });
+    }
+    Probe probe;
+    probe.at.d = d;
+    for (std::size_t t = 0; t < T; ++t) {
+      switch (verdicts[t]) {
+        case Verdict::certified: ++probe.at.counts.certified; break;
+        case Verdict::refuted: ++probe.at.counts.refuted; break;
+        case Verdict::undecided: ++probe.at.counts.undecided; break;
+      }
+      probe.max_input_row_norm = std::max(probe.max_input_row_norm, norms[t]);
+    }
+    return probe;
+  }
+
+  // Whether the verdicts come from one pass per trial (not the hooks' exact pass at each d).
+  bool one_pass_enabled() const { return !hooks_.each_d && !policy_.certification.exact_only; }
+
+ private:
+  // Runs job(t) for every trial on the worker threads; `work` (multiply-adds
+  // per trial, for the progress hook) is reported after each.
+  void for_each_trial(double work, const std::function<void(std::size_t)>& job) {
+    const std::size_t T = targets_.size();
     std::exception_ptr failure;
     std::mutex mutex;
     bool stopped = false;
-    const double work = static_cast<double>(cell_.L) * static_cast<double>(cell_.L) * static_cast<double>(d);
-    const ChosenDimension dimension = probed_dimension(d, trivial);
     // Plain threads pulling trial numbers (not an OpenMP team: its idle
     // workers would spin between probes, taking CPU from a shared machine).
     std::atomic<std::size_t> next{0};
@@ -508,16 +808,9 @@ class Trials {
           }
         }
         try {
-          // The pipeline's stages 3 and 5 (construction.hpp): X = [B R | R], its certificate.
-          const Matrix X = emit_input(prepared_[t], dimension, 1);
-          const std::vector<double> row_norms = input_row_norms(X);
-          norms[t] = row_norms.empty() ? 0.0 : *std::max_element(row_norms.begin(), row_norms.end());
-          ResourcePolicy policy;
-          policy.threads = 1;
-          if (hooks_.adjust_limits) hooks_.adjust_limits(policy.certification);
-          verdicts[t] = certify_emitted(prepared_[t], X, policy).verdict;
+          job(t);
           std::lock_guard<std::mutex> lock(mutex);
-          if (hooks_.on_work) hooks_.on_work(work);
+          if (hooks_.on_work && work > 0) hooks_.on_work(work);
         } catch (...) {
           std::lock_guard<std::mutex> lock(mutex);
           if (!failure) failure = std::current_exception();
@@ -536,36 +829,31 @@ class Trials {
     }
     if (failure) std::rethrow_exception(failure);
     if (stopped) throw Interrupted{};
-    Probe probe;
-    probe.at.d = d;
-    for (std::size_t t = 0; t < T; ++t) {
-      switch (verdicts[t]) {
-        case Verdict::certified: ++probe.at.counts.certified; break;
-        case Verdict::refuted: ++probe.at.counts.refuted; break;
-        case Verdict::undecided: ++probe.at.counts.undecided; break;
-      }
-      probe.max_input_row_norm = std::max(probe.max_input_row_norm, norms[t]);
-    }
-    return probe;
   }
 
- private:
   const Cell& cell_;
   const Hooks& hooks_;
   int threads_;
+  ResourcePolicy policy_;
   std::vector<Target> targets_;
   std::vector<PreparedTarget> prepared_;
+  // The last one pass: d -> per trial, the verdict and the largest input row norm.
+  std::map<std::uint64_t, std::vector<std::pair<Verdict, double>>> passed_;
 };
 
 }  // namespace
 
-CellResult run_cell(const Parameters& p, const Cell& cell, const Target* file_target, unsigned threads,
+CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_target, unsigned threads,
                     const Hooks& hooks) {
-  validate(p);
+  validate(run);
+  // The run's parameters with the cell's T (its grid's or part's).
+  Parameters p = run;
+  p.trials = trials_of(run, cell);
   const BoundReport report = rigorous_bounds(cell_query(p, cell));
   CellResult result;
-  result.run_key = p.key();
+  result.run_key = run.key();
   result.cell = cell;
+  result.trials = p.trials;
   result.estimated_work = estimated_work(p, cell);
   result.skipped = p.max_work > 0 && result.estimated_work > p.max_work;
   const std::string skip_reason = "skipped: estimated work " + format_digits(result.estimated_work, 3) +
@@ -581,14 +869,50 @@ CellResult run_cell(const Parameters& p, const Cell& cell, const Target* file_ta
   const auto thi = static_cast<unsigned>(T - floor_product(p.delta, T));
   const unsigned stop = std::max(t50, thi);
 
+  const std::vector<std::uint64_t> grid = dimension_grid(p.max_d, p.steps_per_octave);
+
+  // One pass per trial decides every grid d up to its reach D and the
+  // measured bounds' d (one_pass.hpp): D starts at the largest measured bound
+  // and at least the grid point at the smallest proved bound over 1.7 (where
+  // the checked-in searches ended), and a probe above D extends it (to twice
+  // D at least) by a new pass. The verdicts do not depend on D.
+  const DimensionBound& smallest_bound = smallest_valid_bound(report, cell.projection);
+  std::vector<std::uint64_t> bound_ds;
+  for (const DimensionBound& b : report.bounds)
+    if (b.name != BoundName::trivial && b.computed && !b.exceeds_2_64 && b.d <= p.max_d &&
+        is_measured(p, b, smallest_bound))
+      bound_ds.push_back(b.d);
+  std::uint64_t reach = 0;
+  auto pass_to = [&](std::uint64_t D) {
+    std::set<std::uint64_t> ds(bound_ds.begin(), bound_ds.end());
+    for (std::uint64_t g : grid)
+      if (g <= D) ds.insert(g);
+    for (auto it = ds.begin(); it != ds.end();) it = *it > D ? ds.erase(it) : std::next(it);
+    trials.one_pass({ds.begin(), ds.end()});
+    reach = D;
+  };
+  auto first_reach = [&] {
+    const double guess = static_cast<double>(smallest_bound.d) / 1.7;
+    std::uint64_t D = p.max_d;
+    for (std::uint64_t g : grid)
+      if (static_cast<double>(g) >= guess) {
+        D = g;
+        break;
+      }
+    for (std::uint64_t b : bound_ds) D = std::max(D, b);
+    return std::min(D, p.max_d);
+  };
+
   std::map<std::uint64_t, Probe> evaluated;  // random R, by d
   auto at = [&](std::uint64_t d) -> const Probe& {
     auto it = evaluated.find(d);
-    if (it == evaluated.end()) it = evaluated.emplace(d, trials.evaluate(d, false)).first;
+    if (it == evaluated.end()) {
+      if (trials.one_pass_enabled() && !trials.passed(d))
+        pass_to(reach == 0 ? std::max(d, first_reach()) : std::min(p.max_d, std::max(d, 2 * reach)));
+      it = evaluated.emplace(d, trials.evaluate(d, false)).first;
+    }
     return it->second;
   };
-
-  const std::vector<std::uint64_t> grid = dimension_grid(p.max_d, p.steps_per_octave);
   std::vector<std::optional<unsigned>> probed;
   const std::function<unsigned(std::size_t)> count_at = [&](std::size_t j) {
     return at(grid[j]).at.counts.certified;
@@ -631,7 +955,7 @@ CellResult run_cell(const Parameters& p, const Cell& cell, const Target* file_ta
                                                       : "random R of the cell's projection at this d";
     } else {
       m.measured_with = result.skipped ? skip_reason
-                        : !wanted      ? std::string("not measured: --measure-bounds smallest")
+                        : !wanted      ? "not measured: --measure-bounds " + to_string(p.measure_bounds)
                         : usable       ? "not measured: d > max_d = " + std::to_string(p.max_d)
                                        : std::string("not measured");
     }
@@ -639,6 +963,7 @@ CellResult run_cell(const Parameters& p, const Cell& cell, const Target* file_ta
   }
   result.smallest_proved_name = smallest.name;
   result.smallest_proved_d = smallest.d;
+  if (report.d_lower.computed) result.lower_bound = report.d_lower;
 
   // Probes in increasing d, and whether the count ever decreased.
   std::optional<unsigned> previous;

@@ -28,6 +28,7 @@
 /// Proof page: proofs/rigorous-bounds.md
 /// Proof page: proofs/certificate.md
 /// Proof page: proofs/corollary0-leakage.md
+/// Proof page: proofs/audit-one-pass.md
 #pragma once
 
 #include <cstddef>
@@ -47,21 +48,36 @@
 
 namespace jlattn::audit {
 
-/// The families of targets the audit draws.
+/// The families of targets the audit draws (docs/audit/families.md says
+/// what each models and why; every row has exactly k entries).
 enum class Family {
   random,         ///< each row a uniformly random k-subset of the L columns
   window,         ///< each row k consecutive columns containing i (shifted at the edges)
   window_global,  ///< column 0 plus k-1 consecutive columns of 1..L-1 near i
   permutation,    ///< k = 1: row i attends to column pi(i), pi a random permutation
-  file            ///< one fixed target read from a target file (io::read_target_file)
+  file,           ///< one fixed target read from a target file (io::read_target_file)
+  bigbird,        ///< BigBird's blocks: window, global and random blocks of size b = k / (w + g + r)
+  extremal,       ///< random supports whose every row attains beta_sharp (weights 1 and about e^rho)
+  vertical_slash  ///< long-context heads: shared "vertical" columns plus "slash" diagonals i - o (mod L)
+};
+
+/// Block counts of the `bigbird` family: per query block, w window blocks
+/// (its own block and its neighbours), g global blocks (the first g blocks
+/// of the sequence) and r random blocks. A row then has k = (w + g + r) b
+/// keys, b the block size; the defaults are BigBird's (3, 2, 3).
+struct BigBirdBlocks {
+  unsigned window = 3, global = 2, random = 3;
+  unsigned count() const { return window + global + random; }
 };
 
 /// A target family as given on the command line: `random`, `window`,
-/// `window+global`, `permutation` or `file:PATH`.
+/// `window+global`, `permutation`, `bigbird` (or `bigbird:W+G+R`),
+/// `extremal`, `vertical-slash` or `file:PATH`.
 struct FamilySpec {
   Family family = Family::random;
-  std::string path;  ///< Family::file only
-  /// The command-line spelling.
+  std::string path;     ///< Family::file only
+  BigBirdBlocks blocks; ///< Family::bigbird only
+  /// The command-line spelling (`bigbird` for the default block counts).
   std::string name() const;
 };
 
@@ -70,8 +86,26 @@ FamilySpec parse_family(const std::string& text);
 
 /// Which bounds a cell measures (T trials at the bound's d, when d <= max_d).
 enum class MeasureBounds {
-  all,      ///< every computed bound
-  smallest  ///< the smallest bound proved for the projection, and the trivial d = L
+  all,       ///< every computed bound
+  smallest,  ///< the smallest bound proved for the projection, and the trivial d = L
+  none       ///< none (not even d = L): the search for d_50 and d_(1-delta) only
+};
+
+/// "all", "smallest" or "none" (the spelling of --measure-bounds and of run.json).
+std::string to_string(MeasureBounds which);
+/// Parses "all", "smallest" or "none". \throws InputError naming the value and the allowed ones.
+MeasureBounds parse_measure_bounds(const std::string& text);
+
+/// A further grid of a sweep (Parameters::parts): its own token counts, row
+/// sparsities, ranges, families and number of trials; eps, gamma, the
+/// projections and the search are the sweep's. The checked-in "paper" sweep
+/// uses parts to measure the random family to a larger L, with fewer trials,
+/// than the other families (sweep_preset()).
+struct Part {
+  std::vector<std::uint64_t> L, k;   ///< ranges as Parameters::L and Parameters::k
+  std::vector<double> rho;           ///< as Parameters::rho
+  std::vector<FamilySpec> families;  ///< as Parameters::families
+  unsigned trials = 20;              ///< T of the part's cells, as Parameters::trials
 };
 
 /// Everything that determines an audit's results (the run key): the grid,
@@ -98,6 +132,10 @@ struct Parameters {
   /// estimate depends on the parameters only, so the choice is deterministic.
   double max_work = 2.5e11;
   MeasureBounds measure_bounds = MeasureBounds::smallest;  ///< which bounds get a success count
+  /// More grids of the same sweep, after the one above (L, k, rho,
+  /// families, trials); empty for a single grid. Part of the run key only
+  /// when not empty, so a single-grid run keeps its key.
+  std::vector<Part> parts;
 
   /// A 16-hex-digit FNV-1a hash (fnv1a.hpp) of the canonical JSON form
   /// (parameters_json() in audit_output.hpp, what run.json stores): equal
@@ -108,6 +146,24 @@ struct Parameters {
 /// Checks the documented ranges. \throws InputError naming the first violation in one line.
 void validate(const Parameters& parameters);
 
+/// The named sweeps (`jlattn audit --sweep NAME`; docs/audit/README.md):
+/// - `quick`: the defaults of Parameters, the sweep checked in under
+///   docs/audit/ (minutes on 2 cores);
+/// - `paper`: the random family at k = 1, 2, 4 from L = 64 to 16384 (T = 50
+///   up to L = 4096, T = 20 above), and permutation (k = 1), extremal and
+///   window+global (k = 2, 4), bigbird (k = 8: block size 1) and
+///   vertical-slash (k = 4) from L = 64 to 4096 with T = 50; 16 grid steps
+///   per octave (4.4%), max_d = 8192, no work limit, no bound measured (the
+///   quick sweep measures the smallest bound and d = L);
+/// - `large`: the random family at k = 1 and 2 at L = 4096 to 65536 with
+///   T = 10, 16 grid steps per octave, max_d = 4096, no work limit, no bound
+///   measured.
+/// All use eps = 1, gamma = 0.1, rho = ln 4, delta = 0.05, Gaussian R and the
+/// default seed.
+/// \throws InputError for another name, listing the names.
+/// Guarantee: exact (fixed parameter sets; changing one changes its run key).
+Parameters sweep_preset(const std::string& name);
+
 /// One cell of the grid.
 struct Cell {
   FamilySpec family;
@@ -115,6 +171,9 @@ struct Cell {
   double rho = 0.0;  ///< the class range; 0 when k = 1 (a single entry per row has range 0)
   double eps = 0.0, gamma = 0.0;
   Projection projection = Projection::gaussian;
+  /// T of this cell (from its grid or part); 0: Parameters::trials. Not part
+  /// of the key: trial t draws the same target and R whatever T is.
+  unsigned trials = 0;
   /// Canonical description, e.g. "family=random;L=64;k=2;rho=1.386;eps=1;gamma=0.1;projection=gaussian".
   std::string key() const;
   /// A file-name-safe identifier, e.g. "random-L64-k2-rho1.386-eps1-g0.1-gaussian".
@@ -124,15 +183,23 @@ struct Cell {
 };
 
 /// The cells of the grid in a fixed order (family, projection, eps, gamma,
-/// k, rho, L). Cells with k = 1 are listed once with rho = 0; permutation
-/// contributes only k = 1; a file target contributes one cell per (eps,
-/// gamma, projection) with its own L, k and rho (an upper bound from
-/// target_range_upper()).
+/// k, rho, L), then those of each part in the same order (a cell already
+/// listed is not listed again). Cells with k = 1 are listed once with
+/// rho = 0; permutation contributes only k = 1 and bigbird only the k that
+/// are multiples of its block count; a file target contributes one cell per
+/// (eps, gamma, projection) with its own L, k and rho (an upper bound from
+/// target_range_upper()). Each cell carries the T of its grid or part.
 /// \pre validate(parameters) passes.
 /// \throws InputError for a cell outside its family (k > L, permutation
-///   without k = 1 in the list, window+global with k > L) or an unreadable file.
+///   without k = 1 in the list, bigbird without a multiple of its block
+///   count or with L not a multiple of the block size or fewer blocks than
+///   a row needs), a cell listed by two grids with different T, or an
+///   unreadable file.
 /// Guarantee: exact (a deterministic enumeration).
 std::vector<Cell> cells(const Parameters& parameters);
+
+/// T of a cell: cell.trials, or Parameters::trials when that is 0.
+unsigned trials_of(const Parameters& parameters, const Cell& cell);
 
 /// A shard "i/N" (1-based: i in [1, N]).
 struct Shard {
@@ -228,6 +295,11 @@ struct Hooks {
   /// Tests only (the command line never sets it, and it changes results):
   /// adjusts the certifier's limits, e.g. to force undecided verdicts.
   std::function<void(CertificationLimits&)> adjust_limits;
+  /// Certify every probed d on its own (emit X at d, certify_emitted())
+  /// instead of one pass per trial over all of them (one_pass.hpp); the same
+  /// results, more work (`jlattn audit --each-d`, and the tests that show it).
+  /// Also the way when adjust_limits sets exact_only.
+  bool each_d = false;
 };
 
 /// Thrown by run_cell() when Hooks::stop returned true.
@@ -281,6 +353,7 @@ struct LeakageReading {
 struct CellResult {
   std::string run_key;                 ///< Parameters::key()
   Cell cell;
+  unsigned trials = 0;                 ///< T of the cell (trials_of())
   bool skipped = false;                ///< estimated work above --max-work: bounds only
   std::string skip_reason;             ///< when skipped
   double estimated_work = 0.0;         ///< estimated_work()
@@ -298,6 +371,10 @@ struct CellResult {
   bool non_monotone = false;           ///< the certified count decreased somewhere along the probes
   std::optional<double> max_input_row_norm_at_d_1_minus_delta;
   LeakageReading corollary0;
+  /// The proved lower bound \f$d_{\rm lower}\f$ (proofs/lower-bound.md) at the
+  /// norm budget Lemma 4's construction keeps for the class: the bound
+  /// report's d_lower; absent when the report has none.
+  std::optional<DimensionLowerBound> lower_bound;
 };
 
 /// Runs one cell: the bounds of rigorous_bounds(), and unless the cell is
@@ -306,12 +383,18 @@ struct CellResult {
 /// (Parameters::measure_bounds) up to max_d, the input row norms at
 /// \f$d_{1-\delta}\f$ and Corollary 0's readings. Each trial goes through
 /// the pipeline's stages (construction.hpp): prepare() once (B of Lemma 1),
-/// then per d emit_input() and certify_emitted(). The trials at one d run in
-/// parallel on `threads` worker threads (0: omp_get_max_threads()), each
-/// certification on one thread; the result does not depend on the thread
-/// count. Trial t uses the same R seed at every d, so R at d' is the first d'
-/// columns of one array of unscaled draws, rescaled (common random numbers
-/// across d); the T trials at one d are independent.
+/// then the certificates of its inputs emit_input() at every probed d. Trial
+/// t uses the same R seed at every d, so R at d' is the first d' columns of
+/// one array of unscaled draws, rescaled (common random numbers across d);
+/// the T trials at one d are independent. So one pass per trial decides
+/// every grid d up to the largest it needs and the measured bounds' d
+/// (one_pass_certificates(), proofs/audit-one-pass.md), with the verdicts of
+/// certify_emitted() on each emitted input; Hooks::each_d (or exact_only in
+/// the hooks' limits) certifies each probed d on its own instead, with the
+/// same results. The baseline d = L is decided from its exact scores B
+/// (trivial_certificate()). Trials run in parallel on `threads` worker
+/// threads (0: omp_get_max_threads()), each trial on one thread; the result
+/// does not depend on the thread count.
 /// \pre validate(parameters); cell from cells(parameters); file_target set for Family::file.
 /// \throws Interrupted when hooks.stop says so; InputError for bad input.
 /// Guarantee: the same result for the same (parameters, cell) whatever
@@ -323,5 +406,14 @@ CellResult run_cell(const Parameters& parameters, const Cell& cell, const Target
 /// ETA): T trials times \f$L^2\f$ times about eight probes at half the smallest
 /// proved bound, plus the bounds that will be measured.
 double estimated_work(const Parameters& parameters, const Cell& cell);
+
+/// The same estimate for a measurement that decides every grid d of a trial
+/// in one pass over nested projections (each trial's scores accumulated
+/// column by column up to the largest d it needs): T times \f$L^2\f$ times
+/// that largest d (the largest measured bound up to max_d, and at least the
+/// smallest proved bound over 1.7, capped at max_d, where the search ends),
+/// plus \f$T L^3\f$ for the trivial baseline d = L when it is measured. For
+/// planning sweeps (`jlattn audit --estimate`); it depends on the parameters only.
+double one_pass_work(const Parameters& parameters, const Cell& cell);
 
 }  // namespace jlattn::audit

@@ -6,6 +6,7 @@
 /// lives here and in the command line.
 ///
 /// Proof page: proofs/theorem1-one-target.md
+/// Proof page: proofs/audit-statistics.md
 #pragma once
 
 #include <cstddef>
@@ -59,7 +60,38 @@ nlohmann::json results_json(const nlohmann::json& parameters, const std::vector<
 /// into results.json and results.md).
 std::string method_text(const Parameters& parameters);
 
-/// The CSV columns with one line of explanation each.
-std::vector<std::pair<std::string, std::string>> csv_columns();
+/// The CSV columns with one line of explanation each: the fixed columns,
+/// then the statistics, then one group per bound that the cells of `results`
+/// carry beyond the fixed ones (bounds added to `jlattn bound` appear without
+/// a change here), then the lower bound when the cells carry one, as a
+/// member `"lower_bound": {"name": ..., "d": ..., "norm_product": ...}` of
+/// the cell's JSON (absent while the bound report has no lower bound).
+std::vector<std::pair<std::string, std::string>> csv_columns(const nlohmann::json& results);
+
+/// The statistics of results.json (proofs/audit-statistics.md), from the
+/// run's parameters and the cells' JSON: per cell the Clopper–Pearson
+/// interval of every probe's success fraction and the range of grid d
+/// consistent with the counts for \f$d_{50}\f$ and \f$d_{1-\delta}\f$ (all at
+/// confidence 0.95); per series (all cell parameters but L) the fit
+/// \f$d_{1-\delta} \approx a + b \ln L\f$ with its interval for b, and the
+/// crossover: the smallest L of the sweep from which the measured
+/// \f$d_{1-\delta}\f$, each proved bound and the lower bound are below L.
+/// \pre parameters as parameters_json() writes them; cells as cell_json() writes them.
+/// Guarantee: a pure function of its arguments.
+nlohmann::json statistics_json(const nlohmann::json& parameters, const std::vector<nlohmann::json>& cell_results);
+
+/// The audit's command line for the parameters: every option spelled out,
+/// with `--out DIR` (what results.md and the command line print as the
+/// regenerating command).
+/// Guarantee: a pure function of the parameters; reading it back gives the same run key.
+std::string regenerating_command(const Parameters& parameters);
+
+/// The one-screen summary of results.json (summary.md; docs/audit/README.md
+/// holds a copy between markers, checked by the ctest audit_readme_summary):
+/// per series, the largest L measured, the measured \f$d_{1-\delta}\f$ there
+/// against L and the smallest proved bound, where each falls below L, and the
+/// fitted slope.
+/// Guarantee: a pure function of its argument.
+std::string summary_markdown(const nlohmann::json& results);
 
 }  // namespace jlattn::audit

@@ -16,7 +16,7 @@
 /// tests/proof/lemma3_jl_projection_test.cpp, tools/reference_random.py)
 /// depend on them. Never change a value. **A new kind of draw takes a new
 /// value**, different from every value below (the next free small values
-/// are 4, 5, 6, 8, 9, 10, 12, ...), and a row in the recipe table of
+/// are 8, 9, 10, 12, ...), and a row in the recipe table of
 /// docs/reproducibility.md; tools/reference_random.py, the independent
 /// re-implementation, keeps its own copies of the values it needs.
 ///
@@ -56,6 +56,17 @@ enum class Stream : std::uint32_t {
   /// The audit's weights \f$e^{\rho u}\f$ of the inner support entries,
   /// counters (i, j, 0, 3). Key: the trial's target seed.
   audit_weight = 3,
+  /// The audit's `extremal` family: row i's support (Floyd, as
+  /// audit_support), counters (i, step, attempt, 4). Key: the trial's target seed.
+  audit_extremal_support = 4,
+  /// The audit's `bigbird` family: the random blocks of query block q
+  /// (Floyd over the blocks left free by the window and the global blocks),
+  /// counters (q, step, attempt, 5). Key: the trial's target seed.
+  audit_bigbird_random = 5,
+  /// The audit's `vertical-slash` family: the vertical columns (counters
+  /// (0, step, attempt, 6)) and the slash offsets (counters (1, step,
+  /// attempt, 6)), both by Floyd. Key: the trial's target seed.
+  audit_vertical_slash = 6,
   /// The built-in example target of `demo` and `explain`
   /// (window_global_target): weight of entry (i, j) from counter (i, j, 0, 7).
   /// Key: the run's seed, the same key as the run's R, whose tags 0, 1, 2

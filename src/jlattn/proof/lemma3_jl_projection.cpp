@@ -44,22 +44,47 @@ void require_tau(double tau) {
   }
 }
 
+// The map from a draw's entry at d = 1 to its entry at d, with its scale
+// computed once. No exceptions.
+struct Rescale {
+  Projection projection;
+  double scale;  // Gaussian: fl(sqrt d); Rademacher: fl(1/fl(sqrt d)); Achlioptas: fl(sqrt(fl(3/d)))
+  Rescale(Projection p, std::uint32_t d) noexcept : projection(p), scale(0.0) {
+    const double dd = static_cast<double>(d);  // exact: d < 2^32
+    switch (p) {
+      case Projection::gaussian: scale = std::sqrt(dd); break;
+      case Projection::rademacher: scale = 1.0 / std::sqrt(dd); break;
+      case Projection::achlioptas: scale = std::sqrt(3.0 / dd); break;
+    }
+  }
+  double operator()(double at_one) const noexcept {
+    switch (projection) {
+      case Projection::gaussian:
+        // Lemma 3a-3b law N(0, 1/d): z / sqrt(d) (two roundings: sqrt, division;
+        // chosen over z * (1/sqrt d), which rounds three times). At d = 1: z.
+        return at_one / scale;
+      case Projection::rademacher: return at_one > 0 ? scale : -scale;
+      case Projection::achlioptas: return at_one == 0.0 ? 0.0 : (at_one > 0 ? scale : -scale);
+    }
+    return 0.0;  // unreachable for valid enumerators
+  }
+};
+
+double rescaled_unchecked(Projection projection, std::uint32_t d, double at_one) noexcept {
+  return Rescale(projection, d)(at_one);
+}
+
 // Entry (i, j) after validation. No exceptions: this runs inside OpenMP regions.
 double entry_unchecked(Projection projection, std::uint32_t d, std::uint64_t seed, std::uint32_t i,
                        std::uint32_t j) noexcept {
-  const double dd = static_cast<double>(d);  // exact: d < 2^32
   switch (projection) {
-    case Projection::gaussian: {
-      // Lemma 3a-3b law N(0, 1/d): z / sqrt(d) (two roundings: sqrt, division;
-      // chosen over z * (1/sqrt d), which rounds three times).
-      return standard_normal(seed, i, j, stream_tag(Stream::gaussian_projection)) / std::sqrt(dd);
-    }
+    case Projection::gaussian:
+      return rescaled_unchecked(projection, d, standard_normal(seed, i, j, stream_tag(Stream::gaussian_projection)));
     case Projection::rademacher: {
       // Lemma 3c, Rademacher law: the sign is the top bit of the first word of
       // the block (i, j, 0, tag), so +-1 each with probability exactly 1/2.
       const std::array<std::uint32_t, 4> w = philox4x32(seed, {i, j, 0, stream_tag(Stream::rademacher_projection)});
-      const double magnitude = 1.0 / std::sqrt(dd);
-      return (w[0] >> 31) == 0 ? magnitude : -magnitude;
+      return rescaled_unchecked(projection, d, (w[0] >> 31) == 0 ? 1.0 : -1.0);
     }
     case Projection::achlioptas: {
       // Lemma 3c, Achlioptas' law: a word w uniform on [0, 6 floor(2^32/6))
@@ -68,15 +93,14 @@ double entry_unchecked(Projection projection, std::uint32_t d, std::uint64_t see
       // four per block (i, j, attempt, tag).
       constexpr std::uint32_t kLimit = 6U * (0xffffffffU / 6U);  // 6 floor(2^32/6) = 2^32 - 4
       constexpr std::uint32_t kMaxAttempts = 64;
-      const double magnitude = std::sqrt(3.0 / dd);
       for (std::uint32_t attempt = 0; attempt < kMaxAttempts; ++attempt) {
         const std::array<std::uint32_t, 4> w =
             philox4x32(seed, {i, j, attempt, stream_tag(Stream::achlioptas_projection)});
         for (const std::uint32_t word : w) {
           if (word >= kLimit) continue;  // rejected: probability 4/2^32 per word
           const std::uint32_t r = word % 6U;
-          if (r == 0) return magnitude;
-          if (r == 1) return -magnitude;
+          if (r == 0) return rescaled_unchecked(projection, d, 1.0);
+          if (r == 1) return rescaled_unchecked(projection, d, -1.0);
           return 0.0;
         }
       }
@@ -107,6 +131,20 @@ Projection parse_projection(const std::string& name) {
   if (name == "rademacher") return Projection::rademacher;
   if (name == "achlioptas") return Projection::achlioptas;
   throw InputError("unknown projection \"" + name + "\": allowed are gaussian, rademacher, achlioptas");
+}
+
+void rescaled_entries(Projection projection, std::size_t d, std::span<const double> at_one, std::span<double> out) {
+  require_dimension(d, "d");
+  if (projection != Projection::gaussian && projection != Projection::rademacher && projection != Projection::achlioptas)
+    (void)to_string(projection);  // throws, naming the invalid enumerator
+  if (out.size() != at_one.size()) throw InputError("rescaled_entries: out and at_one differ in size");
+  const Rescale rescale(projection, static_cast<std::uint32_t>(d));
+  if (projection == Projection::gaussian) {
+    // Rescale's Gaussian case with the branch hoisted, so the loop vectorises (the same divisions).
+    for (std::size_t c = 0; c < at_one.size(); ++c) out[c] = at_one[c] / rescale.scale;
+    return;
+  }
+  for (std::size_t c = 0; c < at_one.size(); ++c) out[c] = rescale(at_one[c]);
 }
 
 double projection_entry(Projection projection, std::size_t d, std::uint64_t seed, std::size_t i, std::size_t j) {

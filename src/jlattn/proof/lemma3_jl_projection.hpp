@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 
 #include "jlattn/core/matrix.hpp"
@@ -35,6 +36,18 @@ Projection parse_projection(const std::string& name);
 /// Guarantee: the same bits on every platform in scope (reproducible_random.hpp).
 /// Proof page: proofs/lemma3-jl-projection.md
 double projection_entry(Projection projection, std::size_t d, std::uint64_t seed, std::size_t i, std::size_t j);
+
+/// Entries at dimension d from the same draws' entries at d = 1 (a draw is
+/// the same at every d; only its scale and rounding change): out[c] is
+/// Gaussian \f$\mathrm{fl}(z/\mathrm{fl}(\sqrt d))\f$ for z = at_one[c], Rademacher
+/// \f$\pm\mathrm{fl}(1/\mathrm{fl}(\sqrt d))\f$ for \f$\pm 1\f$, Achlioptas
+/// \f$\pm\mathrm{fl}(\sqrt{\mathrm{fl}(3/d)})\f$ for \f$\pm\mathrm{fl}(\sqrt 3)\f$ and 0 for 0.
+/// projection_entry() is computed through the same function, so
+/// projection_entry(p, d, s, i, j) is rescaled_entries(p, d, {projection_entry(p, 1, s, i, j)}).
+/// \pre d in [1, 2^32); at_one entries of projection_entry() at d = 1; out.size() == at_one.size().
+/// Guarantee: exact (the same bits as projection_entry() at d).
+/// Proof page: proofs/lemma3-jl-projection.md
+void rescaled_entries(Projection projection, std::size_t d, std::span<const double> at_one, std::span<double> out);
 
 /// The L x d projection matrix with entries projection_entry(...).
 /// \pre L, d have to be in [1, 2^32); threads = 0 means OpenMP's default.

@@ -1,0 +1,306 @@
+/// \file one_pass.cpp
+/// \brief Every d of a trial in one pass (one_pass.hpp): the nested
+/// accumulation of unscaled scores, the Statement's bound per row, the
+/// certifier's filter at each listed d, certify_emitted() where a row is
+/// left open.
+///
+/// Proof page: proofs/audit-one-pass.md
+#include "jlattn/audit/one_pass.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <span>
+#include <string>
+
+#if defined(JLATTN_HAVE_OPENBLAS)
+#include <cblas.h>
+#endif
+
+#include "jlattn/certify/certificate_filter.hpp"
+#include "jlattn/certify/certificate_rows.hpp"
+#include "jlattn/core/directed_rounding.hpp"
+#include "jlattn/core/errors.hpp"
+#include "jlattn/core/matrix.hpp"
+#include "jlattn/proof/lemma3_jl_projection.hpp"
+#include "jlattn/proof/lemma4_adaptive_input.hpp"
+
+namespace jlattn::audit {
+
+using namespace jlattn::detail;
+
+namespace {
+
+using State = RowOutcome::State;
+
+// rho = 2u/(1-u): the relative error of an emitted entry of R against its ideal value (Step E1).
+double rho_upper() { return div_up(mul_up(2.0, kUnitRoundoff), down(1.0 - kUnitRoundoff)); }
+
+// U[0 .. n) += P[i0 .. i0 + n, c0 .. c1) G[:, c0 .. c1)^T: a classical product,
+// so each entry of U stays a sum of the products p_ic g_jc in some order.
+void accumulate(const MatrixView& P, const MatrixView& G, Eigen::Index i0, Eigen::Index n, Eigen::Index c0,
+                Eigen::Index c1, Matrix& U) {
+  const Eigen::Index L = G.rows(), w = c1 - c0;
+  if (w <= 0) return;
+#if defined(JLATTN_HAVE_OPENBLAS)
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(n), static_cast<blasint>(L),
+              static_cast<blasint>(w), 1.0, P.data() + i0 * P.outerStride() + c0, static_cast<blasint>(P.outerStride()),
+              G.data() + c0, static_cast<blasint>(G.outerStride()), 1.0, U.data(), static_cast<blasint>(L));
+#else
+  U.noalias() += P.block(i0, c0, n, w) * G.middleCols(c0, w).transpose();
+#endif
+}
+
+// Where the norm bounds at d are taken: the next power of two, at most D.
+Eigen::Index norm_prefix(std::uint64_t d, std::uint64_t D) {
+  std::uint64_t n = 1;
+  while (n < d) n *= 2;
+  return static_cast<Eigen::Index>(std::min(n, D));
+}
+
+// Rows of U per block: about 2^19 doubles (4 MiB) of scores at a time.
+Eigen::Index block_rows(std::size_t L) {
+  return static_cast<Eigen::Index>(std::clamp<std::size_t>((std::size_t{1} << 19) / std::max<std::size_t>(L, 1), 1, L));
+}
+
+// The verdict of a listed d from its rows: refuted if a row is, certified if
+// all are, otherwise (rows left open) the certifier on the emitted input.
+Verdict settle(const PreparedTarget& prepared, const ChosenDimension& dimension, bool refuted, std::size_t open,
+               const ResourcePolicy& policy, std::size_t& fallbacks) {
+  if (refuted) return Verdict::refuted;
+  if (open == 0) return Verdict::certified;
+  ++fallbacks;
+  ResourcePolicy single = policy;
+  single.threads = 1;
+  return certify_emitted(prepared, emit_input(prepared, dimension, 1), single).verdict;
+}
+
+// Lemma 4's sum, as adaptive_input() computes it (increasing support
+// column, from 0, one rounding per operation; the library is compiled with
+// -ffp-contract=off): out[i, c] = sum_j b_ij F[j, c] for c < cols.
+void lemma4_rows(const PreparedTarget& prepared, const Matrix& F, Eigen::Index cols, Matrix& out) {
+  const Target& A = prepared.target();
+  for (Eigen::Index i = 0; i < F.rows(); ++i) {
+    const auto supp = A.support(static_cast<std::size_t>(i));
+    const auto b = prepared.B.row(static_cast<std::size_t>(i));
+    double* q = out.row(i).data();
+    std::fill(q, q + cols, 0.0);
+    for (std::size_t n = 0; n < supp.size(); ++n) {
+      const double* f = F.row(static_cast<Eigen::Index>(supp[n])).data();
+      for (Eigen::Index c = 0; c < cols; ++c) q[c] += b[n] * f[c];
+    }
+  }
+}
+
+// The pass's matrices, kept per thread from one trial to the next (fresh
+// pages cost more than the arithmetic on them at small L).
+struct Workspace {
+  Matrix G, P, R, Q, U;
+};
+Workspace& workspace() {
+  thread_local Workspace w;
+  return w;
+}
+void fit(Matrix& M, Eigen::Index rows, Eigen::Index cols) {
+  if (M.rows() != rows || M.cols() < cols) M.resize(rows, cols);
+}
+
+// G: the draws at d = 1 (Gaussian z, Rademacher +-1, Achlioptas +-fl(sqrt 3) or 0),
+// L x D; R at d is fl(G sigma_d) column by column (Step E1).
+void unscaled_draws(const PreparedTarget& prepared, std::uint64_t D, Matrix& G) {
+  const ConstructionParameters& p = prepared.parameters;
+  fit(G, static_cast<Eigen::Index>(prepared.L), static_cast<Eigen::Index>(D));
+  for (std::size_t j = 0; j < prepared.L; ++j)
+    for (std::uint64_t c = 0; c < D; ++c)
+      G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(c)) =
+          projection_entry(p.projection, 1, p.seed, j, static_cast<std::size_t>(c));
+}
+
+// The largest row norm of the emitted X^(d) = [Q | R], evaluated as
+// input_row_norms() does (the squares summed in column order, then sqrt),
+// with R = rescaled_entries() of the draws (projection_matrix()'s bits) and
+// Q by Lemma 4's sum, so the same double as on emit_input()'s X.
+double max_input_row_norm(const PreparedTarget& prepared, const Matrix& G, std::uint64_t d, Workspace& w) {
+  const Eigen::Index L = G.rows(), dc = static_cast<Eigen::Index>(d);
+  fit(w.R, L, G.cols());
+  fit(w.Q, L, G.cols());
+  for (Eigen::Index j = 0; j < L; ++j)
+    rescaled_entries(prepared.parameters.projection, d, std::span<const double>(G.row(j).data(), dc),
+                     std::span<double>(w.R.row(j).data(), dc));
+  lemma4_rows(prepared, w.R, dc, w.Q);
+  double largest = 0.0;
+  for (Eigen::Index i = 0; i < L; ++i) {
+    double sum = 0.0;
+    const double* q = w.Q.row(i).data();
+    for (Eigen::Index c = 0; c < dc; ++c) sum += q[c] * q[c];
+    const double* r = w.R.row(i).data();
+    for (Eigen::Index c = 0; c < dc; ++c) sum += r[c] * r[c];
+    largest = std::max(largest, std::sqrt(sum));
+  }
+  return largest;
+}
+
+}  // namespace
+
+Enclosure nested_scale_enclosure(Projection projection, std::uint64_t d) {
+  if (d < 1 || d >= (std::uint64_t{1} << 32)) throw InputError("the nested scale needs d in [1, 2^32)");
+  const auto dd = static_cast<double>(d);
+  if (projection != Projection::achlioptas) return {div_down(1.0, dd), div_up(1.0, dd)};
+  // Achlioptas: the draw at d = 1 has magnitude m1 = fl(sqrt 3), the ideal entry at d sqrt(3/d).
+  const double m1 = std::sqrt(3.0);
+  return {div_down(3.0, mul_up(mul_up(m1, m1), dd)), div_up(3.0, mul_down(mul_down(m1, m1), dd))};
+}
+
+double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double N, double beta, double Z,
+                                Enclosure scale) {
+  const auto dd = static_cast<double>(d), kk = static_cast<double>(k);
+  const double g_d = gamma_n_upper(dd), g_k = gamma_n_upper(kk), rho = rho_upper();
+  const double root_d = sqrt_up(dd);
+  // 2^-1075 (half the smallest subnormal) is not a double: 2^-1074 bounds it.
+  const double half_unit = kUnderflowUnit;
+  // 1/sigma <= w, 1/sigma^2 <= w^2, from the lower end of c = sigma^2.
+  const double w2 = div_up(1.0, scale.lower), w = sqrt_up(w2);
+  // Step C: |U - p.g| <= g_d P Z + d 2^-1074.
+  double e = add_up(mul_up(mul_up(g_d, P), Z), mul_up(dd, kUnderflowUnit));
+  // Step P: |(p - a).g| <= (g_k N + sqrt(d) k 2^-1074) Z.
+  e = add_up(e, mul_up(add_up(mul_up(g_k, N), mul_up(root_d, mul_up(kk, kUnderflowUnit))), Z));
+  // Step E2: |S - S*| / c <= ((g_k (1 + rho) + rho)(1 + rho) + rho) N Z + t.
+  const double a = add_up(mul_up(g_k, add_up(1.0, rho)), rho);
+  e = add_up(e, mul_up(mul_up(add_up(mul_up(a, add_up(1.0, rho)), rho), N), Z));
+  // t: h = (1 + g_k) beta 2^-1075 + k 2^-1074, then
+  // t = (a + 1) N sqrt(d) 2^-1075 w + sqrt(d) h (1 + rho) Z w + d h 2^-1075 w^2.
+  const double h = add_up(mul_up(mul_up(add_up(1.0, g_k), beta), half_unit), mul_up(kk, kUnderflowUnit));
+  double t = mul_up(mul_up(mul_up(add_up(a, 1.0), N), mul_up(root_d, half_unit)), w);
+  t = add_up(t, mul_up(mul_up(mul_up(root_d, h), mul_up(add_up(1.0, rho), Z)), w));
+  t = add_up(t, mul_up(mul_up(mul_up(dd, h), half_unit), w2));
+  return add_up(e, t);
+}
+
+OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::vector<std::uint64_t>& dimensions,
+                                    const ResourcePolicy& policy) {
+  if (prepared.parameters.given_projection) throw InputError("one_pass_certificates: a given projection is not nested");
+  if (dimensions.empty()) return {};
+  for (std::size_t m = 0; m < dimensions.size(); ++m)
+    if (dimensions[m] < 1 || dimensions[m] >= (std::uint64_t{1} << 31) || (m > 0 && dimensions[m] <= dimensions[m - 1]))
+      throw InputError("one_pass_certificates: the dimensions have to increase strictly, each in [1, 2^31)");
+  const ReferenceEnvironmentScope environment;
+  const SingleThreadedProducts single_threaded;
+  const Target& A = prepared.target();
+  const std::size_t L = prepared.L, M = dimensions.size();
+  const std::uint64_t D = dimensions.back();
+  const ConstructionParameters& p = prepared.parameters;
+  const Definition2Thresholds thresholds = definition2_thresholds(A, p.eps, p.gamma);
+
+  // G, then P = fl(B G) by Lemma 4's sum (Step P).
+  Workspace& w = workspace();
+  const auto Dc = static_cast<Eigen::Index>(D), Li = static_cast<Eigen::Index>(L);
+  unscaled_draws(prepared, D, w.G);
+  fit(w.P, Li, w.G.cols());
+  lemma4_rows(prepared, w.G, Dc, w.P);
+  const Matrix& G = w.G;
+  const Matrix& P = w.P;
+
+  // Per listed d: the norm bounds of the draws' rows and their maximum Z.
+  // A prefix's norm is at most the longer prefix's, so the bounds are taken
+  // at the next power of two (or D): log2 D norm evaluations instead of M.
+  std::vector<Eigen::Index> norm_at(M);
+  for (std::size_t m = 0; m < M; ++m) norm_at[m] = norm_prefix(dimensions[m], D);
+  std::vector<std::vector<double>> g_norm(M);
+  std::vector<double> Z(M, 0.0);
+  std::vector<Enclosure> scale(M);
+  for (std::size_t m = 0; m < M; ++m) {
+    if (m > 0 && norm_at[m] == norm_at[m - 1]) {
+      g_norm[m] = g_norm[m - 1];
+      Z[m] = Z[m - 1];
+    } else {
+      g_norm[m].resize(L);
+      for (std::size_t j = 0; j < L; ++j) {
+        g_norm[m][j] = norm_upper(G.row(static_cast<Eigen::Index>(j)).data(), norm_at[m]);
+        Z[m] = std::max(Z[m], g_norm[m][j]);
+      }
+    }
+    scale[m] = nested_scale_enclosure(p.projection, dimensions[m]);
+  }
+
+  std::vector<char> refuted(M, 0);
+  std::vector<std::size_t> open(M, 0);
+  const Eigen::Index block = block_rows(L);
+  Matrix& U = w.U;
+  for (Eigen::Index i0 = 0; i0 < Li; i0 += block) {
+    const Eigen::Index n = std::min(block, Li - i0);
+    U.resize(n, Li);
+    U.setZero();
+    Eigen::Index done = 0;
+    std::vector<double> P_norm(static_cast<std::size_t>(n));
+    for (std::size_t m = 0; m < M; ++m) {
+      if (m == 0 || norm_at[m] != norm_at[m - 1])
+        for (Eigen::Index r = 0; r < n; ++r) P_norm[static_cast<std::size_t>(r)] = norm_upper(P.row(i0 + r).data(), norm_at[m]);
+      const auto d = static_cast<Eigen::Index>(dimensions[m]);
+      accumulate(P, G, i0, n, done, d, U);  // Step C: U = sum over c < d
+      done = d;
+      for (Eigen::Index r = 0; r < n; ++r) {
+        const auto i = static_cast<std::size_t>(i0 + r);
+        const double* U_i = U.data() + r * Li;
+        const auto supp = A.support(i);
+        const auto b = prepared.B.row(i);
+        double N = 0.0, beta = 0.0;
+        for (std::size_t t = 0; t < supp.size(); ++t) {
+          N = add_up(N, mul_up(std::abs(b[t]), g_norm[m][supp[t]]));
+          beta = add_up(beta, std::abs(b[t]));
+        }
+        const double P_i = P_norm[static_cast<std::size_t>(r)];
+        bool finite = std::isfinite(P_i) && std::isfinite(N);
+        for (Eigen::Index j = 0; finite && j < Li; ++j) finite = std::isfinite(U_i[j]);
+        if (!finite) {
+          ++open[m];
+          continue;
+        }
+        ScoreBounds bounds;
+        bounds.error = nested_score_error_upper(dimensions[m], supp.size(), P_i, N, beta, Z[m], scale[m]);
+        bounds.scaled = true;
+        bounds.scale = scale[m];
+        const State state = filter_row(thresholds, i, U_i, bounds).outcome.state;
+        if (state == State::refuted) refuted[m] = 1;
+        if (state == State::undecided) ++open[m];
+      }
+    }
+  }
+
+  OnePassResult result;
+  result.max_input_row_norm.reserve(M);
+  for (std::size_t m = 0; m < M; ++m) result.max_input_row_norm.push_back(max_input_row_norm(prepared, G, dimensions[m], w));
+  for (std::size_t m = 0; m < M; ++m) {
+    ChosenDimension dimension;
+    dimension.d = static_cast<std::size_t>(dimensions[m]);
+    result.verdicts.push_back(settle(prepared, dimension, refuted[m] != 0, open[m], policy, result.fallbacks));
+    result.rows_left.push_back(open[m]);
+  }
+  return result;
+}
+
+Verdict trivial_certificate(const PreparedTarget& prepared, const ResourcePolicy& policy) {
+  const ReferenceEnvironmentScope environment;
+  const Target& A = prepared.target();
+  const std::size_t L = prepared.L;
+  const ConstructionParameters& p = prepared.parameters;
+  const Definition2Thresholds thresholds = definition2_thresholds(A, p.eps, p.gamma);
+  // X = [B | I]: its left block is B exactly (one nonzero term per sum), so S = B I^T = B.
+  std::vector<double> row(L, 0.0);
+  bool refuted = false;
+  std::size_t open = 0;
+  for (std::size_t i = 0; i < L; ++i) {
+    const auto supp = A.support(i);
+    const auto b = prepared.B.row(i);
+    for (std::size_t t = 0; t < supp.size(); ++t) row[supp[t]] = b[t];
+    const State state = filter_row(thresholds, i, row.data(), ScoreBounds{}).outcome.state;
+    for (std::size_t t = 0; t < supp.size(); ++t) row[supp[t]] = 0.0;
+    if (state == State::refuted) refuted = true;
+    if (state == State::undecided) ++open;
+  }
+  ChosenDimension dimension;
+  dimension.d = L;
+  dimension.trivial = true;
+  std::size_t fallbacks = 0;
+  return settle(prepared, dimension, refuted, open, policy, fallbacks);
+}
+
+}  // namespace jlattn::audit
