@@ -164,7 +164,17 @@ std::unique_ptr<ConstructionResult> construct_call(const SharedTarget& A, double
   return out;
 }
 
-Certificate certify_call(const SharedTarget& A, const DoubleArray& X, const std::optional<DoubleArray>& W_Q,
+/// What jlattn.certify() returns: the certificate and, as `jlattn certify`
+/// prints beside it, the lower bound at the given matrices' norms.
+struct MatricesCertificate : Certificate {
+  LowerBoundAtNorms lower_bound;
+};
+
+std::string matrices_certificate_json(const MatricesCertificate& c) {
+  return io::certificate_json(c, &c.lower_bound);
+}
+
+MatricesCertificate certify_call(const SharedTarget& A, const DoubleArray& X, const std::optional<DoubleArray>& W_Q,
                     const std::optional<DoubleArray>& W_K, double eps, double gamma, bool scaled,
                     const std::string& product, unsigned threads, unsigned max_precision, std::uint64_t max_exact_work,
                     bool exact_only, std::size_t max_memory_bytes) {
@@ -194,10 +204,13 @@ Certificate certify_call(const SharedTarget& A, const DoubleArray& X, const std:
     Q = Weights::from_matrix(matrix(*W_Q, "W_Q"));
     K = Weights::from_matrix(matrix(*W_K, "W_K"));
   }
-  return run_interruptible([&](const StopRequest& stop) {
+  MatricesCertificate out;
+  static_cast<Certificate&>(out) = run_interruptible([&](const StopRequest& stop) {
     limits.stop = stop;
     return jlattn::certify(*A, Xm, Q, K, eps, gamma, scaled, limits);
   });
+  out.lower_bound = lower_bound_at_norms(A->L(), gamma, Xm, Q, K, scaled);
+  return out;
 }
 
 py::object bound_call(std::uint64_t L, std::uint64_t k, double eps, double gamma, double rho, double delta,
@@ -322,12 +335,24 @@ PYBIND11_MODULE(_jlattn, m) {
         return c.witness ? py::cast(*c.witness) : py::none();
       }, "a Witness when refuted, else None")
       .def("json", [](const Certificate& c) { return io::certificate_json(c); },
-           "the certificate as `jlattn certify --json` prints it")
+           "the certificate as JSON (the names of `jlattn certify --json`)")
       .def("as_dict", [](const Certificate& c) { return json_loads(io::certificate_json(c)); },
            "the certificate as a dict (the JSON of json())")
       .def("__repr__", [](const Certificate& c) {
         return "<jlattn.Certificate " + to_string(c.verdict) + ", rows=" + std::to_string(c.rows) + ">";
       });
+
+  py::class_<MatricesCertificate, Certificate>(
+      m, "MatricesCertificate",
+      "What jlattn.certify() returns: a Certificate, and the proved lower bound d_lower at the given matrices' "
+      "norms (proofs/lower-bound.md), as `jlattn certify --json` prints them")
+      .def_property_readonly("d_lower", [](const MatricesCertificate& c) {
+        const py::object document = json_loads(matrices_certificate_json(c));
+        return py::object(document["d_lower"]);
+      }, "the lower bound at these matrices' norms, as in `jlattn certify --json`")
+      .def("json", &matrices_certificate_json, "the certificate as `jlattn certify --json` prints it")
+      .def("as_dict", [](const MatricesCertificate& c) { return json_loads(matrices_certificate_json(c)); },
+           "the certificate as a dict (the JSON of json())");
 
   py::class_<ConstructionResult>(m, "Construction",
                                  "What jlattn.construct() returns: the input X of the constructive proof, Lemma "

@@ -736,6 +736,31 @@ Certificate certify_subnormal(const SubnormalInstance& inst, const Certification
 // the second block); the calling thread stays in the reference environment.
 // The worker's rows go to the exact pass, and the verdict is the exact-only
 // verdict on both instances: never "certified" for the false one.
+// glibc's fegetround() reads the x87 control word only; SSE arithmetic
+// rounds by MXCSR's own mode bits, which a host can set alone
+// (_MM_SET_ROUNDING_MODE). The check must see them, and the reference scope
+// must clear them.
+TEST(Certificate, SseRoundingModeAloneIsSeenAndCleared) {
+  if (!kHaveFlushToZero) GTEST_SKIP() << "no MXCSR on this processor";
+  ASSERT_EQ(floating_point_environment_problem(), "");
+  const unsigned saved = _mm_getcsr();
+  for (const unsigned mode : {_MM_ROUND_UP, _MM_ROUND_DOWN, _MM_ROUND_TOWARD_ZERO}) {
+    _MM_SET_ROUNDING_MODE(mode);
+    ASSERT_EQ(std::fegetround(), FE_TONEAREST) << "the premise: the x87 mode is untouched";
+    volatile double one = 1.0, three = 3.0;
+    const double third = one / three;
+    EXPECT_NE(floating_point_environment_problem(), "") << "mode " << mode << ", 1/3 = " << third;
+    {
+      const detail::ReferenceEnvironmentScope reference;
+      EXPECT_EQ(floating_point_environment_problem(), "");
+      EXPECT_EQ(one / three, 1.0 / 3.0);
+    }
+    EXPECT_NE(floating_point_environment_problem(), "") << "the scope restores the caller's mode";
+    _mm_setcsr(saved);
+  }
+  EXPECT_EQ(floating_point_environment_problem(), "");
+}
+
 TEST(Certificate, WorkerThreadsInAnotherEnvironmentNeverCertifyFalsely) {
   if (!kHaveFlushToZero) GTEST_SKIP() << "no FTZ/DAZ flags on this processor";
   const ThreadEnvironment reference = current_environment();

@@ -1,11 +1,11 @@
 """Ctrl-C interrupts a long call: a subprocess runs a construction (or a
 certification) that takes several seconds; SIGINT, sent once it is under way,
 raises KeyboardInterrupt in it within two seconds. The module looks for
-signals every 50 ms and the library polls its stop request between stages,
-per score row of the evaluation and per block of rows of the certifier, so
-the delay is about one block's product: 2^22 d multiply-adds in the
-evaluation, 256 L d in the certifier's filter (here L = 8000 and d = 200 or 300:
-well under a second each; docs/python.md says more)."""
+signals every 50 ms and the library polls its stop request between stages
+and per block of rows of the certifier's filter (whose scores are also the
+construction's evaluation), so the delay is about one block's product:
+256 L d multiply-adds (here L = 8000 and d = 1500 or 300: well under a
+second each; docs/python.md says more)."""
 
 import os
 import signal
@@ -29,7 +29,7 @@ print("running", flush=True)
 start = time.monotonic()
 try:
     if call == "construct":
-        jlattn.construct(A, eps=1.0, gamma=0.1, d=200, threads=1)
+        jlattn.construct(A, eps=1.0, gamma=0.1, d=1500, threads=1)
     else:
         jlattn.certify(A, X, eps=1.0, gamma=0.1, threads=1)
     print("finished", time.monotonic() - start, flush=True)

@@ -30,11 +30,11 @@ def test_pip_installs_the_package_offline(tmp_path, source_dir):
             "A = sp.csr_matrix([[1, 2, 0, 0], [0, 1, 0, 0], [1, 0, 3, 0], [1, 0, 0, 1]], dtype=float)\n"
             "r = jlattn.construct(A, eps=1, gamma=0.1)\n"
             "print(jlattn.__file__)\n"
-            "print(r.d, r.certificate.verdict, r.certificate.eps_hat)\n")
+            "print(r.d, r.certificate.verdict)\n")
     run = subprocess.run([python, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     location, result = run.stdout.splitlines()
     package = Path(location).parent
     assert package.is_relative_to(tmp_path / "venv"), location
-    assert result == "1286 certified (0.1457026729363031, 0.14570267293934783)"
+    assert result == "434 certified"
     assert (package / "_jlattn.pyi").is_file() and (package / "py.typed").is_file()

@@ -256,6 +256,10 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
         }
         ScoreBounds bounds;
         bounds.error = nested_score_error_upper(dimensions[m], supp.size(), P_i, N, beta, Z[m], scale[m]);
+        if (!std::isfinite(bounds.error)) {  // no bound, no decision: the emitted X^(d) decides
+          ++open[m];
+          continue;
+        }
         bounds.scaled = true;
         bounds.scale = scale[m];
         const State state = filter_row(thresholds, i, U_i, bounds).outcome.state;

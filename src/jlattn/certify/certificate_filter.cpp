@@ -9,6 +9,7 @@
 #include <cfenv>
 #include <cfloat>
 #include <cmath>
+#include <mutex>
 #include <span>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ namespace {
 #if defined(__SSE__) || defined(__x86_64__)
 constexpr unsigned kFlushToZero = 0x8000u;       // MXCSR bit 15
 constexpr unsigned kDenormalsAreZero = 0x0040u;  // MXCSR bit 6
+// MXCSR bits 13-14: the SSE rounding mode, which glibc's fegetround() does
+// not read on x86-64 (it reads the x87 control word only).
+constexpr unsigned kSseRoundingMode = 0x6000u;
 #endif
 
 }  // namespace
@@ -39,6 +43,7 @@ std::string floating_point_environment_problem() {
   if (std::fegetround() != FE_TONEAREST) return "the rounding mode is not round-to-nearest";
 #if defined(__SSE__) || defined(__x86_64__)
   const unsigned csr = _mm_getcsr();
+  if (csr & kSseRoundingMode) return "the SSE rounding mode (MXCSR) is not round-to-nearest";
   if (csr & kFlushToZero) return "flush-to-zero (FTZ) is set";
   if (csr & kDenormalsAreZero) return "denormals-are-zero (DAZ) is set";
 #endif
@@ -319,26 +324,56 @@ FilteredRow filter_row(const Definition2Thresholds& t, std::size_t i, const floa
   return filter_scores(t, i, S_hat, bounds);
 }
 
-SingleThreadedProducts::SingleThreadedProducts() : eigen_(Eigen::nbThreads()) {
+namespace {
+
+// The thread counts are process-wide settings, and several threads can be
+// inside a scope at once (the audit's workers, Python threads without the
+// GIL): the first to enter saves and sets them, the last to leave restores
+// them, so no scope restores a count while another still computes.
+struct ProductThreadCounts {
+  std::mutex mutex;
+  int users = 0;
+  int eigen = 1;
+  int openblas = 1;
+};
+
+ProductThreadCounts& product_thread_counts() {
+  static ProductThreadCounts counts;
+  return counts;
+}
+
+}  // namespace
+
+SingleThreadedProducts::SingleThreadedProducts() {
+  ProductThreadCounts& c = product_thread_counts();
+  const std::lock_guard<std::mutex> lock(c.mutex);
+  if (c.users++ > 0) return;
+  c.eigen = Eigen::nbThreads();
   Eigen::setNbThreads(1);
 #if defined(JLATTN_HAVE_OPENBLAS)
-  openblas_ = openblas_get_num_threads();
+  c.openblas = openblas_get_num_threads();
   openblas_set_num_threads(1);
 #endif
 }
 
 SingleThreadedProducts::~SingleThreadedProducts() {
-  Eigen::setNbThreads(eigen_);
+  ProductThreadCounts& c = product_thread_counts();
+  const std::lock_guard<std::mutex> lock(c.mutex);
+  if (--c.users > 0) return;
+  Eigen::setNbThreads(c.eigen);
 #if defined(JLATTN_HAVE_OPENBLAS)
-  openblas_set_num_threads(openblas_);
+  openblas_set_num_threads(c.openblas);
 #endif
 }
 
 ReferenceEnvironmentScope::ReferenceEnvironmentScope() : rounding_(std::fegetround()), control_(0) {
+#if defined(__SSE__) || defined(__x86_64__)
+  // Read before fesetround(), which sets MXCSR's rounding mode too.
+  control_ = _mm_getcsr();
+#endif
   std::fesetround(FE_TONEAREST);
 #if defined(__SSE__) || defined(__x86_64__)
-  control_ = _mm_getcsr();
-  _mm_setcsr(control_ & ~(kFlushToZero | kDenormalsAreZero));
+  _mm_setcsr(control_ & ~(kFlushToZero | kDenormalsAreZero | kSseRoundingMode));
 #endif
 }
 

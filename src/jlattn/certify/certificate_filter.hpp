@@ -132,17 +132,15 @@ class ReferenceEnvironmentScope {
 /// thread for a scope (restored afterwards): the filter parallelises over
 /// blocks of rows itself, so each block's product runs on the worker that
 /// checked its floating-point environment, and in one summation order
-/// whatever the number of workers.
+/// whatever the number of workers. Scopes may overlap across threads: the
+/// counts are set when the first scope opens and restored when the last
+/// closes.
 class SingleThreadedProducts {
  public:
   SingleThreadedProducts();
   ~SingleThreadedProducts();
   SingleThreadedProducts(const SingleThreadedProducts&) = delete;
   SingleThreadedProducts& operator=(const SingleThreadedProducts&) = delete;
-
- private:
-  int eigen_;
-  int openblas_ = 1;
 };
 
 /// What the filter pass did.

@@ -34,12 +34,13 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from . import _jlattn
-from ._jlattn import Certificate, Construction, Target, Witness
+from ._jlattn import Certificate, Construction, MatricesCertificate, Target, Witness
 
 __version__: str = _jlattn.__version__
 
 __all__ = [
     "Certificate",
+    "MatricesCertificate",
     "Construction",
     "Target",
     "Witness",
@@ -216,7 +217,7 @@ def construct(A: TargetLike, eps: float, gamma: float, delta: float = 0.05, d: U
 def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: float, gamma: float,
             scaled: bool = False, product: str = "auto", threads: int = 0, max_precision: int = 1 << 14,
             max_exact_work: int = 500_000_000, exact_only: bool = False,
-            max_memory: Union[int, str, None] = None) -> Certificate:
+            max_memory: Union[int, str, None] = None) -> MatricesCertificate:
     """Proves or refutes that softmax(S), S = (X W_Q)(X W_K)^T, (eps,
     gamma)-approximates target ``A``: ``jlattn certify``.
 
@@ -227,7 +228,8 @@ def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: flo
     ``threads`` and the limits ``max_precision`` (bits) and
     ``max_exact_work`` (exact multiply-adds) are those of the command line.
 
-    Returns a :class:`Certificate`: ``verdict`` ('certified', 'refuted' or
+    Returns a :class:`MatricesCertificate` (a :class:`Certificate`, and
+    ``d_lower``, the proved lower bound at these matrices' norms): ``verdict`` ('certified', 'refuted' or
     'undecided'), the enclosures ``eps_hat`` and ``gamma_hat`` as pairs of
     floats, the row counts, and ``witness`` (None unless refuted).
     """
