@@ -95,6 +95,17 @@ def save(fig, directory, stem):
     plt.close(fig)
 
 
+def measured_cells(ax, group):
+    """The cells of a series that were measured; titles the series' panel and
+    says so on it when none was."""
+    cells = [c for c in group if c["search"]["probes"]]
+    ax.set_title(series_title(group[0]))
+    if not cells:
+        ax.text(0.5, 0.5, "no cell of this series was measured\n(--max-work)", ha="center", va="center",
+                transform=ax.transAxes)
+    return cells
+
+
 def d_vs_L(results, directory):
     groups = grouped(results["cells"])
     max_d = results["parameters"]["max_d"]
@@ -183,12 +194,9 @@ def success_vs_d(results, directory):
     fig, axes = panels(len(groups))
     cmap = plt.get_cmap("viridis")
     for ax, group in zip(axes, groups):
-        cells = [c for c in group if c["search"]["probes"]]
+        cells = measured_cells(ax, group)
         n = len(cells)
-        ax.set_title(series_title(group[0]))
         if n == 0:
-            ax.text(0.5, 0.5, "no cell of this series was measured\n(--max-work)", ha="center", va="center",
-                    transform=ax.transAxes)
             continue
         # Start the axis a little below the largest d at which no trial of any L was certified.
         firsts = []
@@ -232,12 +240,9 @@ def norm_vs_d(results, directory):
     fig, axes = panels(len(groups))
     cmap = plt.get_cmap("viridis")
     for ax, group in zip(axes, groups):
-        cells = [c for c in group if c["search"]["probes"]]
+        cells = measured_cells(ax, group)
         n = len(cells)
-        ax.set_title(series_title(group[0]))
         if n == 0:
-            ax.text(0.5, 0.5, "no cell of this series was measured\n(--max-work)", ha="center", va="center",
-                    transform=ax.transAxes)
             continue
         for i, c in enumerate(cells):
             probes = sorted(c["search"]["probes"], key=lambda p: p["d"])
