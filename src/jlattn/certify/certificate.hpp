@@ -277,8 +277,9 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
 
 /// Frees the multiprecision caches MPFR keeps per thread (constants such as
 /// \f$\ln 2\f$, built by the exact pass and by the rigorous bounds). A thread
-/// other than the main one that called certify, certify_projection or
-/// rigorous_bounds calls this before it ends; otherwise those caches are
+/// other than the main one that called certify, certify_projection,
+/// rigorous_bounds or the audit's draw_target (the extremal family's
+/// weights) calls this before it ends; otherwise those caches are
 /// lost when it exits (MPFR's manual: `mpfr_free_cache2`). The next
 /// multiprecision call on the thread rebuilds them.
 /// Guarantee: none needed (resource release only).
