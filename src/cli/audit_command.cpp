@@ -379,7 +379,7 @@ struct AuditOptions {
   std::string L, k, eps, gamma, rho, projection, family, shard, out, measure_bounds, sweep;
   std::vector<std::string> parts;
   unsigned trials = 0, steps = 0, threads = 0;
-  double delta = 0, leakage = 0, max_work = 0;
+  double delta = 0, leakage = 0, max_work = 0, gap_Delta_factor = 1.0;
   std::uint64_t seed = 0, max_d = 0;
   bool no_plots = false, quiet = false, estimate = false, each_d = false;
   std::vector<CLI::Option*> grid_options;  // what --sweep sets: given together with it, they are refused
@@ -417,8 +417,8 @@ audit::Part parse_part(const std::string& text, const audit::Parameters& main, s
   return part;
 }
 
-// The parameters the options give: a named sweep, or the grid options and parts.
-audit::Parameters parameters_of(const AuditOptions& o) {
+// The grid the options give: a named sweep, or the grid options and parts.
+audit::Parameters grid_of(const AuditOptions& o) {
   if (!o.sweep.empty()) {
     for (const CLI::Option* option : o.grid_options)
       if (option->count() > 0)
@@ -446,6 +446,13 @@ audit::Parameters parameters_of(const AuditOptions& o) {
   p.max_work = o.max_work;
   p.measure_bounds = audit::parse_measure_bounds(o.measure_bounds);
   for (std::size_t n = 0; n < o.parts.size(); ++n) p.parts.push_back(parse_part(o.parts[n], p, n + 1));
+  return p;
+}
+
+// The parameters the options give: the grid, at the gap --gap-Delta-factor (with a named sweep too).
+audit::Parameters parameters_of(const AuditOptions& o) {
+  audit::Parameters p = grid_of(o);
+  p.gap_Delta_factor = o.gap_Delta_factor;
   return p;
 }
 
@@ -707,6 +714,11 @@ Command add_audit_command(CLI::App& root) {
   grid(app->add_option("--measure-bounds", o->measure_bounds,
                        "which bounds get a success count (T trials at d = bound, if <= --max-d): all, smallest (the "
                        "smallest proved for the projection, and d = L), or none"))
+      ->capture_default_str();
+  add_real_option(*app, "--gap-Delta-factor", o->gap_Delta_factor,
+                  "Lemma 1's gap Delta as this factor (in [1, 100]) times ln(1/gamma) + eps in every cell: B, the "
+                  "trials and every bound use it (a larger gap: smaller d, larger norms; proofs/chernoff-bound.md); "
+                  "also with --sweep")
       ->capture_default_str();
   grid(app->add_option("--part", o->parts,
                        "a further grid of the same sweep, 'KEY=VALUE;...' with L, k, rho, target-family and trials "

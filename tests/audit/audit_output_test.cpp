@@ -154,6 +154,9 @@ TEST(AuditOutput, RegeneratingCommandNamesEveryParameter) {
                              "--max-work ", "--measure-bounds ", "--part ", "--out DIR"})
     EXPECT_NE(command.find(option), std::string::npos) << option;
   EXPECT_EQ(command.rfind("jlattn audit ", 0), 0U);
+  EXPECT_EQ(command.find("--gap-Delta-factor"), std::string::npos) << "the default gap is not named";
+  p.gap_Delta_factor = 1.5;
+  EXPECT_NE(regenerating_command(p).find(" --gap-Delta-factor 1.5 "), std::string::npos);
 }
 
 }  // namespace

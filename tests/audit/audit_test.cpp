@@ -366,6 +366,31 @@ TEST(AuditTargets, TrialInputIsTheConstructionsX) {
   }
 }
 
+// At a larger gap (--gap-Delta-factor) a trial's X is construct()'s X with
+// --gap-Delta at that gap: the audit measures the construction a user builds.
+TEST(AuditTargets, TrialInputAtALargerGapIsTheConstructionsX) {
+  Cell c = cell_of("random", 24, 2, 1.0);
+  c.gap_Delta_factor = 2.5;
+  const std::uint64_t target_seed = trial_seed(7, c, 1, jlattn::Stream::audit_trial_target);
+  const std::uint64_t r_seed = trial_seed(7, c, 1, jlattn::Stream::audit_trial_projection);
+  const Target A = draw_target(c, target_seed);
+  ConstructionParameters parameters;
+  parameters.eps = c.eps;
+  parameters.gamma = c.gamma;
+  parameters.gap_Delta = scaled_gap_Delta(c.eps, c.gamma, 2.5);
+  ASSERT_TRUE(parameters.gap_Delta.has_value());
+  EXPECT_NEAR(*parameters.gap_Delta, 2.5 * (c.eps + std::log(1.0 / c.gamma)), 1e-12);
+  parameters.seed = r_seed;
+  parameters.rule = DimensionRule::given;
+  parameters.d = 200;
+  const Construction built = construct(A, parameters, ResourcePolicy{});
+  EXPECT_TRUE(built.X == trial_input(c, A, r_seed, 200));
+  Cell at_default = c;
+  at_default.gap_Delta_factor = 1.0;
+  EXPECT_FALSE(built.X == trial_input(at_default, A, r_seed, 200)) << "the gap changes B";
+  EXPECT_EQ(c.key(), at_default.key()) << "the same draws at every gap";
+}
+
 TEST(AuditCells, KOneCellsAreListedOnceWithRhoZeroAndBadCellsAreRefused) {
   Parameters p;
   p.L = {8, 16};
@@ -412,6 +437,27 @@ TEST(AuditCells, PartsAddCellsWithTheirOwnTrials) {
   EXPECT_THROW(cells(p), InputError);
   p.parts.back().trials = 0;
   EXPECT_THROW(validate(p), InputError);
+}
+
+// The gap factor reaches every cell, is in the run key only when it is not
+// 1 (so runs at the default gap keep their keys), survives run.json, and is
+// refused outside [1, 100].
+TEST(AuditCells, GapFactorReachesEveryCellAndTheRunKeyOnlyWhenSet) {
+  Parameters p;
+  p.L = {8, 16};
+  p.k = {1, 2};
+  const std::string default_key = p.key();
+  EXPECT_EQ(parameters_json(p).count("gap_Delta_factor"), 0U);
+  p.gap_Delta_factor = 2.0;
+  for (const Cell& c : cells(p)) EXPECT_EQ(c.gap_Delta_factor, 2.0) << c.id();
+  EXPECT_NE(p.key(), default_key);
+  EXPECT_EQ(parameters_from_json(parameters_json(p)).gap_Delta_factor, 2.0);
+  EXPECT_EQ(parameters_from_json(parameters_json(p)).key(), p.key());
+  EXPECT_NE(regenerating_command(p).find(" --gap-Delta-factor 2"), std::string::npos);
+  for (const double bad : {0.5, 100.5, double(NAN), double(INFINITY)}) {
+    p.gap_Delta_factor = bad;
+    EXPECT_THROW(validate(p), InputError) << bad;
+  }
 }
 
 TEST(AuditCells, BigBirdNeedsWholeBlocks) {
@@ -497,6 +543,57 @@ TEST(AuditCell, CountsAddUpAndTheThresholdsAreThoseOfTheDefinition) {
     }
 }
 
+// The trade-off of proofs/chernoff-bound.md ("The gap Delta") in one k = 1
+// cell: at twice the gap the proved bound falls, the measured dimension does
+// not rise, and the input rows grow (the norms the smaller d costs).
+TEST(AuditCell, ALargerGapTradesDimensionForNorm) {
+  Parameters p = tiny();
+  p.k = {1};
+  p.trials = 10;
+  p.max_d = 4096;
+  const CellResult base = run_cell(p, cells(p).front(), nullptr, 2);
+  p.gap_Delta_factor = 2.0;
+  const CellResult wide = run_cell(p, cells(p).front(), nullptr, 2);
+  EXPECT_NEAR(wide.Delta_upper, 2.0 * base.Delta_upper, 1e-12);
+  auto d_chernoff = [](const CellResult& r) {
+    for (const MeasuredBound& b : r.bounds)
+      if (b.bound.name == BoundName::d_chernoff) return b.bound.d;
+    ADD_FAILURE() << "no d_chernoff";
+    return std::uint64_t{0};
+  };
+  EXPECT_LT(d_chernoff(wide), d_chernoff(base));
+  ASSERT_TRUE(base.d_1_minus_delta.found && wide.d_1_minus_delta.found);
+  EXPECT_LE(wide.d_1_minus_delta.at.d, base.d_1_minus_delta.at.d);
+  EXPECT_GT(wide.beta_sharp_upper, base.beta_sharp_upper);
+  ASSERT_TRUE(base.max_input_row_norm_at_d_1_minus_delta && wide.max_input_row_norm_at_d_1_minus_delta);
+  EXPECT_GT(*wide.max_input_row_norm_at_d_1_minus_delta, *base.max_input_row_norm_at_d_1_minus_delta);
+}
+
+// Corollary 0's second reading (the smallest proved d of Theorems 1 and 2 at
+// the gamma that caps the leakage at lambda) takes the gap factor at that
+// gamma. Skipped cells (--max-work) still read it, so the test is cheap.
+TEST(AuditCell, CorollaryZeroReadingUsesTheGapFactorAtItsOwnGamma) {
+  Parameters p = tiny();
+  p.L = {4096};
+  p.k = {1};
+  p.trials = 1;
+  p.max_work = 1;
+  const CellResult base = run_cell(p, cells(p).front(), nullptr, 1);
+  p.gap_Delta_factor = 2.0;
+  const CellResult wide = run_cell(p, cells(p).front(), nullptr, 1);
+  ASSERT_TRUE(wide.skipped);
+  const double g = wide.corollary0.gamma_for_lambda;
+  ASSERT_LT(g, 0.1);
+  BoundQuery q{.L = 4096, .k = 1, .eps = 1.0, .gamma = g, .rho = 0.0, .delta = p.delta};
+  q.crossovers = false;
+  q.gap_Delta = scaled_gap_Delta(1.0, g, 2.0);
+  EXPECT_EQ(wide.corollary0.smallest_proved_d, smallest_valid_bound(rigorous_bounds(q), Projection::gaussian).d);
+  q.gap_Delta.reset();  // the default gap at g
+  EXPECT_EQ(base.corollary0.smallest_proved_d, smallest_valid_bound(rigorous_bounds(q), Projection::gaussian).d);
+  // Theorems 1 and 2 (what the reading takes) grow with the gap: the factor changed the reading.
+  EXPECT_GT(wide.corollary0.smallest_proved_d, base.corollary0.smallest_proved_d);
+}
+
 // ---------------------------------------------------------------------------
 // The command line, end to end
 
@@ -574,7 +671,8 @@ TEST_F(AuditCli, BadArgumentsGiveOneLineAndExitTwo) {
         "--target-family permutation --k 2", "--k 4 --L 2", "--gamma 1", "--trials 0", "--projection normal",
         "--L ''", "--target-family bigbird:3+2", "--target-family bigbird:0+2+3", "--target-family bigbird --k 4",
         "--target-family bigbird --k 16 --L 17", "--part 'L=64;x=1'", "--part 'L=64;L=128'", "--part 'trials=0'",
-        "--part 'L=8;k=1;trials=5' --L 8 --k 1", "--sweep paper --L 64", "--sweep huge", "--measure-bounds some"}) {
+        "--part 'L=8;k=1;trials=5' --L 8 --k 1", "--sweep paper --L 64", "--sweep huge", "--measure-bounds some",
+        "--gap-Delta-factor 0.9", "--gap-Delta-factor 1e3", "--gap-Delta-factor x"}) {
     const CliRun r = jlattn("audit " + args + " --out " + out("x"));
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << args << ": " << r.err;
@@ -642,7 +740,8 @@ TEST_F(AuditCli, InterruptKeepsFinishedCellsAndRerunResumes) {
 // a named sweep refuses the grid options it sets.
 TEST_F(AuditCli, EstimatePrintsACommandWithTheSameRunKey) {
   for (const std::string sweep : {"--sweep quick", "--sweep paper", "--sweep large",
-                                  "--L 8,16 --k 1 --part 'L=32;k=2;target-family=extremal;trials=3'"}) {
+                                  "--L 8,16 --k 1 --part 'L=32;k=2;target-family=extremal;trials=3'",
+                                  "--sweep quick --gap-Delta-factor 1.5"}) {
     const CliRun r = testing::run_jlattn("audit " + sweep + " --estimate", dir_);
     ASSERT_EQ(r.exit_code, 0) << sweep << ": " << r.err;
     const auto key_at = r.out.find("run key ");
@@ -660,6 +759,23 @@ TEST_F(AuditCli, EstimatePrintsACommandWithTheSameRunKey) {
   EXPECT_NE(testing::run_jlattn("audit --sweep quick --estimate", dir_).out.find("run key " + Parameters{}.key()),
             std::string::npos)
       << "the quick sweep is the defaults";
+}
+
+// A run at another gap says so in results.csv (the factor and Delta columns),
+// results.md and run.json, and its directory refuses a run at the default gap.
+TEST_F(AuditCli, GapFactorRunSaysSoAndDoesNotMixWithTheDefault) {
+  const std::string small = "--L 8 --k 1 --eps 2 --trials 3 --max-d 256 --no-plots --quiet";
+  ASSERT_EQ(jlattn("audit " + small + " --gap-Delta-factor 2 --out " + out("g2")).exit_code, 0) << slurp(dir_ / "stderr");
+  ASSERT_EQ(jlattn("audit " + small + " --out " + out("g1")).exit_code, 0) << slurp(dir_ / "stderr");
+  const std::string csv2 = slurp(dir_ / "g2" / "results.csv"), csv1 = slurp(dir_ / "g1" / "results.csv");
+  const std::string header2 = csv2.substr(0, csv2.find('\n')), header1 = csv1.substr(0, csv1.find('\n'));
+  EXPECT_NE(header2.find(",gap_Delta_factor,Delta_upper"), std::string::npos) << header2;
+  EXPECT_EQ(header1.find("gap_Delta"), std::string::npos) << header1;
+  EXPECT_NE(slurp(dir_ / "g2" / "results.md").find("--gap-Delta-factor 2"), std::string::npos);
+  EXPECT_NE(slurp(dir_ / "g2" / "run.json").find("\"gap_Delta_factor\": 2"), std::string::npos);
+  const CliRun mixed = jlattn("audit " + small + " --out " + out("g2"));
+  EXPECT_EQ(mixed.exit_code, 2);
+  EXPECT_NE(mixed.err.find("first difference: gap_Delta_factor"), std::string::npos) << mixed.err;
 }
 
 // A part's cells run with the part's T, recorded in the cell and in the CSV's trials column.

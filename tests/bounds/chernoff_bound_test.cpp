@@ -393,6 +393,18 @@ TEST(ClassBound, GapDeltaTradeOff) {
   EXPECT_GT(rows[1].d_chernoff.d, rows[2].d_chernoff.d);
   EXPECT_LT(rows[0].budget.product, rows[2].budget.product);
   EXPECT_THROW(gap_Delta_sweep(class_query(64, 1, 1.0, 0.1, 0.0), {0.5}), InputError);
+  // Each sweep row's gap is a double at or just above f (ln(1/gamma) + eps), which the gap check accepts.
+  for (const double f : {1.5, 3.0, 100.0}) {
+    const std::optional<double> g = scaled_gap_Delta(1.0, 0.1, f);
+    ASSERT_TRUE(g.has_value()) << f;
+    EXPECT_NEAR(*g, f * (1.0 + std::log(10.0)), 1e-13 * f) << f;
+    EXPECT_NO_THROW(check_gap_Delta(1.0, 0.1, *g)) << f;
+    const Big exact_gap = Big(f) * (Big(1.0) - boost::multiprecision::log(Big(0.1)));
+    EXPECT_GE(Big(*g), exact_gap) << "rounded up, f = " << f;
+  }
+  EXPECT_FALSE(scaled_gap_Delta(1.0, 0.1, 1.0).has_value()) << "f = 1 is the default gap, kept exact";
+  EXPECT_THROW(scaled_gap_Delta(1.0, 0.1, 0.99), InputError);
+  EXPECT_THROW(scaled_gap_Delta(1.0, 0.1, NAN), InputError);
 }
 
 // =============================================================================

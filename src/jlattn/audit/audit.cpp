@@ -49,6 +49,7 @@ namespace {
 
 constexpr std::uint64_t kMaxL = std::uint64_t{1} << 20;
 constexpr double kMaxRho = 100.0;
+constexpr double kMaxGapFactor = 100.0;
 
 // A uniform integer in [0, n) from Philox words (Lemire's multiply-shift with
 // rejection, so exactly uniform), counters (a, b, attempt, tag of the stream).
@@ -219,6 +220,9 @@ void validate(const Parameters& p) {
     throw InputError("--max-d " + std::to_string(p.max_d) + " is out of range: it has to be in [1, 2^31)");
   if (!(p.leakage > 0 && p.leakage < 1))
     throw InputError("--leakage " + format_shortest(p.leakage) + " is out of range: it has to be in (0, 1)");
+  if (!(p.gap_Delta_factor >= 1 && p.gap_Delta_factor <= kMaxGapFactor))
+    throw InputError("--gap-Delta-factor " + format_shortest(p.gap_Delta_factor) +
+                     " is out of range: it has to be in [1, 100] (1: the gap ln(1/gamma) + eps)");
   if (!(std::isfinite(p.max_work) && p.max_work >= 0))
     throw InputError("--max-work " + format_shortest(p.max_work) + " is out of range: it has to be >= 0 (0: no limit)");
 }
@@ -319,7 +323,8 @@ std::vector<Cell> cells(const Parameters& p) {
   validate(p);
   std::vector<Cell> out;
   std::map<std::string, unsigned> seen;  // key -> T
-  auto add = [&](const Cell& c) {
+  auto add = [&](Cell c) {
+    c.gap_Delta_factor = p.gap_Delta_factor;
     const auto [it, inserted] = seen.emplace(c.key(), c.trials);
     if (inserted) out.push_back(c);
     else if (it->second != c.trials)
@@ -612,9 +617,15 @@ bool is_measured(const Parameters& p, const DimensionBound& b, const DimensionBo
   return p.measure_bounds == MeasureBounds::all || b.name == smallest.name || b.name == BoundName::trivial;
 }
 
-// The bound query of a cell: its class (L, k, rho), (eps, gamma) and the run's delta.
+// The bound query of a cell: its class (L, k, rho), (eps, gamma), its gap and the run's delta.
 BoundQuery cell_query(const Parameters& p, const Cell& cell) {
-  return BoundQuery{.L = cell.L, .k = cell.k, .eps = cell.eps, .gamma = cell.gamma, .rho = cell.rho, .delta = p.delta};
+  return BoundQuery{.L = cell.L,
+                    .k = cell.k,
+                    .eps = cell.eps,
+                    .gamma = cell.gamma,
+                    .rho = cell.rho,
+                    .delta = p.delta,
+                    .gap_Delta = scaled_gap_Delta(cell.eps, cell.gamma, cell.gap_Delta_factor)};
 }
 
 }  // namespace
@@ -670,6 +681,7 @@ ConstructionParameters trial_parameters(const Cell& cell, std::uint64_t projecti
   ConstructionParameters parameters;
   parameters.eps = cell.eps;
   parameters.gamma = cell.gamma;
+  parameters.gap_Delta = scaled_gap_Delta(cell.eps, cell.gamma, cell.gap_Delta_factor);
   parameters.delta = delta;
   parameters.seed = projection_seed;
   parameters.projection = cell.projection;
@@ -846,6 +858,9 @@ class Trials {
 CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_target, unsigned threads,
                     const Hooks& hooks) {
   validate(run);
+  if (cell.gap_Delta_factor != run.gap_Delta_factor)
+    throw InputError("run_cell: the cell's gap factor " + format_shortest(cell.gap_Delta_factor) +
+                     " is not the run's " + format_shortest(run.gap_Delta_factor) + " (take the cell from cells())");
   // The run's parameters with the cell's T (its grid's or part's).
   Parameters p = run;
   p.trials = trials_of(run, cell);
@@ -987,6 +1002,7 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   {
     BoundQuery ql = cell_query(p, cell);
     ql.gamma = leak.gamma_for_lambda;
+    ql.gap_Delta = scaled_gap_Delta(cell.eps, ql.gamma, cell.gap_Delta_factor);
     ql.crossovers = false;
     const BoundReport rl = rigorous_bounds(ql);
     const DimensionBound& bl = smallest_valid_bound(rl, cell.projection);

@@ -132,6 +132,12 @@ struct Parameters {
   /// estimate depends on the parameters only, so the choice is deterministic.
   double max_work = 2.5e11;
   MeasureBounds measure_bounds = MeasureBounds::smallest;  ///< which bounds get a success count
+  /// Lemma 1's gap \f$\Delta\f$ of every cell, as a factor f of Lemma 2's
+  /// \f$\ln(1/\gamma) + \varepsilon\f$ (`--gap-Delta-factor`; proofs/chernoff-bound.md,
+  /// "The gap Delta"): the trials' B and every bound of the cell use
+  /// scaled_gap_Delta(eps, gamma, f). Has to be finite and in [1, 100]; 1 is
+  /// the construction's default gap and keeps the run key of a run without it.
+  double gap_Delta_factor = 1.0;
   /// More grids of the same sweep, after the one above (L, k, rho,
   /// families, trials); empty for a single grid. Part of the run key only
   /// when not empty, so a single-grid run keeps its key.
@@ -174,6 +180,11 @@ struct Cell {
   /// T of this cell (from its grid or part); 0: Parameters::trials. Not part
   /// of the key: trial t draws the same target and R whatever T is.
   unsigned trials = 0;
+  /// Lemma 1's gap is this factor times \f$\ln(1/\gamma) + \varepsilon\f$
+  /// (Parameters::gap_Delta_factor; scaled_gap_Delta()). Not part of the
+  /// key: trial t draws the same target and R at every gap, so runs at two
+  /// gaps compare the same draws.
+  double gap_Delta_factor = 1.0;
   /// Canonical description, e.g. "family=random;L=64;k=2;rho=1.386;eps=1;gamma=0.1;projection=gaussian".
   std::string key() const;
   /// A file-name-safe identifier, e.g. "random-L64-k2-rho1.386-eps1-g0.1-gaussian".
@@ -188,7 +199,8 @@ struct Cell {
 /// rho = 0; permutation contributes only k = 1 and bigbird only the k that
 /// are multiples of its block count; a file target contributes one cell per
 /// (eps, gamma, projection) with its own L, k and rho (an upper bound from
-/// target_range_upper()). Each cell carries the T of its grid or part.
+/// target_range_upper()). Each cell carries the T of its grid or part and
+/// Parameters::gap_Delta_factor.
 /// \pre validate(parameters) passes.
 /// \throws InputError for a cell outside its family (k > L, permutation
 ///   without k = 1 in the list, bigbird without a multiple of its block
@@ -259,18 +271,19 @@ QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned 
 std::uint64_t trial_seed(std::uint64_t seed, const Cell& cell, std::uint32_t trial, Stream stream);
 
 /// The pipeline's parameters of a trial (parameters.hpp): the cell's eps,
-/// gamma and projection, the trial's projection seed, and `delta`; the
+/// gamma, gap and projection, the trial's projection seed, and `delta`; the
 /// dimension rule is left at its default, since every probe gives its d.
 /// Guarantee: exact.
 ConstructionParameters trial_parameters(const Cell& cell, std::uint64_t projection_seed, double delta = 0.05);
 
 /// Lemma 4's input of one trial at dimension d, as the audit builds it: the
 /// pipeline's stages prepare() (B of Lemma 1 for A at the cell's (eps,
-/// gamma)) and emit_input() at d (R = projection_matrix(cell.projection, L,
+/// gamma) and gap) and emit_input() at d (R = projection_matrix(cell.projection, L,
 /// d, projection_seed), one thread), with trial_parameters().
 /// \pre A.L() == cell.L; d in [1, 2^32).
 /// Guarantee: the same bits as construct() with DimensionRule::given at this
-///   d, seed = projection_seed and the cell's projection, eps and gamma.
+///   d, seed = projection_seed, the cell's projection, eps and gamma, and
+///   gap_Delta = scaled_gap_Delta(eps, gamma, cell.gap_Delta_factor).
 /// Proof page: proofs/lemma4-adaptive-input.md
 Matrix trial_input(const Cell& cell, const Target& A, std::uint64_t projection_seed, std::uint64_t d);
 
@@ -396,7 +409,8 @@ struct CellResult {
 /// threads (0: omp_get_max_threads()), each trial on one thread; the result
 /// does not depend on the thread count.
 /// \pre validate(parameters); cell from cells(parameters); file_target set for Family::file.
-/// \throws Interrupted when hooks.stop says so; InputError for bad input.
+/// \throws Interrupted when hooks.stop says so; InputError for bad input (also
+///   for a cell whose gap factor is not the parameters').
 /// Guarantee: the same result for the same (parameters, cell) whatever
 ///   `threads`; it holds no time.
 CellResult run_cell(const Parameters& parameters, const Cell& cell, const Target* file_target, unsigned threads,

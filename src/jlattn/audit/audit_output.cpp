@@ -75,6 +75,11 @@ std::vector<std::string> extra_bounds(const Json& cells) {
   return extra;
 }
 
+// Whether a cell of the run was built at a gap other than the default (--gap-Delta-factor).
+bool any_gap_factor(const Json& cells) {
+  return std::any_of(cells.begin(), cells.end(), [](const Json& c) { return c.at("cell").contains("gap_Delta_factor"); });
+}
+
 bool any_lower_bound(const Json& cells) {
   return std::any_of(cells.begin(), cells.end(), [](const Json& c) { return c.contains("lower_bound"); });
 }
@@ -186,6 +191,12 @@ std::vector<Column> columns(const Json& cells) {
                  [q](const Json& j) { return at_path(j.at("statistics").at(q), {"to"}); }});
   }
   for (const std::string& B : extra_bounds(cells)) add_bound_columns(c, B);
+  if (any_gap_factor(cells)) {
+    c.push_back({"gap_Delta_factor", "f of --gap-Delta-factor: Lemma 1's gap is f (ln(1/gamma) + eps), rounded up",
+                 [](const Json& j) { return j.at("cell").at("gap_Delta_factor"); }});
+    c.push_back({"Delta_upper", "Lemma 1's gap Delta of the cell's B and bounds (upper end of its enclosure)",
+                 [](const Json& j) { return j.at("derived").at("Delta_upper"); }});
+  }
   if (any_lower_bound(cells)) {
     c.push_back({"d_lower", "proved lower bound on d for any input within the norm budget (empty: not computed)",
                  [](const Json& j) { return at_path(j, {"lower_bound", "d"}); }});
@@ -311,6 +322,7 @@ Json parameters_json(const Parameters& p) {
             {"max_work", p.max_work},
             {"measure_bounds", to_string(p.measure_bounds)},
             {"version", JLATTN_VERSION}};
+  if (p.gap_Delta_factor != 1.0) j["gap_Delta_factor"] = p.gap_Delta_factor;  // absent at the default gap, as parts
   if (!p.parts.empty()) {  // absent for a single grid, so that its run key stays what it was
     Json parts = Json::array();
     for (const Part& part : p.parts)
@@ -349,6 +361,7 @@ Parameters parameters_from_json(const Json& j) {
     p.leakage = j.at("leakage").get<double>();
     p.max_work = j.at("max_work").get<double>();
     p.measure_bounds = parse_measure_bounds(j.at("measure_bounds").get<std::string>());
+    p.gap_Delta_factor = j.value("gap_Delta_factor", 1.0);
     return p;
   } catch (const Json::exception& e) {
     throw InputError(std::string("malformed audit parameters: ") + e.what());
@@ -384,6 +397,7 @@ Json cell_json(const CellResult& r) {
                {"eps", cell.eps},
                {"gamma", cell.gamma},
                {"projection", to_string(cell.projection)}};
+  if (cell.gap_Delta_factor != 1.0) j["cell"]["gap_Delta_factor"] = cell.gap_Delta_factor;  // absent at the default gap
   j["targets"] = {{"min_k_i", r.min_k_i}, {"max_column_count", r.max_column_count}};
   j["derived"] = {{"eta", r.eta_upper},
                   {"Delta_upper", r.Delta_upper},
@@ -433,7 +447,13 @@ std::string method_text(const Parameters& p) {
     << "for a deterministic family (window or window+global with k = 1 or rho = 0, a file) the T targets are the "
     << "same and only R differs. Weights: 1 when k = 1; otherwise each row's first support entry 1, its last "
     << "e^(rho (1 - 2^-20)), the others e^(rho u), u uniform on [0, 1). The bounds are those of jlattn bound for the "
-    << "class (L, k, rho, eps, gamma, delta), every integer proved from enclosures; "
+    << "class (L, k, rho, eps, gamma, delta"
+    << (p.gap_Delta_factor != 1.0
+            ? ", and the gap Delta = " + format_shortest(p.gap_Delta_factor) +
+                  " (ln(1/gamma) + eps), rounded up, that B and every bound of the cell use; Corollary 0's "
+                  "second reading takes the same factor at its own gamma"
+            : std::string())
+    << "), every integer proved from enclosures; "
     << (p.measure_bounds == MeasureBounds::none
             ? "no bound is measured (--measure-bounds none), not even the trivial d = L. "
             : std::string(p.measure_bounds == MeasureBounds::all ? "each bound"
@@ -783,6 +803,7 @@ std::string regenerating_command(const Parameters& p) {
     << " --d-steps-per-octave " << p.steps_per_octave << " --leakage " << format_shortest(p.leakage)
     << " --max-work " << format_shortest(p.max_work) << " --measure-bounds "
     << to_string(p.measure_bounds);
+  if (p.gap_Delta_factor != 1.0) s << " --gap-Delta-factor " << format_shortest(p.gap_Delta_factor);
   for (const Part& part : p.parts)
     s << " --part 'L=" << list(part.L, integer) << ";k=" << list(part.k, integer) << ";rho=" << list(part.rho, real)
       << ";target-family=" << list(part.families, family) << ";trials=" << part.trials << "'";
@@ -799,7 +820,11 @@ std::string results_markdown(const Json& results) {
   out << "# Audit results\n\n"
       << "Measured against proved: " << trials_text(results) << ", delta = " << format_shortest(p.delta)
       << " (so `d_(1-δ)` needs T - floor(δT) certified trials), seed " << p.seed << ", run key "
-      << results.at("run_key").get<std::string>() << ". " << results.at("cells_present").get<std::size_t>() << " of "
+      << results.at("run_key").get<std::string>() << ". "
+      << (p.gap_Delta_factor != 1.0 ? "Lemma 1's gap is " + format_shortest(p.gap_Delta_factor) +
+                                          " (ln(1/γ) + ε) in every cell (`--gap-Delta-factor`), not the default. "
+                                    : std::string())
+      << results.at("cells_present").get<std::size_t>() << " of "
       << results.at("cells_expected").get<std::size_t>() << " cells"
       << (results.at("complete").get<bool>() ? "" : " (incomplete)") << ". Regenerate (from the repository root, "
       << "DIR the output directory; `--threads` and `--shard` do not change a result):\n\n```sh\n"

@@ -1016,11 +1016,9 @@ std::vector<GapDeltaRow> gap_Delta_sweep(const BoundQuery& query, const std::vec
   q.exact_tails = false;
   q.chernoff = true;
   check_bound_query(q);
-  const Interval least = gap_Delta_interval(q, kBits);
   for (double f : factors) {
-    if (!(f >= 1) || !std::isfinite(f)) throw InputError("a gap factor has to be finite and >= 1, got " + format_shortest(f));
     BoundQuery at = q;
-    if (f > 1) at.gap_Delta = (least * point(kBits, f)).enclosure().upper;
+    at.gap_Delta = scaled_gap_Delta(q.eps, q.gamma, f);
     const BoundReport r = rigorous_bounds(at);
     GapDeltaRow row;
     row.gap_Delta = at.gap_Delta;

@@ -533,6 +533,14 @@ void check_gap_Delta(double eps, double gamma, double gap_Delta) {
                      ", got " + format_shortest(gap_Delta));
 }
 
+std::optional<double> scaled_gap_Delta(double eps, double gamma, double factor) {
+  if (!(factor >= 1) || !std::isfinite(factor))
+    throw InputError("a gap factor has to be finite and >= 1, got " + format_shortest(factor));
+  if (factor == 1) return std::nullopt;
+  const Interval least = point(kClosedFormStartBits, eps) - log_of(point(kClosedFormStartBits, gamma));
+  return (least * point(kClosedFormStartBits, factor)).enclosure().upper;
+}
+
 std::string to_string(BoundName name) {
   switch (name) {
     case BoundName::d_star: return "d_star";

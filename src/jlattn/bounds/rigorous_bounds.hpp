@@ -73,6 +73,16 @@ enum class BoundName {
 /// Proof page: proofs/chernoff-bound.md
 void check_gap_Delta(double eps, double gamma, double gap_Delta);
 
+/// The gap \f$f\,(\ln(1/\gamma) + \varepsilon)\f$ for a factor f >= 1, as the
+/// chosen gap of `bound --gap-Delta-sweep` and `audit --gap-Delta-factor`:
+/// unset for f = 1 (the default gap, kept exact), otherwise the upper end of
+/// its MPFI enclosure, so that check_gap_Delta() accepts it.
+/// \pre eps finite and > 0; gamma in (0, 1).
+/// \throws InputError "a gap factor has to be finite and >= 1, got ..." otherwise.
+/// Guarantee: exact for f = 1; otherwise a double \f$\ge f\,(\ln(1/\gamma) + \varepsilon)\f$.
+/// Proof page: proofs/chernoff-bound.md
+std::optional<double> scaled_gap_Delta(double eps, double gamma, double factor);
+
 /// "d_star", "d_star_paper", "d_star_exact", "d_pair", "d_polar", "d_star_u",
 /// "d_star_u_exact", "d_chernoff", "d_chernoff_u", "trivial" or "d_lower" (the
 /// names of `jlattn bound --json`).
