@@ -182,8 +182,8 @@ def d_vs_L(results, directory):
     bottom = (0.25 * legend_rows + 0.2) / height
     fig.legend(list(handles.values()), list(handles.keys()), loc="lower center", ncol=ncol, frameon=False,
                fontsize=8, handlelength=4)
-    fig.suptitle("Proved bounds (dashed) against the measured d (solid); faded: not proved for this R",
-                 fontsize=10)
+    fig.suptitle("Proved bounds (dashed) against the measured d (solid); faded: not proved for this R"
+                 + gap_note(results), fontsize=10)
     fig.tight_layout(rect=(0, bottom, 1, 0.95))
     save(fig, directory, "d_vs_L")
 
@@ -230,7 +230,7 @@ def success_vs_d(results, directory):
         ax.grid(True, alpha=0.3)
         ax.legend(loc="upper left", fontsize=7)
     fig.suptitle("Fraction of trials certified against d, with Clopper-Pearson 95% intervals "
-                 "(refuted and undecided count as failures)", fontsize=10)
+                 "(refuted and undecided count as failures)" + gap_note(results), fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, directory, "success_vs_d")
 
@@ -263,10 +263,16 @@ def norm_vs_d(results, directory):
         ax.set_ylabel("max_i ||x_i|| over the T inputs")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(loc="upper right", fontsize=7)
-    fig.suptitle("Input row norms against d (double-precision evaluation): the norms the dimension is bought with",
-                 fontsize=10)
+    fig.suptitle("Input row norms against d (double-precision evaluation): the norms the dimension is bought with"
+                 + gap_note(results), fontsize=10)
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     save(fig, directory, "norm_vs_d")
+
+
+def gap_note(results):
+    """The suptitle's note of a run at another gap (--gap-Delta-factor); empty at the default gap."""
+    factor = results["parameters"].get("gap_Delta_factor")
+    return "" if factor is None else "\nLemma 1's gap: %g (ln(1/gamma) + eps), --gap-Delta-factor" % factor
 
 
 def main():
