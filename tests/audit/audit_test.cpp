@@ -344,51 +344,41 @@ TEST(AuditTargets, TargetAndProjectionSeedsOfATrialDiffer) {
 }
 
 // The audit certifies what the construction emits: a trial's X is construct()'s
-// X at the same d, seed, projection, eps and gamma, bit for bit.
+// X at the same d, seed, projection, eps and gamma, bit for bit; at a larger
+// gap (--gap-Delta-factor) it is construct()'s X with --gap-Delta at that gap.
 TEST(AuditTargets, TrialInputIsTheConstructionsX) {
-  for (const char* law : {"gaussian", "achlioptas"}) {
-    Cell c = cell_of("window+global", 24, 3, 1.0);
-    c.projection = parse_projection(law);
-    const std::uint64_t target_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_target);
-    const std::uint64_t r_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_projection);
-    const Target A = draw_target(c, target_seed);
-    ConstructionParameters parameters;
-    parameters.eps = c.eps;
-    parameters.gamma = c.gamma;
-    parameters.seed = r_seed;
-    parameters.projection = c.projection;
-    parameters.rule = DimensionRule::given;
-    parameters.d = 300;
-    ResourcePolicy policy;
-    policy.threads = 2;
-    const Construction built = construct(A, parameters, policy);
-    EXPECT_TRUE(built.X == trial_input(c, A, r_seed, 300)) << law;
-  }
-}
-
-// At a larger gap (--gap-Delta-factor) a trial's X is construct()'s X with
-// --gap-Delta at that gap: the audit measures the construction a user builds.
-TEST(AuditTargets, TrialInputAtALargerGapIsTheConstructionsX) {
-  Cell c = cell_of("random", 24, 2, 1.0);
-  c.gap_Delta_factor = 2.5;
-  const std::uint64_t target_seed = trial_seed(7, c, 1, jlattn::Stream::audit_trial_target);
-  const std::uint64_t r_seed = trial_seed(7, c, 1, jlattn::Stream::audit_trial_projection);
-  const Target A = draw_target(c, target_seed);
-  ConstructionParameters parameters;
-  parameters.eps = c.eps;
-  parameters.gamma = c.gamma;
-  parameters.gap_Delta = scaled_gap_Delta(c.eps, c.gamma, 2.5);
-  ASSERT_TRUE(parameters.gap_Delta.has_value());
-  EXPECT_NEAR(*parameters.gap_Delta, 2.5 * (c.eps + std::log(1.0 / c.gamma)), 1e-12);
-  parameters.seed = r_seed;
-  parameters.rule = DimensionRule::given;
-  parameters.d = 200;
-  const Construction built = construct(A, parameters, ResourcePolicy{});
-  EXPECT_TRUE(built.X == trial_input(c, A, r_seed, 200));
-  Cell at_default = c;
-  at_default.gap_Delta_factor = 1.0;
-  EXPECT_FALSE(built.X == trial_input(at_default, A, r_seed, 200)) << "the gap changes B";
-  EXPECT_EQ(c.key(), at_default.key()) << "the same draws at every gap";
+  for (const char* law : {"gaussian", "achlioptas"})
+    for (const double factor : {1.0, 2.5}) {
+      SCOPED_TRACE(std::string(law) + ", gap factor " + std::to_string(factor));
+      Cell c = cell_of("window+global", 24, 3, 1.0);
+      c.projection = parse_projection(law);
+      c.gap_Delta_factor = factor;
+      const std::uint64_t target_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_target);
+      const std::uint64_t r_seed = trial_seed(7, c, 3, jlattn::Stream::audit_trial_projection);
+      const Target A = draw_target(c, target_seed);
+      ConstructionParameters parameters;
+      parameters.eps = c.eps;
+      parameters.gamma = c.gamma;
+      if (factor != 1.0) {
+        parameters.gap_Delta = scaled_gap_Delta(c.eps, c.gamma, factor);
+        ASSERT_TRUE(parameters.gap_Delta.has_value());
+        EXPECT_NEAR(*parameters.gap_Delta, factor * (c.eps + std::log(1.0 / c.gamma)), 1e-12);
+      }
+      parameters.seed = r_seed;
+      parameters.projection = c.projection;
+      parameters.rule = DimensionRule::given;
+      parameters.d = 300;
+      ResourcePolicy policy;
+      policy.threads = 2;
+      const Construction built = construct(A, parameters, policy);
+      EXPECT_TRUE(built.X == trial_input(c, A, r_seed, 300));
+      Cell at_default = c;
+      at_default.gap_Delta_factor = 1.0;
+      EXPECT_EQ(c.key(), at_default.key()) << "the same draws at every gap";
+      if (factor != 1.0) {
+        EXPECT_FALSE(built.X == trial_input(at_default, A, r_seed, 300)) << "the gap changes B";
+      }
+    }
 }
 
 TEST(AuditCells, KOneCellsAreListedOnceWithRhoZeroAndBadCellsAreRefused) {
@@ -543,17 +533,27 @@ TEST(AuditCell, CountsAddUpAndTheThresholdsAreThoseOfTheDefinition) {
     }
 }
 
+// The first cell of p (with k = 1) run at the default gap and at twice it, on the same draws.
+struct TwoGaps {
+  CellResult base, wide;
+};
+TwoGaps at_gap_factors_1_and_2(Parameters p) {
+  p.k = {1};
+  TwoGaps r;
+  r.base = run_cell(p, cells(p).front(), nullptr, 2);
+  p.gap_Delta_factor = 2.0;
+  r.wide = run_cell(p, cells(p).front(), nullptr, 2);
+  return r;
+}
+
 // The trade-off of proofs/chernoff-bound.md ("The gap Delta") in one k = 1
 // cell: at twice the gap the proved bound falls, the measured dimension does
 // not rise, and the input rows grow (the norms the smaller d costs).
 TEST(AuditCell, ALargerGapTradesDimensionForNorm) {
   Parameters p = tiny();
-  p.k = {1};
   p.trials = 10;
   p.max_d = 4096;
-  const CellResult base = run_cell(p, cells(p).front(), nullptr, 2);
-  p.gap_Delta_factor = 2.0;
-  const CellResult wide = run_cell(p, cells(p).front(), nullptr, 2);
+  const auto [base, wide] = at_gap_factors_1_and_2(p);
   EXPECT_NEAR(wide.Delta_upper, 2.0 * base.Delta_upper, 1e-12);
   auto d_chernoff = [](const CellResult& r) {
     for (const MeasuredBound& b : r.bounds)
@@ -575,12 +575,9 @@ TEST(AuditCell, ALargerGapTradesDimensionForNorm) {
 TEST(AuditCell, CorollaryZeroReadingUsesTheGapFactorAtItsOwnGamma) {
   Parameters p = tiny();
   p.L = {4096};
-  p.k = {1};
   p.trials = 1;
   p.max_work = 1;
-  const CellResult base = run_cell(p, cells(p).front(), nullptr, 1);
-  p.gap_Delta_factor = 2.0;
-  const CellResult wide = run_cell(p, cells(p).front(), nullptr, 1);
+  const auto [base, wide] = at_gap_factors_1_and_2(p);
   ASSERT_TRUE(wide.skipped);
   const double g = wide.corollary0.gamma_for_lambda;
   ASSERT_LT(g, 0.1);
