@@ -106,6 +106,15 @@ def measured_cells(ax, group):
     return cells
 
 
+def measured_panels(results):
+    """The figure of one panel per series, and the panels with measured cells:
+    (panel, its measured cells) for each (measured_cells() titles every panel)."""
+    groups = grouped(results["cells"])
+    fig, axes = panels(len(groups))
+    pairs = [(ax, measured_cells(ax, group)) for ax, group in zip(axes, groups)]
+    return fig, [(ax, cells) for ax, cells in pairs if cells]
+
+
 def d_vs_L(results, directory):
     groups = grouped(results["cells"])
     max_d = results["parameters"]["max_d"]
@@ -189,15 +198,11 @@ def d_vs_L(results, directory):
 
 
 def success_vs_d(results, directory):
-    groups = grouped(results["cells"])
     delta = results["parameters"]["delta"]
-    fig, axes = panels(len(groups))
+    fig, measured = measured_panels(results)
     cmap = plt.get_cmap("viridis")
-    for ax, group in zip(axes, groups):
-        cells = measured_cells(ax, group)
+    for ax, cells in measured:
         n = len(cells)
-        if n == 0:
-            continue
         # Start the axis a little below the largest d at which no trial of any L was certified.
         firsts = []
         for c in cells:
@@ -236,14 +241,10 @@ def success_vs_d(results, directory):
 
 
 def norm_vs_d(results, directory):
-    groups = grouped(results["cells"])
-    fig, axes = panels(len(groups))
+    fig, measured = measured_panels(results)
     cmap = plt.get_cmap("viridis")
-    for ax, group in zip(axes, groups):
-        cells = measured_cells(ax, group)
+    for ax, cells in measured:
         n = len(cells)
-        if n == 0:
-            continue
         for i, c in enumerate(cells):
             probes = sorted(c["search"]["probes"], key=lambda p: p["d"])
             ax.plot([p["d"] for p in probes], [p["max_input_row_norm"] for p in probes], marker="o", markersize=2.5,
@@ -252,7 +253,7 @@ def norm_vs_d(results, directory):
             if hi["found"] and c.get("max_input_row_norm_at_d_1_minus_delta") is not None:
                 ax.plot([hi["d"]], [c["max_input_row_norm_at_d_1_minus_delta"]], marker="o", markersize=6,
                         markerfacecolor="none", color="black")
-        reference = group[0]["derived"]["row_norm_reference"]
+        reference = cells[0]["derived"]["row_norm_reference"]  # the same for every L of a series
         ax.axhline(reference, color="tab:red", linestyle="--", linewidth=1.0,
                    label="Lemma 4: sqrt(beta_sharp^2 + 1) = %.3g" % reference)
         ax.plot([], [], marker="o", markersize=6, markerfacecolor="none", color="black", linestyle="none",
