@@ -734,7 +734,7 @@ Command add_audit_command(CLI::App& root) {
       ->capture_default_str();
   app->add_flag("--each-d", o->each_d,
                 "certify every probed d separately instead of one pass per trial over all of them (slower; the same "
-                "results, a cross-check)");
+                "results unless a separate exact pass hits a limit; a cross-check)");
   app->add_flag("--no-plots", o->no_plots, "write no figures");
   app->add_flag("--quiet", o->quiet, "no progress on stderr");
   app->footer(std::string("Results are deterministic: the same command gives the same results.csv whatever --threads "

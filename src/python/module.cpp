@@ -204,13 +204,14 @@ MatricesCertificate certify_call(const SharedTarget& A, const DoubleArray& X, co
     Q = Weights::from_matrix(matrix(*W_Q, "W_Q"));
     K = Weights::from_matrix(matrix(*W_K, "W_K"));
   }
-  MatricesCertificate out;
-  static_cast<Certificate&>(out) = run_interruptible([&](const StopRequest& stop) {
+  // Both off the GIL, on the worker (the norms can cost a product of X and W).
+  return run_interruptible([&](const StopRequest& stop) {
     limits.stop = stop;
-    return jlattn::certify(*A, Xm, Q, K, eps, gamma, scaled, limits);
+    MatricesCertificate out;
+    static_cast<Certificate&>(out) = jlattn::certify(*A, Xm, Q, K, eps, gamma, scaled, limits);
+    out.lower_bound = lower_bound_at_norms(A->L(), gamma, Xm, Q, K, scaled);
+    return out;
   });
-  out.lower_bound = lower_bound_at_norms(A->L(), gamma, Xm, Q, K, scaled);
-  return out;
 }
 
 py::object bound_call(std::uint64_t L, std::uint64_t k, double eps, double gamma, double rho, double delta,

@@ -27,6 +27,7 @@
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "jlattn/core/weights.hpp"
 #include "support/generators.hpp"
+#include "support/parameters.hpp"
 
 namespace jlattn {
 namespace {
@@ -274,9 +275,7 @@ struct ConstructedInstance {
 ConstructedInstance draw_constructed_instance(std::size_t min_L, std::size_t max_L, std::size_t min_d,
                                               std::size_t max_d) {
   auto drawn = *testing::gen_target({.min_L = min_L, .max_L = max_L, .max_k = 3});
-  ConstructionParameters parameters;
-  parameters.rule = DimensionRule::given;
-  parameters.d = *rc::gen::inRange<std::size_t>(min_d, max_d);
+  ConstructionParameters parameters = testing::at_dimension(*rc::gen::inRange<std::size_t>(min_d, max_d));
   parameters.seed = *rc::gen::arbitrary<std::uint32_t>();
   Construction c = construct(drawn.A, parameters);
   const std::size_t d = c.d;
@@ -454,10 +453,7 @@ TEST(Certificate, RejectsNonFiniteEntriesAndShapeMismatches) {
 // The result does not depend on the thread count.
 TEST(Certificate, SameCertificateForEveryThreadCount) {
   const Target A = window_global_target(48, 3);
-  ConstructionParameters parameters;
-  parameters.rule = DimensionRule::given;
-  parameters.d = 600;
-  const Construction c = construct(A, parameters);
+  const Construction c = construct(A, testing::at_dimension(600));
   CertificationLimits one, two;
   one.threads = 1;
   two.threads = 2;
@@ -616,10 +612,7 @@ RC_GTEST_PROP(Certificate, RefinedEnclosuresAreAsTightAsTheDoubleStages, ()) {
 // either with Cancelled; a request that never stops changes nothing.
 TEST(Certificate, StopRequestAbandonsTheFilterAndTheExactPass) {
   const Target A = window_global_target(24, 3);
-  ConstructionParameters parameters;
-  parameters.rule = DimensionRule::given;
-  parameters.d = 1200;
-  const Construction c = construct(A, parameters);
+  const Construction c = construct(A, testing::at_dimension(1200));
   const Weights W_Q = Weights::lemma4_query(c.d), W_K = Weights::lemma4_key(c.d);
   for (const bool exact_only : {false, true}) {
     SCOPED_TRACE(exact_only ? "exact pass" : "filter");
@@ -728,14 +721,6 @@ Certificate certify_subnormal(const SubnormalInstance& inst, const Certification
   return certify(inst.A, inst.X, Weights::lemma4_query(1), Weights::lemma4_key(1), inst.eps, 0.5, false, limits);
 }
 
-// Issue 11, item 2: rounding mode and FTZ/DAZ are per thread, and the filter
-// computes on OpenMP worker threads. Through the library API, the second
-// thread of a 2-thread OpenMP pool is put in flush-to-zero and
-// denormals-are-zero with a directed rounding mode (OpenMP reuses its pool
-// threads, and the filter deals its blocks round robin, so that worker gets
-// the second block); the calling thread stays in the reference environment.
-// The worker's rows go to the exact pass, and the verdict is the exact-only
-// verdict on both instances: never "certified" for the false one.
 // glibc's fegetround() reads the x87 control word only; SSE arithmetic
 // rounds by MXCSR's own mode bits, which a host can set alone
 // (_MM_SET_ROUNDING_MODE). The check must see them, and the reference scope
@@ -761,6 +746,14 @@ TEST(Certificate, SseRoundingModeAloneIsSeenAndCleared) {
   EXPECT_EQ(floating_point_environment_problem(), "");
 }
 
+// Issue 11, item 2: rounding mode and FTZ/DAZ are per thread, and the filter
+// computes on OpenMP worker threads. Through the library API, the second
+// thread of a 2-thread OpenMP pool is put in flush-to-zero and
+// denormals-are-zero with a directed rounding mode (OpenMP reuses its pool
+// threads, and the filter deals its blocks round robin, so that worker gets
+// the second block); the calling thread stays in the reference environment.
+// The worker's rows go to the exact pass, and the verdict is the exact-only
+// verdict on both instances: never "certified" for the false one.
 TEST(Certificate, WorkerThreadsInAnotherEnvironmentNeverCertifyFalsely) {
   if (!kHaveFlushToZero) GTEST_SKIP() << "no FTZ/DAZ flags on this processor";
   const ThreadEnvironment reference = current_environment();

@@ -23,6 +23,7 @@
 #include "support/binary64.hpp"
 #include "support/decimals.hpp"
 #include "support/input_error.hpp"
+#include "support/parameters.hpp"
 
 namespace jlattn {
 namespace {
@@ -101,10 +102,7 @@ TEST(ReportJson, StoredProjectionCertificateIsMatchedToItsRAndClass) {
 // Theorem 2's projection with its file when there is one.
 TEST(ReportJson, ConstructionReportHoldsTheRunAndItsCertificate) {
   const Target A = window_global_target(8, 1);
-  ConstructionParameters p;
-  p.rule = DimensionRule::given;
-  p.d = 64;
-  const CertifiedConstruction run = construct_and_certify(A, p);
+  const CertifiedConstruction run = construct_and_certify(A, testing::at_dimension(64));
   const nlohmann::json j = parsed(io::construction_report_json(run.construction, run.certificate));
   EXPECT_EQ(j.at("parameters").at("d_rule"), "given");
   EXPECT_EQ(j.at("parameters").at("bound"), "-");

@@ -25,6 +25,7 @@
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "support/input_error.hpp"
+#include "support/parameters.hpp"
 
 namespace jlattn {
 namespace {
@@ -43,9 +44,7 @@ bool same_certificate(const Certificate& a, const Certificate& b) {
 }
 
 ConstructionParameters at_d(std::size_t d, std::uint64_t seed = 11) {
-  ConstructionParameters p;
-  p.rule = DimensionRule::given;
-  p.d = d;
+  ConstructionParameters p = testing::at_dimension(d);
   p.seed = seed;
   return p;
 }

@@ -617,16 +617,22 @@ bool is_measured(const Parameters& p, const DimensionBound& b, const DimensionBo
   return p.measure_bounds == MeasureBounds::all || b.name == smallest.name || b.name == BoundName::trivial;
 }
 
-// The bound query of a cell: its class (L, k, rho), (eps, gamma), its gap and the run's delta.
-BoundQuery cell_query(const Parameters& p, const Cell& cell) {
+// The bound query of a cell: its class (L, k, rho), (eps, gamma), its gap and
+// the run's delta; at another gamma (Corollary 0's second reading) when given.
+BoundQuery cell_query(const Parameters& p, const Cell& cell, std::optional<double> gamma = std::nullopt) {
+  const double g = gamma.value_or(cell.gamma);
   return BoundQuery{.L = cell.L,
                     .k = cell.k,
                     .eps = cell.eps,
-                    .gamma = cell.gamma,
+                    .gamma = g,
                     .rho = cell.rho,
                     .delta = p.delta,
-                    .gap_Delta = scaled_gap_Delta(cell.eps, cell.gamma, cell.gap_Delta_factor)};
+                    .gap_Delta = scaled_gap_Delta(cell.eps, g, cell.gap_Delta_factor)};
 }
+
+// The smallest ratio of the best proved bound to the measured d_(1-delta) in
+// the checked-in sweep: a trial's one pass reaches at least that bound over it.
+constexpr double kBestBoundOverMeasured = 1.7;
 
 }  // namespace
 
@@ -651,7 +657,7 @@ WorkShape work_shape(const Parameters& p, const Cell& cell) {
   const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
   WorkShape w;
   w.guess = std::min<double>(static_cast<double>(smallest.d) / 2.0, static_cast<double>(p.max_d));
-  w.top = std::min(static_cast<double>(smallest.d) / 1.7, static_cast<double>(p.max_d));
+  w.top = std::min(static_cast<double>(smallest.d) / kBestBoundOverMeasured, static_cast<double>(p.max_d));
   for (const DimensionBound& b : report.bounds)
     if (b.computed && !b.exceeds_2_64 && b.d <= p.max_d && is_measured(p, b, smallest)) {
       w.bounds += static_cast<double>(b.d);
@@ -907,7 +913,7 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
     reach = D;
   };
   auto first_reach = [&] {
-    const double guess = static_cast<double>(smallest_bound.d) / 1.7;
+    const double guess = static_cast<double>(smallest_bound.d) / kBestBoundOverMeasured;
     std::uint64_t D = p.max_d;
     for (std::uint64_t g : grid)
       if (static_cast<double>(g) >= guess) {
@@ -957,7 +963,7 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   result.d_50 = quantile(r_50);
 
   // Every bound up to max_d, measured with the same trials.
-  const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
+  const DimensionBound& smallest = smallest_bound;
   for (const DimensionBound& b : report.bounds) {
     MeasuredBound m;
     m.bound = b;
@@ -1000,9 +1006,7 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   leak.lambda = p.leakage;
   leak.gamma_for_lambda = std::min(cell.gamma, gamma_for_leakage_upper(cell.L, result.min_k_i, p.leakage));
   {
-    BoundQuery ql = cell_query(p, cell);
-    ql.gamma = leak.gamma_for_lambda;
-    ql.gap_Delta = scaled_gap_Delta(cell.eps, ql.gamma, cell.gap_Delta_factor);
+    BoundQuery ql = cell_query(p, cell, leak.gamma_for_lambda);
     ql.crossovers = false;
     const BoundReport rl = rigorous_bounds(ql);
     const DimensionBound& bl = smallest_valid_bound(rl, cell.projection);

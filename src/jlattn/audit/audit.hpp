@@ -310,7 +310,9 @@ struct Hooks {
   std::function<void(CertificationLimits&)> adjust_limits;
   /// Certify every probed d on its own (emit X at d, certify_emitted())
   /// instead of one pass per trial over all of them (one_pass.hpp); the same
-  /// results, more work (`jlattn audit --each-d`, and the tests that show it).
+  /// results unless a separate exact pass hits a limit (it is then undecided
+  /// where the pass decides), more work (`jlattn audit --each-d`, and the
+  /// tests that show it).
   /// Also the way when adjust_limits sets exact_only.
   bool each_d = false;
 };
@@ -404,7 +406,7 @@ struct CellResult {
 /// (one_pass_certificates(), proofs/audit-one-pass.md), with the verdicts of
 /// certify_emitted() on each emitted input; Hooks::each_d (or exact_only in
 /// the hooks' limits) certifies each probed d on its own instead, with the
-/// same results. The baseline d = L is decided from its exact scores B
+/// same results unless a separate exact pass hits a limit. The baseline d = L is decided from its exact scores B
 /// (trivial_certificate()). Trials run in parallel on `threads` worker
 /// threads (0: omp_get_max_threads()), each trial on one thread; the result
 /// does not depend on the thread count.

@@ -65,10 +65,9 @@ Eigen::Index block_rows(std::size_t L) {
 // The verdict of a listed d from its rows: refuted if a row is, certified if
 // all are, otherwise (rows left open) the certifier on the emitted input.
 Verdict settle(const PreparedTarget& prepared, const ChosenDimension& dimension, bool refuted, std::size_t open,
-               const ResourcePolicy& policy, std::size_t& fallbacks) {
+               const ResourcePolicy& policy) {
   if (refuted) return Verdict::refuted;
   if (open == 0) return Verdict::certified;
-  ++fallbacks;
   ResourcePolicy single = policy;
   single.threads = 1;
   return certify_emitted(prepared, emit_input(prepared, dimension, 1), single).verdict;
@@ -155,8 +154,6 @@ double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double
   const auto dd = static_cast<double>(d), kk = static_cast<double>(k);
   const double g_d = gamma_n_upper(dd), g_k = gamma_n_upper(kk), rho = rho_upper();
   const double root_d = sqrt_up(dd);
-  // 2^-1075 (half the smallest subnormal) is not a double: 2^-1074 bounds it.
-  const double half_unit = kUnderflowUnit;
   // 1/sigma <= w, 1/sigma^2 <= w^2, from the lower end of c = sigma^2.
   const double w2 = div_up(1.0, scale.lower), w = sqrt_up(w2);
   // Step C: |U - p.g| <= g_d P Z + d 2^-1074.
@@ -166,12 +163,12 @@ double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double
   // Step E2: |S - S*| / c <= ((g_k (1 + rho) + rho)(1 + rho) + rho) N Z + t.
   const double a = add_up(mul_up(g_k, add_up(1.0, rho)), rho);
   e = add_up(e, mul_up(mul_up(add_up(mul_up(a, add_up(1.0, rho)), rho), N), Z));
-  // t: h = (1 + g_k) beta 2^-1075 + k 2^-1074, then
-  // t = (a + 1) N sqrt(d) 2^-1075 w + sqrt(d) h (1 + rho) Z w + d h 2^-1075 w^2.
-  const double h = add_up(mul_up(mul_up(add_up(1.0, g_k), beta), half_unit), mul_up(kk, kUnderflowUnit));
-  double t = mul_up(mul_up(mul_up(add_up(a, 1.0), N), mul_up(root_d, half_unit)), w);
+  // t: h = (1 + g_k) beta 2^-1074 + k 2^-1074, then
+  // t = (a + 1) N sqrt(d) 2^-1074 w + sqrt(d) h (1 + rho) Z w + d h 2^-1074 w^2.
+  const double h = add_up(mul_up(mul_up(add_up(1.0, g_k), beta), kUnderflowUnit), mul_up(kk, kUnderflowUnit));
+  double t = mul_up(mul_up(mul_up(add_up(a, 1.0), N), mul_up(root_d, kUnderflowUnit)), w);
   t = add_up(t, mul_up(mul_up(mul_up(root_d, h), mul_up(add_up(1.0, rho), Z)), w));
-  t = add_up(t, mul_up(mul_up(mul_up(dd, h), half_unit), w2));
+  t = add_up(t, mul_up(mul_up(mul_up(dd, h), kUnderflowUnit), w2));
   return add_up(e, t);
 }
 
@@ -237,7 +234,7 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
       const auto d = static_cast<Eigen::Index>(dimensions[m]);
       accumulate(P, G, i0, n, done, d, U);  // Step C: U = sum over c < d
       done = d;
-      for (Eigen::Index r = 0; r < n; ++r) {
+      for (Eigen::Index r = 0; r < n && !refuted[m]; ++r) {  // a refuted d needs no more rows
         const auto i = static_cast<std::size_t>(i0 + r);
         const double* U_i = U.data() + r * Li;
         const auto supp = A.support(i);
@@ -275,8 +272,7 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
   for (std::size_t m = 0; m < M; ++m) {
     ChosenDimension dimension;
     dimension.d = static_cast<std::size_t>(dimensions[m]);
-    result.verdicts.push_back(settle(prepared, dimension, refuted[m] != 0, open[m], policy, result.fallbacks));
-    result.rows_left.push_back(open[m]);
+    result.verdicts.push_back(settle(prepared, dimension, refuted[m] != 0, open[m], policy));
   }
   return result;
 }
@@ -303,8 +299,7 @@ Verdict trivial_certificate(const PreparedTarget& prepared, const ResourcePolicy
   ChosenDimension dimension;
   dimension.d = L;
   dimension.trivial = true;
-  std::size_t fallbacks = 0;
-  return settle(prepared, dimension, refuted, open, policy, fallbacks);
+  return settle(prepared, dimension, refuted, open, policy);
 }
 
 }  // namespace jlattn::audit

@@ -32,10 +32,6 @@ namespace jlattn::audit {
 /// What one pass decided, per listed d (in the order of the list).
 struct OnePassResult {
   std::vector<Verdict> verdicts;
-  /// Per listed d: rows the pass left open (then the whole X^(d) went to certify_emitted()).
-  std::vector<std::size_t> rows_left;
-  /// How many listed d went to certify_emitted().
-  std::size_t fallbacks = 0;
   /// Per listed d: the largest row norm of the emitted \f$X^{(d)}\f$, as
   /// input_row_norms() evaluates it (X^(d) rebuilt from the draws with
   /// rescaled_entries(), the same bits as emit_input()).
@@ -67,9 +63,10 @@ double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double
                                 Enclosure scale);
 
 /// The certificates of the trial's emitted inputs at every d of
-/// `dimensions` (strictly increasing, each in [1, 2^31)), as
-/// certify_emitted(prepared, emit_input(prepared, d), policy) would give
-/// them, computed in one pass over nested projections. Runs on the calling
+/// `dimensions` (strictly increasing, each in [1, 2^31)), computed in one
+/// pass over nested projections: the verdicts of
+/// certify_emitted(prepared, emit_input(prepared, d), policy), except where
+/// that call alone would be undecided at a limit and the pass decides. Runs on the calling
 /// thread, in the reference floating-point environment.
 /// \pre prepared from prepare() with its own projection (no given R).
 /// Guarantee: certified and refuted are the certificate's proofs about the

@@ -31,8 +31,8 @@ DimensionLowerBound packing_lower_bound(std::uint64_t L, double gamma, double no
 /// packing_lower_bound() at \f$N\f$ = `norm_product_upper`, an upper bound on
 /// (largest query norm) x (largest key norm), with `source` recording where
 /// it comes from. Any \f$N' \ge N\f$ is a budget too, so a zero product is
-/// raised to the smallest positive double; an infinite or NaN one leaves the
-/// bound not computed (`method` says so).
+/// raised to the smallest positive double; a negative, infinite or NaN one
+/// leaves the bound not computed (`method` says so).
 /// \pre L >= 2; gamma in (0, 1).
 /// \throws InputError otherwise.
 /// Guarantee: enclosure (as packing_lower_bound: a proved lower bound on d for

@@ -518,16 +518,23 @@ void check_bound_query(const BoundQuery& q) {
   if (q.gap_Delta) check_gap_Delta(q.eps, q.gamma, *q.gap_Delta);
 }
 
+namespace {
+
+// Lemma 2's gap ln(1/gamma) + eps, enclosed at p bits.
+Interval lemma2_gap(double eps, double gamma, Prec p) { return point(p, eps) - log_of(point(p, gamma)); }
+
+}  // namespace
+
 Interval gap_Delta_interval(const BoundQuery& q, Prec p) {
   if (q.gap_Delta) return point(p, *q.gap_Delta);
-  return point(p, q.eps) - log_of(point(p, q.gamma));
+  return lemma2_gap(q.eps, q.gamma, p);
 }
 
 }  // namespace bounds_detail
 
 void check_gap_Delta(double eps, double gamma, double gap_Delta) {
   // Lemma 2 with a larger gap: Delta >= ln(1/gamma) + eps, proved (proofs/chernoff-bound.md).
-  const Interval least = point(kClosedFormStartBits, eps) - log_of(point(kClosedFormStartBits, gamma));
+  const Interval least = bounds_detail::lemma2_gap(eps, gamma, kClosedFormStartBits);
   if (!std::isfinite(gap_Delta) || !certainly_le(least, point(kClosedFormStartBits, gap_Delta)))
     throw InputError("gap-Delta has to be at least ln(1/gamma) + eps = " + format_shortest(least.enclosure().upper) +
                      ", got " + format_shortest(gap_Delta));
@@ -537,7 +544,7 @@ std::optional<double> scaled_gap_Delta(double eps, double gamma, double factor) 
   if (!(factor >= 1) || !std::isfinite(factor))
     throw InputError("a gap factor has to be finite and >= 1, got " + format_shortest(factor));
   if (factor == 1) return std::nullopt;
-  const Interval least = point(kClosedFormStartBits, eps) - log_of(point(kClosedFormStartBits, gamma));
+  const Interval least = bounds_detail::lemma2_gap(eps, gamma, kClosedFormStartBits);
   return (least * point(kClosedFormStartBits, factor)).enclosure().upper;
 }
 

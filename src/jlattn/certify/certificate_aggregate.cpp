@@ -12,13 +12,6 @@ namespace {
 
 using State = RowOutcome::State;
 
-// The smallest refuted row (the certificate's witness), if any.
-std::optional<std::size_t> first_refuted(const std::vector<RowOutcome>& rows) {
-  for (std::size_t i = 0; i < rows.size(); ++i)
-    if (rows[i].state == State::refuted) return i;
-  return std::nullopt;
-}
-
 bool any_undecided(const std::vector<RowOutcome>& rows) {
   return std::any_of(rows.begin(), rows.end(), [](const RowOutcome& r) { return r.state == State::undecided; });
 }

@@ -411,8 +411,10 @@ void refine(RowOutcome& kept, const RowOutcome& second) {
   if (kept.state == RowOutcome::State::refuted && second.state == RowOutcome::State::refuted) kept.witness = second.witness;
 }
 
-bool all_finite(std::span<const double> v) { return std::all_of(v.begin(), v.end(), [](double x) { return std::isfinite(x); }); }
-bool all_finite(std::span<const float> v) { return std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); }); }
+template <typename Real>
+bool all_finite(std::span<const Real> v) {
+  return std::all_of(v.begin(), v.end(), [](Real x) { return std::isfinite(x); });
+}
 
 // One worker thread's share of the filter, with its own buffers.
 class FilterWorker {
@@ -514,15 +516,13 @@ std::vector<std::size_t> rows_to_refine(const RowStates& rows) {
     log_gamma_lower = std::max(log_gamma_lower, rows.outcome[i].log_gamma_i.lower);
   }
   std::vector<std::size_t> refine;
-  bool witness_row = false;
+  const std::optional<std::size_t> witness = first_refuted(rows.outcome);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const RowOutcome& r = rows.outcome[i];
-    const bool first_refuted = !witness_row && r.state == RowOutcome::State::refuted;
-    witness_row = witness_row || r.state == RowOutcome::State::refuted;
     if (!rows.float32[i]) continue;
     const bool eps_candidate = r.eps_i.upper > eps_lower;
     const bool log_gamma_candidate = r.log_gamma_i.upper > log_gamma_lower;
-    if (first_refuted || eps_candidate || log_gamma_candidate) refine.push_back(i);
+    if (witness == i || eps_candidate || log_gamma_candidate) refine.push_back(i);
   }
   return refine;
 }

@@ -49,6 +49,13 @@ struct RowStates {
   std::size_t size() const { return outcome.size(); }
 };
 
+/// The smallest refuted row (the certificate's witness, Step 6), if any.
+inline std::optional<std::size_t> first_refuted(const std::vector<RowOutcome>& rows) {
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].state == RowOutcome::State::refuted) return i;
+  return std::nullopt;
+}
+
 /// The question of Definition 2 in the form every pass reads it: the
 /// target, enclosures of \f$\ln A_{ij}\f$ (Step 2, in the target's CSR order),
 /// \f$\varepsilon\f$ and an enclosure of \f$\ln\gamma\f$.

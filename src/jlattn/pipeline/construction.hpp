@@ -9,7 +9,8 @@
 ///   1. prepare(): Definition 1 (the target's class), Lemma 2 (the budget
 ///      eta, Delta), Lemma 1 (B and its norms);
 ///   2. choose_dimension(): Theorems 1 and 2 (d*, d*_u in double precision)
-///      and the d used (a proved bound, a given d or the trivial d = L);
+///      and the d used (a proved bound of Theorems 1, 1', 2 or, for this
+///      target, 3; a given d; or the trivial d = L);
 ///   3. emit_input(): Lemma 3 (R) and Lemma 4 (X = [B R | R]);
 ///   4. evaluate(): Definition 2 in double precision, Lemma 2's hypothesis
 ///      max |S - B| <= eta and Corollary 0 (measurements, not proofs);
@@ -86,7 +87,7 @@ struct ChosenDimension {
   // The proved dimension of rule proved_bound (empty name otherwise)
   std::string bound_name;           ///< to_string(BoundName) of the bound that gave d, e.g. "d_chernoff"
   std::string bound_label;          ///< its printed label, e.g. "d_chernoff"
-  std::string bound_theorem;        ///< "Theorem 1", "Theorem 1'", "Theorem 2" or "Theorem 3"
+  std::string bound_theorem;        ///< "Theorem 1", "Theorem 1'", "Theorem 2" or "Theorem 3 (this target)"
   /// What the bound is proved for: "per target" (Theorem 3 for this target's own B)
   /// or "class" (every target of the class (L, k, rho_upper)).
   std::string bound_scope;
@@ -210,7 +211,7 @@ struct Construction : TargetDerivation, ChosenDimension, InputEvaluation {
 
 /// Stages 1-4 on A: the construction of Lemmas 1-4 at the chosen d, with
 /// Definition 2 evaluated in double precision, not certified, and the lower
-/// bound at the norms of the emitted X (d_lower_at_norms()). Refuses,
+/// bound at the norms of the emitted X (lower_bound_at_norms()). Refuses,
 /// before allocating, a d whose matrices would not fit in the policy's
 /// memory (construction_memory_bytes in memory_guard.hpp).
 /// \pre A a Definition 1 target; parameters as validate() requires.

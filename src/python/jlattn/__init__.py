@@ -118,7 +118,7 @@ def _float64(name: str, a: Any) -> np.ndarray:
     array = np.asarray(a)
     kind = array.dtype.kind
     if kind == "f" and array.dtype.itemsize <= 8 or kind == "b":
-        out = array.astype(np.float64)
+        out = array.astype(np.float64, order="C", copy=False)  # no copy of a C-ordered float64 array
     elif kind == "f":
         out = array.astype(np.float64)
         if not np.all((out.astype(array.dtype) == array) | np.isnan(array)):
@@ -128,7 +128,7 @@ def _float64(name: str, a: Any) -> np.ndarray:
         if array.size and (int(array.max()) > 2**53 or int(array.min()) < -(2**53)):
             raise ValueError(f"{name} holds integers above 2^53 in magnitude, which need not be doubles; "
                              "convert it to float64 yourself")
-        out = array.astype(np.float64)
+        out = array.astype(np.float64, order="C", copy=False)
     else:
         raise ValueError(f"{name} must hold real numbers, got dtype {array.dtype}")
     return np.ascontiguousarray(out, dtype=np.float64)
