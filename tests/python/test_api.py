@@ -148,7 +148,7 @@ def test_defaults_are_the_librarys():
 
 
 def test_gil_is_released_during_a_long_call():
-    A = jlattn.demo_target(1500)
+    A = jlattn.demo_target(3000)
     ticks = 0
     running = True
 
@@ -161,7 +161,7 @@ def test_gil_is_released_during_a_long_call():
     counter = threading.Thread(target=count)
     counter.start()
     start = time.monotonic()
-    jlattn.construct(A, eps=1.0, gamma=0.1, d=600, threads=1)
+    jlattn.construct(A, eps=1.0, gamma=0.1, d=800, threads=1)
     elapsed = time.monotonic() - start
     running = False
     counter.join()

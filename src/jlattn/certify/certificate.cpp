@@ -37,7 +37,7 @@ void validate(const Target& A, const Matrix& X, const Weights& W_Q, const Weight
                      " (both need " + std::to_string(X.cols()) + " rows)");
   if (W_Q.cols() != W_K.cols() || W_Q.cols() < 1)
     throw InputError("W_Q is " + shape(W_Q) + " and W_K is " + shape(W_K) + ": they need the same d >= 1 columns");
-  if (!X.allFinite()) throw InputError("X has a NaN or infinite entry");
+  if (!all_finite(X)) throw InputError("X has a NaN or infinite entry");
   if (!W_Q.all_finite()) throw InputError("W_Q has a NaN or infinite entry");
   if (!W_K.all_finite()) throw InputError("W_K has a NaN or infinite entry");
   if (!(eps > 0) || !std::isfinite(eps)) throw InputError("eps must be a finite number > 0");
@@ -83,7 +83,7 @@ ScoreNorms score_norms(const Matrix& X, const Weights& W_Q, const Weights& W_K, 
     throw InputError("X is " + shape(X) + " but W_Q is " + shape(W_Q) + " and W_K is " + shape(W_K) +
                      " (both need " + std::to_string(X.cols()) + " rows and the same d >= 1 columns)");
   ScoreNorms n;
-  if (!X.allFinite() || !W_Q.all_finite() || !W_K.all_finite()) {
+  if (!all_finite(X) || !W_Q.all_finite() || !W_K.all_finite()) {
     n.note = "not computed: a matrix has a NaN or infinite entry";
     return n;
   }

@@ -24,6 +24,7 @@
 
 #include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/directed_rounding.hpp"
+#include "jlattn/core/huge_pages.hpp"
 
 namespace jlattn {
 
@@ -62,6 +63,26 @@ namespace detail {
 namespace {
 
 using State = RowOutcome::State;
+
+// Row-wise work whose bounds assume the reference environment, on every
+// core: rounding mode and FTZ/DAZ are per thread, so each worker checks its
+// own, and if any is wrong the calling thread (in the reference
+// environment) redoes every row. Each row's result is the same whichever
+// thread computes it.
+template <typename RowWork>
+void for_each_row_checked(Eigen::Index rows, RowWork&& work) {
+  int problems = 0;
+#pragma omp parallel reduction(+ : problems)
+  {
+    const bool ok = floating_point_environment_problem().empty();
+    if (!ok) problems = 1;
+#pragma omp for schedule(static)
+    for (Eigen::Index i = 0; i < rows; ++i)
+      if (ok) work(i);
+  }
+  if (problems)
+    for (Eigen::Index i = 0; i < rows; ++i) work(i);
+}
 
 // S_block = Q_hat[i0 : i0 + n] K_hat^T, by the chosen library.
 void block_scores(ScoreProduct product, const MatrixView& Q_hat, const MatrixView& K_hat, Eigen::Index i0,
@@ -114,8 +135,9 @@ std::vector<double> dense_product_error_upper(const Matrix& X, const Matrix& W) 
   const double g_m = gamma_n_upper(static_cast<double>(m));
   const double underflow = mul_up(sqrt_up(static_cast<double>(d)), mul_up(static_cast<double>(m), kUnderflowUnit));
   std::vector<double> error(static_cast<std::size_t>(L));
-  for (Eigen::Index i = 0; i < L; ++i)
+  for_each_row_checked(L, [&](Eigen::Index i) {
     error[static_cast<std::size_t>(i)] = add_up(mul_up(mul_up(g_m, norm_upper(X.row(i).data(), m)), frobenius), underflow);
+  });
   return error;
 }
 
@@ -224,7 +246,14 @@ Factor compute_factor(const Matrix& X, const Weights& weights) {
   f.error_upper = weights.is_selector() ? std::vector<double>(static_cast<std::size_t>(L), 0.0)
                                         : dense_product_error_upper(X, weights.dense());
   f.norm_upper.resize(static_cast<std::size_t>(L));
-  for (Eigen::Index i = 0; i < L; ++i) f.norm_upper[static_cast<std::size_t>(i)] = norm_upper(f.view().row(i).data(), d);
+  const MatrixView product = f.view();
+  std::vector<char> row_finite(static_cast<std::size_t>(L), 1);
+  for_each_row_checked(L, [&](Eigen::Index i) {
+    const auto row = static_cast<std::size_t>(i);
+    f.norm_upper[row] = norm_upper(product.row(i).data(), d);
+    row_finite[row] = all_finite(std::span<const double>(product.row(i).data(), static_cast<std::size_t>(d))) ? 1 : 0;
+  });
+  f.finite = std::find(row_finite.begin(), row_finite.end(), 0) == row_finite.end();
   return f;
 }
 
@@ -411,11 +440,6 @@ void refine(RowOutcome& kept, const RowOutcome& second) {
   if (kept.state == RowOutcome::State::refuted && second.state == RowOutcome::State::refuted) kept.witness = second.witness;
 }
 
-template <typename Real>
-bool all_finite(std::span<const Real> v) {
-  return std::all_of(v.begin(), v.end(), [](Real x) { return std::isfinite(x); });
-}
-
 // One worker thread's share of the filter, with its own buffers.
 class FilterWorker {
  public:
@@ -527,6 +551,22 @@ std::vector<std::size_t> rows_to_refine(const RowStates& rows) {
   return refine;
 }
 
+// Step 1': the keys rounded to nearest binary32, row by row on every core;
+// empty when a key leaves binary32's range.
+Matrix32 keys_in_binary32(const Factor& K) {
+  const MatrixView keys = K.view();
+  Matrix32 K32(keys.rows(), keys.cols());
+  advise_huge_pages(K32);
+  std::vector<char> row_finite(static_cast<std::size_t>(keys.rows()), 1);
+  for_each_row_checked(keys.rows(), [&](Eigen::Index j) {
+    K32.row(j) = keys.row(j).cast<float>();
+    row_finite[static_cast<std::size_t>(j)] =
+        all_finite(std::span<const float>(K32.row(j).data(), static_cast<std::size_t>(K32.cols()))) ? 1 : 0;
+  });
+  if (std::find(row_finite.begin(), row_finite.end(), 0) != row_finite.end()) return Matrix32();
+  return K32;
+}
+
 // Worker threads, each checking its own floating-point environment first:
 // rounding mode and FTZ/DAZ are per thread, and in any other environment a
 // worker leaves its share to the exact pass. `work(worker, index)` is
@@ -567,7 +607,7 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
   const Factor K = compute_factor(X, W_K);
   const double K_norm = *std::max_element(K.norm_upper.begin(), K.norm_upper.end());
   const double K_error = *std::max_element(K.error_upper.begin(), K.error_upper.end());
-  if (!Q.view().allFinite() || !K.view().allFinite() || !std::isfinite(K_norm) || !std::isfinite(K_error)) {
+  if (!Q.finite || !K.finite || !std::isfinite(K_norm) || !std::isfinite(K_error)) {
     pass.note = "some scores or bounds overflow in double precision; those rows go to the exact pass";
     return pass;
   }
@@ -580,9 +620,8 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
   // observer, which needs every row's double scores; gamma32_d needs d u32 < 1/2).
   Matrix32 K32;
   if (limits.float32 && !observer && d <= (Eigen::Index{1} << 22)) {
-    K32 = K.view().cast<float>();
-    if (K32.allFinite()) context.K32 = &K32;
-    else K32 = Matrix32();  // a key beyond binary32's range: the double stage scores every row
+    K32 = keys_in_binary32(K);
+    if (K32.size() != 0) context.K32 = &K32;  // else a key beyond binary32's range: the double stage scores every row
   }
 
   // Blocks of a fixed number of rows, so the computed scores (hence every

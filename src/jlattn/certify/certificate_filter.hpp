@@ -43,6 +43,7 @@ struct Factor {
   Eigen::Index offset = 0, d = 0;
   std::vector<double> norm_upper;   ///< \f$\ge \lVert\hat q_i\rVert\f$ (the computed row)
   std::vector<double> error_upper;  ///< \f$\ge \lVert\hat q_i - q_i\rVert\f$ (computed minus exact row)
+  bool finite = true;               ///< every entry of the computed product is finite
   /// The computed product, read in place from X when it is a block of X.
   MatrixView view() const { return X ? MatrixView(X->middleCols(offset, d)) : MatrixView(owned); }
 };

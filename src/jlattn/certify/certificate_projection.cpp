@@ -103,7 +103,7 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
   // restored on return.
   const ReferenceEnvironmentScope reference;
   if (R.rows() < 1 || R.cols() < 1) throw InputError("R must have at least one row and one column");
-  if (!R.allFinite()) throw InputError("R has a NaN or infinite entry");
+  if (!all_finite(R)) throw InputError("R has a NaN or infinite entry");
   if (k < 1) throw InputError("k must be >= 1");
   if (!(rho >= 0) || !std::isfinite(rho)) throw InputError("rho must be a finite number >= 0");
   if (!(eps >= 2 * DBL_MIN) || !std::isfinite(eps)) throw InputError("eps must be a finite normal number > 0");

@@ -46,7 +46,7 @@ class Weights {
   /// The matrix, materialised (use for small d only).
   Matrix to_dense() const;
   /// All entries finite (selectors always are).
-  bool all_finite() const { return is_selector() || dense_.allFinite(); }
+  bool all_finite() const { return is_selector() || jlattn::all_finite(dense_); }
   /// X W: an exact gather for a selector, Eigen's product otherwise.
   Matrix apply(const Matrix& X) const;
 

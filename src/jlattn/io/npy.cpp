@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "jlattn/core/decimal.hpp"
+#include "jlattn/core/huge_pages.hpp"
 #include "jlattn/core/errors.hpp"
 
 namespace jlattn::io {
@@ -334,6 +335,7 @@ class NpyReader {
       if (*left > data_bytes)
         fail(std::to_string(*left - data_bytes) + " trailing bytes after the data of shape " + shape_text);
       Matrix M(static_cast<Eigen::Index>(rows), static_cast<Eigen::Index>(cols));
+      advise_huge_pages(M);
       if (read_values(M.data(), count) != count) fail("truncated data (read error)");
       return M;
     }
@@ -357,14 +359,17 @@ class NpyReader {
   }
 
   /// Reads up to count little-endian doubles; returns how many were complete.
+  /// The bytes land in `out` directly and are decoded in place (a no-op on a
+  /// little-endian host), so a large X is copied once, not twice.
   std::size_t read_values(double* out, std::uint64_t count) {
-    std::vector<unsigned char> bytes(static_cast<std::size_t>(std::min<std::uint64_t>(count, kChunkValues)) * 8);
     std::uint64_t done = 0;
     while (done < count) {
       const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(count - done, kChunkValues));
-      const std::size_t got = read_bytes(in_, bytes.data(), want * 8);
+      auto* bytes = reinterpret_cast<unsigned char*>(out + done);
+      const std::size_t got = read_bytes(in_, bytes, want * 8);
       if (in_.bad()) fail("read error");
-      for (std::size_t n = 0; n < got / 8; ++n) out[done + n] = decode_little_endian(bytes.data() + 8 * n);
+      if constexpr (std::endian::native != std::endian::little)
+        for (std::size_t n = 0; n < got / 8; ++n) out[done + n] = decode_little_endian(bytes + 8 * n);
       done += got / 8;
       if (got != want * 8) break;
     }

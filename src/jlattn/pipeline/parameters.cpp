@@ -50,7 +50,7 @@ void validate(const ConstructionParameters& p) {
   if (!(p.delta > 0 && p.delta < 1)) throw InputError("delta must be in (0, 1), got " + format_shortest(p.delta));
   if (p.gap_Delta) check_gap_Delta(p.eps, p.gamma, *p.gap_Delta);
   if (p.given_projection) {
-    if (!p.given_projection->allFinite()) throw InputError("the given projection R has a NaN or infinite entry");
+    if (!all_finite(*p.given_projection)) throw InputError("the given projection R has a NaN or infinite entry");
   } else if (p.rule == DimensionRule::given && (p.d < 1 || p.d >= kDimensionLimit)) {
     throw InputError("d must be in [1, 2^32), got " + std::to_string(p.d));
   }

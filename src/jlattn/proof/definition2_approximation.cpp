@@ -125,7 +125,7 @@ ApproximationEvaluation evaluate_approximation(const Matrix& S, const Target& A,
   if (S.rows() != L || S.cols() != L)
     throw InputError("score matrix is " + std::to_string(S.rows()) + " x " + std::to_string(S.cols()) +
                      ", target is " + std::to_string(L) + " x " + std::to_string(L));
-  if (!S.allFinite()) throw InputError("score matrix has a NaN or infinite entry");
+  if (!all_finite(S)) throw InputError("score matrix has a NaN or infinite entry");
   ApproximationAccumulator acc(eps, gamma);
   for (Eigen::Index i = 0; i < L; ++i) {
     const std::span<const double> row(S.data() + i * L, static_cast<std::size_t>(L));

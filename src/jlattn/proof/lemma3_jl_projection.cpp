@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/huge_pages.hpp"
 #include "jlattn/core/random_streams.hpp"
 #include "jlattn/core/reproducible_random.hpp"
 #include "jlattn/core/format.hpp"
@@ -162,6 +163,7 @@ Matrix projection_matrix(Projection projection, std::size_t L, std::size_t d, st
   // Lemma 3's R (L x d): every entry is a pure function of (seed, i, j), so
   // splitting rows among threads cannot change a bit of the result.
   Matrix R(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(d));
+  advise_huge_pages(R);
   const auto rows = static_cast<std::int64_t>(L);
   const auto d32 = static_cast<std::uint32_t>(d);
   if (threads > 0) {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "jlattn/core/errors.hpp"
+#include "jlattn/core/huge_pages.hpp"
 
 namespace jlattn {
 
@@ -25,6 +26,7 @@ Matrix adaptive_input(const LogTransform& B, const Matrix& R) {
     throw InputError("Lemma 4 needs R with L = " + std::to_string(L) + " rows and d >= 1 columns, got " +
                      std::to_string(R.rows()) + " x " + std::to_string(d));
   Matrix X(L, 2 * d);
+  advise_huge_pages(X);
   // Right block: X W_K = R.
   X.rightCols(d) = R;
   // Left block: X W_Q = B R, row i being the sum of B_ij R_j. over j in
