@@ -6,6 +6,7 @@ the compiled module."""
 
 import ast
 import inspect
+import math
 import threading
 import time
 from pathlib import Path
@@ -104,6 +105,17 @@ def test_certify_limits_give_an_honest_undecided(readme):
     assert c.verdict == "undecided" and "multiply-adds" in c.undecided_reason and c.witness is None
 
 
+@pytest.mark.parametrize("gap", [math.nan, math.inf, -math.inf])
+def test_a_gap_that_is_not_finite_raises_value_error(gap):
+    # The command line's parser refuses these as text ("--gap-Delta 'nan' is
+    # NaN"); here the double reaches the library, whose check refuses it.
+    for call in (jlattn.construct, jlattn.explain):
+        with pytest.raises(ValueError, match=r"^gap-Delta has to be at least ln\(1/gamma\) \+ eps = .*, got -?(nan|inf)$"):
+            call(README_TARGET, eps=1.0, gamma=0.1, gap_Delta=gap)
+    with pytest.raises(TypeError):
+        jlattn.construct(README_TARGET, eps=1.0, gamma=0.1, gap_Delta="5")
+
+
 def test_bound_lists_every_bound_with_its_status():
     b = jlattn.bound(4, 2, 1.0, 0.1, rho=1.0986122886681098)
     by_name = {e["name"]: e for e in b["bounds"]}
@@ -145,6 +157,8 @@ def test_defaults_are_the_librarys():
     assert bound["rho"].default == lib["bound_rho"] and bound["delta"].default == lib["bound_delta"]
     explain = inspect.signature(jlattn.explain).parameters
     assert explain["eps"].default == lib["eps"] and explain["gamma"].default == lib["gamma"]
+    for signature in (construct, bound, explain):
+        assert signature["gap_Delta"].default is lib["gap_Delta"] is None
 
 
 def test_gil_is_released_during_a_long_call():
