@@ -188,7 +188,7 @@ std::string matrices_certificate_json(const MatricesCertificate& c) {
 MatricesCertificate certify_call(const SharedTarget& A, const DoubleArray& X, const std::optional<DoubleArray>& W_Q,
                     const std::optional<DoubleArray>& W_K, double eps, double gamma, bool scaled,
                     const std::string& product, unsigned threads, unsigned max_precision, std::uint64_t max_exact_work,
-                    bool exact_only, std::size_t max_memory_bytes) {
+                    bool exact_only, bool float32, std::size_t max_memory_bytes) {
   if (W_Q.has_value() != W_K.has_value())
     throw InputError("give both W_Q and W_K, or neither for Lemma 4's selectors W_Q = [I_d; 0], W_K = [0; I_d]");
   if (X.ndim() != 2) throw InputError("X must be a 2-D array, got " + std::to_string(X.ndim()) + " dimension(s)");
@@ -201,6 +201,7 @@ MatricesCertificate certify_call(const SharedTarget& A, const DoubleArray& X, co
   limits.max_precision_bits = max_precision;
   limits.max_exact_multiply_adds = max_exact_work;
   limits.exact_only = exact_only;
+  limits.float32 = float32;
   limits.threads = threads;
   limits.product = score_product_named(product);
   const Matrix Xm = matrix(X, "X");
@@ -330,6 +331,8 @@ PYBIND11_MODULE(_jlattn, m) {
                              "(lower, upper): an enclosure of ln gamma_hat")
       .def_readonly("rows", &Certificate::rows)
       .def_readonly("rows_decided_by_filter", &Certificate::rows_filter)
+      .def_readonly("rows_decided_in_float32", &Certificate::rows_float32)
+      .def_readonly("rows_refined_in_double", &Certificate::rows_refined)
       .def_readonly("rows_decided_by_exact_pass", &Certificate::rows_exact)
       .def_readonly("rows_undecided", &Certificate::rows_undecided)
       .def_readonly("max_precision_bits", &Certificate::max_precision_used)
@@ -414,7 +417,8 @@ PYBIND11_MODULE(_jlattn, m) {
         py::arg("max_memory"));
   m.def("certify", &certify_call, py::arg("A"), py::arg("X"), py::arg("W_Q").none(true), py::arg("W_K").none(true),
         py::arg("eps"), py::arg("gamma"), py::arg("scaled"), py::arg("product"), py::arg("threads"),
-        py::arg("max_precision"), py::arg("max_exact_work"), py::arg("exact_only"), py::arg("max_memory"));
+        py::arg("max_precision"), py::arg("max_exact_work"), py::arg("exact_only"), py::arg("float32"),
+        py::arg("max_memory"));
   m.def("bound", &bound_call, py::arg("L"), py::arg("k"), py::arg("eps"), py::arg("gamma"), py::arg("rho"),
         py::arg("delta"), py::arg("projection").none(true), py::arg("gap_Delta").none(true),
         py::arg("norm_budget").none(true));
@@ -434,6 +438,7 @@ PYBIND11_MODULE(_jlattn, m) {
     out["bound"] = to_string(p.bound);
     out["max_precision"] = limits.max_precision_bits;
     out["max_exact_work"] = limits.max_exact_multiply_adds;
+    out["float32"] = limits.float32;
     out["gap_Delta"] = p.gap_Delta;
     out["bound_rho"] = q.rho;
     out["bound_delta"] = q.delta;

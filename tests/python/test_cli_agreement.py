@@ -63,23 +63,27 @@ def test_construct_same_bits_and_report(tmp_path, cli, A, kwargs):
         assert np.array_equal(bits(jlattn.construct(same, **kwargs).X), bits(r.X))
 
 
+@pytest.mark.parametrize("float32", [True, False])
 @pytest.mark.parametrize("scaled", [False, True])
 @pytest.mark.parametrize("eps, gamma", [(1.0, 0.1), (0.1, 0.1), (0.2, 0.05)])
-def test_certify_same_certificate(tmp_path, cli, eps, gamma, scaled):
+def test_certify_same_certificate(tmp_path, cli, eps, gamma, scaled, float32):
     target = write_mtx(tmp_path / "A.mtx", README_TARGET)
     r = jlattn.construct(README_TARGET, eps=1.0, gamma=0.1, d=40)
     np.save(tmp_path / "X.npy", r.X)
     np.save(tmp_path / "W_Q.npy", r.W_Q)
     np.save(tmp_path / "W_K.npy", r.W_K)
-    flags = ["--scaled"] if scaled else []
+    flags = (["--scaled"] if scaled else []) + ([] if float32 else ["--no-float32"])
     common = ["--target", target, "--x", tmp_path / "X.npy", "--eps", repr(eps), "--gamma", repr(gamma), "--json"]
     by_selectors = cli("certify", *common, "--lemma4", *flags)
     by_files = cli("certify", *common, "--wq", tmp_path / "W_Q.npy", "--wk", tmp_path / "W_K.npy", *flags)
     for run in (by_selectors, by_files):
         assert run.returncode in (0, 3), run.stderr
-    c = jlattn.certify(README_TARGET, r.X, eps=eps, gamma=gamma, scaled=scaled)
+    c = jlattn.certify(README_TARGET, r.X, eps=eps, gamma=gamma, scaled=scaled, float32=float32)
     assert c.json() == by_selectors.stdout
-    dense = jlattn.certify(README_TARGET, r.X, r.W_Q, r.W_K, eps=eps, gamma=gamma, scaled=scaled)
+    # The switch reached the filter (and only it: the verdict is the test below, test_api's).
+    assert c.rows_decided_in_float32 == c.as_dict()["rows_decided_in_float32"]
+    assert (c.rows_decided_in_float32 > 0) == float32
+    dense = jlattn.certify(README_TARGET, r.X, r.W_Q, r.W_K, eps=eps, gamma=gamma, scaled=scaled, float32=float32)
     assert dense.json() == by_files.stdout
     assert c.as_dict() == json.loads(by_selectors.stdout)
     assert (c.witness is None) == (c.verdict != "refuted")

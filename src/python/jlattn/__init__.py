@@ -224,7 +224,7 @@ def construct(A: TargetLike, eps: float, gamma: float, delta: float = 0.05, d: U
 
 def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: float, gamma: float,
             scaled: bool = False, product: str = "auto", threads: int = 0, max_precision: int = 1 << 14,
-            max_exact_work: int = 500_000_000, exact_only: bool = False,
+            max_exact_work: int = 500_000_000, exact_only: bool = False, float32: bool = True,
             max_memory: Union[int, str, None] = None) -> MatricesCertificate:
     """Proves or refutes that softmax(S), S = (X W_Q)(X W_K)^T, (eps,
     gamma)-approximates target ``A``: ``jlattn certify``.
@@ -234,21 +234,24 @@ def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: flo
     [I_d; 0] and [0; I_d] with d = m/2 (``--lemma4``). ``scaled`` certifies
     softmax(S / sqrt(d)). ``product`` (``"auto"``, ``"eigen"`` or ``"openblas"``),
     ``threads`` and the limits ``max_precision`` (bits) and
-    ``max_exact_work`` (exact multiply-adds) are those of the command line.
+    ``max_exact_work`` (exact multiply-adds) are those of the command line;
+    ``float32=False`` is ``--no-float32`` (the filter scores every row in
+    double precision; the verdict does not depend on it).
 
     Returns a :class:`MatricesCertificate` (a :class:`Certificate`, and
     ``d_lower``, the proved lower bound at these matrices' norms): ``verdict`` ('certified', 'refuted' or
     'undecided'), the enclosures ``eps_hat`` and ``gamma_hat`` as pairs of
     floats, the row counts, and ``witness`` (None unless refuted).
     """
-    if not isinstance(scaled, bool) or not isinstance(exact_only, bool):
-        raise TypeError("scaled and exact_only must be bool")
+    if not all(isinstance(flag, bool) for flag in (scaled, exact_only, float32)):
+        raise TypeError("scaled, exact_only and float32 must be bool")
     return _jlattn.certify(target(A, max_memory=max_memory), _float64("X", X),
                            None if W_Q is None else _float64("W_Q", W_Q),
                            None if W_K is None else _float64("W_K", W_K), _real("eps", eps), _real("gamma", gamma),
                            scaled, _text("product", product), _integer("threads", threads, 1 << 32),
                            _integer("max_precision", max_precision, 1 << 32),
-                           _integer("max_exact_work", max_exact_work, 1 << 64), exact_only, _max_memory(max_memory))
+                           _integer("max_exact_work", max_exact_work, 1 << 64), exact_only, float32,
+                           _max_memory(max_memory))
 
 
 def bound(L: int, k: int, eps: float, gamma: float, rho: float = 0.0, delta: float = 0.05,
