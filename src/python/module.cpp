@@ -236,7 +236,7 @@ py::object bound_call(std::uint64_t L, std::uint64_t k, double eps, double gamma
   std::vector<Projection> laws = {Projection::gaussian, Projection::rademacher, Projection::achlioptas};
   if (projection) laws = {parse_projection(*projection)};
   const auto start = std::chrono::steady_clock::now();
-  const BoundReport report = run_interruptible([&](const StopRequest&) { return rigorous_bounds(query); });
+  const BoundReport report = run_interruptible([&](const StopRequest& stop) { return rigorous_bounds(query, stop); });
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return json_loads(io::bound_report_json(report, laws, ms).dump());
 }
