@@ -139,11 +139,12 @@ SharedTarget read_target_file(const std::string& path, std::size_t max_memory_by
   return std::make_shared<Target>(io::read_target_file(path, memory_limit_bytes(max_memory_bytes)));
 }
 
-std::unique_ptr<ConstructionResult> construct_call(const SharedTarget& A, double eps, double gamma, double delta,
-                                              const std::string& d, const std::string& bound,
-                                              const std::string& projection, std::uint64_t seed, unsigned threads,
-                                              std::size_t max_memory_bytes) {
-  // The order of the command line's checks (construct_commands.cpp).
+// The parameters of `jlattn construct` and `jlattn explain`, parsed in the
+// order of their checks (construct_commands.cpp, explain_command.cpp); the
+// library's validate() checks them all, the gap among them, when it runs.
+ConstructionParameters construction_parameters(double eps, double gamma, double delta, std::optional<double> gap_Delta,
+                                               const std::string& d, const std::string& bound,
+                                               const std::string& projection, std::uint64_t seed) {
   ConstructionParameters parameters;
   parameters.eps = eps;
   parameters.gamma = gamma;
@@ -151,6 +152,16 @@ std::unique_ptr<ConstructionResult> construct_call(const SharedTarget& A, double
   parameters.seed = seed;
   parameters.projection = parse_projection(projection);
   parse_dimension(d, bound, parameters);
+  parameters.gap_Delta = gap_Delta;
+  return parameters;
+}
+
+std::unique_ptr<ConstructionResult> construct_call(const SharedTarget& A, double eps, double gamma, double delta,
+                                              const std::string& d, const std::string& bound,
+                                              std::optional<double> gap_Delta, const std::string& projection,
+                                              std::uint64_t seed, unsigned threads, std::size_t max_memory_bytes) {
+  const ConstructionParameters parameters =
+      construction_parameters(eps, gamma, delta, gap_Delta, d, bound, projection, seed);
   ResourcePolicy policy;
   policy.threads = threads;
   policy.max_memory_bytes = max_memory_bytes;
@@ -177,7 +188,7 @@ std::string matrices_certificate_json(const MatricesCertificate& c) {
 MatricesCertificate certify_call(const SharedTarget& A, const DoubleArray& X, const std::optional<DoubleArray>& W_Q,
                     const std::optional<DoubleArray>& W_K, double eps, double gamma, bool scaled,
                     const std::string& product, unsigned threads, unsigned max_precision, std::uint64_t max_exact_work,
-                    bool exact_only, std::size_t max_memory_bytes) {
+                    bool exact_only, bool float32, std::size_t max_memory_bytes) {
   if (W_Q.has_value() != W_K.has_value())
     throw InputError("give both W_Q and W_K, or neither for Lemma 4's selectors W_Q = [I_d; 0], W_K = [0; I_d]");
   if (X.ndim() != 2) throw InputError("X must be a 2-D array, got " + std::to_string(X.ndim()) + " dimension(s)");
@@ -190,6 +201,7 @@ MatricesCertificate certify_call(const SharedTarget& A, const DoubleArray& X, co
   limits.max_precision_bits = max_precision;
   limits.max_exact_multiply_adds = max_exact_work;
   limits.exact_only = exact_only;
+  limits.float32 = float32;
   limits.threads = threads;
   limits.product = score_product_named(product);
   const Matrix Xm = matrix(X, "X");
@@ -224,20 +236,15 @@ py::object bound_call(std::uint64_t L, std::uint64_t k, double eps, double gamma
   std::vector<Projection> laws = {Projection::gaussian, Projection::rademacher, Projection::achlioptas};
   if (projection) laws = {parse_projection(*projection)};
   const auto start = std::chrono::steady_clock::now();
-  const BoundReport report = run_interruptible([&](const StopRequest&) { return rigorous_bounds(query); });
+  const BoundReport report = run_interruptible([&](const StopRequest& stop) { return rigorous_bounds(query, stop); });
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return json_loads(io::bound_report_json(report, laws, ms).dump());
 }
 
-Walkthrough walkthrough(const SharedTarget& A, double eps, double gamma, double delta, const std::string& d,
-                        const std::string& projection, std::uint64_t seed) {
-  ConstructionParameters parameters;
-  parameters.eps = eps;
-  parameters.gamma = gamma;
-  parameters.delta = delta;
-  parameters.seed = seed;
-  parameters.projection = parse_projection(projection);
-  parse_dimension(d, "auto", parameters);
+Walkthrough walkthrough(const SharedTarget& A, double eps, double gamma, double delta, std::optional<double> gap_Delta,
+                        const std::string& d, const std::string& projection, std::uint64_t seed) {
+  const ConstructionParameters parameters =
+      construction_parameters(eps, gamma, delta, gap_Delta, d, "auto", projection, seed);
   return run_interruptible([&](const StopRequest& stop) {
     ResourcePolicy policy;
     policy.stop = stop;
@@ -324,6 +331,8 @@ PYBIND11_MODULE(_jlattn, m) {
                              "(lower, upper): an enclosure of ln gamma_hat")
       .def_readonly("rows", &Certificate::rows)
       .def_readonly("rows_decided_by_filter", &Certificate::rows_filter)
+      .def_readonly("rows_decided_in_float32", &Certificate::rows_float32)
+      .def_readonly("rows_refined_in_double", &Certificate::rows_refined)
       .def_readonly("rows_decided_by_exact_pass", &Certificate::rows_exact)
       .def_readonly("rows_undecided", &Certificate::rows_undecided)
       .def_readonly("max_precision_bits", &Certificate::max_precision_used)
@@ -404,15 +413,17 @@ PYBIND11_MODULE(_jlattn, m) {
   }, py::arg("L"), py::arg("seed"));
   m.def("parse_memory_size", &parse_memory_size, py::arg("text"));
   m.def("construct", &construct_call, py::arg("A"), py::arg("eps"), py::arg("gamma"), py::arg("delta"), py::arg("d"),
-        py::arg("bound"), py::arg("projection"), py::arg("seed"), py::arg("threads"), py::arg("max_memory"));
+        py::arg("bound"), py::arg("gap_Delta").none(true), py::arg("projection"), py::arg("seed"), py::arg("threads"),
+        py::arg("max_memory"));
   m.def("certify", &certify_call, py::arg("A"), py::arg("X"), py::arg("W_Q").none(true), py::arg("W_K").none(true),
         py::arg("eps"), py::arg("gamma"), py::arg("scaled"), py::arg("product"), py::arg("threads"),
-        py::arg("max_precision"), py::arg("max_exact_work"), py::arg("exact_only"), py::arg("max_memory"));
+        py::arg("max_precision"), py::arg("max_exact_work"), py::arg("exact_only"), py::arg("float32"),
+        py::arg("max_memory"));
   m.def("bound", &bound_call, py::arg("L"), py::arg("k"), py::arg("eps"), py::arg("gamma"), py::arg("rho"),
         py::arg("delta"), py::arg("projection").none(true), py::arg("gap_Delta").none(true),
         py::arg("norm_budget").none(true));
-  m.def("walkthrough", &walkthrough, py::arg("A"), py::arg("eps"), py::arg("gamma"), py::arg("delta"), py::arg("d"),
-        py::arg("projection"), py::arg("seed"));
+  m.def("walkthrough", &walkthrough, py::arg("A"), py::arg("eps"), py::arg("gamma"), py::arg("delta"),
+        py::arg("gap_Delta").none(true), py::arg("d"), py::arg("projection"), py::arg("seed"));
   m.def("defaults", [] {
     // The library's defaults, which the Python signatures repeat (a test compares them).
     const ConstructionParameters p;
@@ -427,6 +438,8 @@ PYBIND11_MODULE(_jlattn, m) {
     out["bound"] = to_string(p.bound);
     out["max_precision"] = limits.max_precision_bits;
     out["max_exact_work"] = limits.max_exact_multiply_adds;
+    out["float32"] = limits.float32;
+    out["gap_Delta"] = p.gap_Delta;
     out["bound_rho"] = q.rho;
     out["bound_delta"] = q.delta;
     return out;

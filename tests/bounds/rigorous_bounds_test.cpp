@@ -38,6 +38,8 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/bounds/rigorous_bounds.hpp"
+#include "jlattn/core/cancellation.hpp"
+#include "jlattn/io/report.hpp"
 #include "support/cli.hpp"
 #include "support/generators.hpp"
 #include "support/monte_carlo.hpp"
@@ -585,6 +587,28 @@ TEST(RigorousBounds, NotBelow2To64IsReportedAsSuch) {
   EXPECT_TRUE(find_bound(huge, BoundName::d_star).exceeds_2_64);
   EXPECT_FALSE(find_bound(huge, BoundName::d_star_exact).computed);
   EXPECT_FALSE(find_bound(huge, BoundName::d_star_exact).note.empty());
+}
+
+// A stop request is polled between the bounds and inside the exact tails'
+// series (cancellation.hpp): one that never stops changes nothing in the
+// report, and one that says stop at its n-th call, for any n up to the
+// number of calls of a whole query, abandons the query with Cancelled.
+TEST(RigorousBounds, StopRequestAbandonsTheQueryAtEveryPoll) {
+  const BoundQuery q = query(64, 4, 1.0, 0.1, std::log(4.0));
+  const std::vector<Projection> laws = {Projection::gaussian};
+  const nlohmann::json plain = io::bound_report_json(rigorous_bounds(q), laws, 0.0);
+  std::size_t calls = 0;
+  const StopRequest counting = [&calls] { ++calls; return false; };
+  EXPECT_EQ(io::bound_report_json(rigorous_bounds(q, counting), laws, 0.0), plain);
+  // Between the closed forms and before Theorem 3's two, and in the series:
+  // far more than those seven at L = 64, where the exact tails run to d near 10^4.
+  ASSERT_GT(calls, 100u);
+  for (const std::size_t n : {std::size_t{1}, std::size_t{7}, calls / 2, calls}) {
+    SCOPED_TRACE("stop at call " + std::to_string(n));
+    std::size_t count = 0;
+    EXPECT_THROW(rigorous_bounds(q, [&count, n] { return ++count >= n; }), Cancelled);
+    EXPECT_EQ(count, n);
+  }
 }
 
 TEST(RigorousBounds, RejectsParametersOutsideTheTheorems) {

@@ -6,8 +6,10 @@ the compiled module."""
 
 import ast
 import inspect
+import math
 import threading
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +106,66 @@ def test_certify_limits_give_an_honest_undecided(readme):
     assert c.verdict == "undecided" and "multiply-adds" in c.undecided_reason and c.witness is None
 
 
+def achieved_pair(A, X):
+    """(eps_hat, ln gamma_hat) of softmax((X W_Q)(X W_K)^T) with Lemma 4's
+    selectors, from Definition 2's per-row quantities, independently of the
+    library: the scores exactly (rationals: a double is one), the
+    logarithms at 200 digits. ln M_ij - ln M_ij' = S_ij - S_ij', so no
+    softmax is needed."""
+    mpmath = pytest.importorskip("mpmath")
+    d = X.shape[1] // 2
+    Q = [[Fraction(v) for v in row[:d].tolist()] for row in X]
+    K = [[Fraction(v) for v in row[d:].tolist()] for row in X]
+    eps_hat, log_gamma_hat = mpmath.mpf(0), mpmath.mpf("-inf")
+    with mpmath.workdps(200):
+        for i, q in enumerate(Q):
+            S = [sum(a * b for a, b in zip(q, k)) for k in K]
+            score = [mpmath.mpf(s.numerator) / s.denominator for s in S]
+            support = [j for j in range(len(S)) if A[i, j] > 0]
+            f = [score[j] - mpmath.log(A[i, j]) for j in support]
+            eps_hat = max(eps_hat, max(f) - min(f))
+            outside = [score[j] for j in range(len(S)) if A[i, j] == 0]
+            if outside:
+                log_gamma_hat = max(log_gamma_hat, max(outside) - min(score[j] for j in support))
+    return eps_hat, log_gamma_hat
+
+
+def contains(enclosure, value):
+    lower, upper = enclosure
+    return lower <= value <= upper  # mpmath compares a float exactly
+
+
+@pytest.mark.parametrize("eps, gamma, verdict", [(1.0, 0.1, "certified"), (0.1, 0.1, "refuted"),
+                                                 (1.0, 0.01, "refuted")])
+def test_float32_off_changes_no_verdict(readme, eps, gamma, verdict):
+    # --no-float32: the double stage scores every row. The verdict is the
+    # same, and both certificates enclose the same achieved pair, computed
+    # here without the library.
+    on = jlattn.certify(README_TARGET, readme.X, eps=eps, gamma=gamma)
+    off = jlattn.certify(README_TARGET, readme.X, eps=eps, gamma=gamma, float32=False)
+    assert on.verdict == off.verdict == verdict
+    assert on.rows_decided_in_float32 > 0 and off.rows_decided_in_float32 == off.rows_refined_in_double == 0
+    assert on.rows_decided_by_filter == off.rows_decided_by_filter == 4
+    eps_hat, log_gamma_hat = achieved_pair(README_TARGET, readme.X)
+    for c in (on, off):
+        assert contains(c.eps_hat, eps_hat) and contains(c.log_gamma_hat, log_gamma_hat)
+    if verdict == "refuted":
+        assert on.witness.condition == off.witness.condition and on.witness.i == off.witness.i
+    with pytest.raises(TypeError, match="float32"):
+        jlattn.certify(README_TARGET, readme.X, eps=eps, gamma=gamma, float32=0)
+
+
+@pytest.mark.parametrize("gap", [math.nan, math.inf, -math.inf])
+def test_a_gap_that_is_not_finite_raises_value_error(gap):
+    # The command line's parser refuses these as text ("--gap-Delta 'nan' is
+    # NaN"); here the double reaches the library, whose check refuses it.
+    for call in (jlattn.construct, jlattn.explain):
+        with pytest.raises(ValueError, match=r"^gap-Delta has to be at least ln\(1/gamma\) \+ eps = .*, got -?(nan|inf)$"):
+            call(README_TARGET, eps=1.0, gamma=0.1, gap_Delta=gap)
+    with pytest.raises(TypeError):
+        jlattn.construct(README_TARGET, eps=1.0, gamma=0.1, gap_Delta="5")
+
+
 def test_bound_lists_every_bound_with_its_status():
     b = jlattn.bound(4, 2, 1.0, 0.1, rho=1.0986122886681098)
     by_name = {e["name"]: e for e in b["bounds"]}
@@ -141,10 +203,13 @@ def test_defaults_are_the_librarys():
     certify = inspect.signature(jlattn.certify).parameters
     assert certify["max_precision"].default == lib["max_precision"]
     assert certify["max_exact_work"].default == lib["max_exact_work"]
+    assert certify["float32"].default is lib["float32"] is True
     bound = inspect.signature(jlattn.bound).parameters
     assert bound["rho"].default == lib["bound_rho"] and bound["delta"].default == lib["bound_delta"]
     explain = inspect.signature(jlattn.explain).parameters
     assert explain["eps"].default == lib["eps"] and explain["gamma"].default == lib["gamma"]
+    for signature in (construct, bound, explain):
+        assert signature["gap_Delta"].default is lib["gap_Delta"] is None
 
 
 def test_gil_is_released_during_a_long_call():

@@ -1,7 +1,7 @@
 """The module and the command line agree bit for bit on the same inputs:
 construct's X, W_Q, W_K and report.json; certify's certificate (JSON);
-bound's whole JSON (integers, enclosures, proof status); and the one-line messages
-of bad input. Targets reach the command line as Matrix Market files whose
+bound's whole JSON (integers, enclosures, proof status); explain's page but
+its commands; and the one-line messages of bad input. Targets reach the command line as Matrix Market files whose
 values are printed with repr (the same doubles)."""
 
 import json
@@ -30,13 +30,19 @@ CASES = [
     (band(12), {"eps": 1.0, "gamma": 0.1, "d": "polar", "projection": "rademacher", "delta": 0.2}),
     (band(12), {"eps": 2.0, "gamma": 0.25, "d": "trivial"}),
     (band(9), {"eps": 0.5, "gamma": 0.1, "d": 300, "projection": "achlioptas", "seed": 2**64 - 1}),
+    # Lemma 1's gap: B, the bound that chooses d (d_chernoff, then d_polar) and so X follow it.
+    (README_TARGET, {"eps": 1.0, "gamma": 0.1, "gap_Delta": 5.0}),
+    (band(12), {"eps": 0.5, "gamma": 0.25, "d": "polar", "projection": "rademacher", "gap_Delta": 2.5}),
+    # The least gap accepted: the upper end of ln(1/gamma) + eps, as `jlattn bound` prints it.
+    (README_TARGET, {"eps": 1.0, "gamma": 0.1, "d": 12, "gap_Delta": 3.302585092994046}),
 ]
 
 
 def options(kwargs):
+    """Python keywords as the command line's options (gap_Delta is --gap-Delta)."""
     args = []
     for key, value in kwargs.items():
-        args += [f"--{key}", repr(value) if isinstance(value, float) else str(value)]
+        args += [f"--{key.replace('_', '-')}", repr(value) if isinstance(value, float) else str(value)]
     return args
 
 
@@ -57,23 +63,27 @@ def test_construct_same_bits_and_report(tmp_path, cli, A, kwargs):
         assert np.array_equal(bits(jlattn.construct(same, **kwargs).X), bits(r.X))
 
 
+@pytest.mark.parametrize("float32", [True, False])
 @pytest.mark.parametrize("scaled", [False, True])
 @pytest.mark.parametrize("eps, gamma", [(1.0, 0.1), (0.1, 0.1), (0.2, 0.05)])
-def test_certify_same_certificate(tmp_path, cli, eps, gamma, scaled):
+def test_certify_same_certificate(tmp_path, cli, eps, gamma, scaled, float32):
     target = write_mtx(tmp_path / "A.mtx", README_TARGET)
     r = jlattn.construct(README_TARGET, eps=1.0, gamma=0.1, d=40)
     np.save(tmp_path / "X.npy", r.X)
     np.save(tmp_path / "W_Q.npy", r.W_Q)
     np.save(tmp_path / "W_K.npy", r.W_K)
-    flags = ["--scaled"] if scaled else []
+    flags = (["--scaled"] if scaled else []) + ([] if float32 else ["--no-float32"])
     common = ["--target", target, "--x", tmp_path / "X.npy", "--eps", repr(eps), "--gamma", repr(gamma), "--json"]
     by_selectors = cli("certify", *common, "--lemma4", *flags)
     by_files = cli("certify", *common, "--wq", tmp_path / "W_Q.npy", "--wk", tmp_path / "W_K.npy", *flags)
     for run in (by_selectors, by_files):
         assert run.returncode in (0, 3), run.stderr
-    c = jlattn.certify(README_TARGET, r.X, eps=eps, gamma=gamma, scaled=scaled)
+    c = jlattn.certify(README_TARGET, r.X, eps=eps, gamma=gamma, scaled=scaled, float32=float32)
     assert c.json() == by_selectors.stdout
-    dense = jlattn.certify(README_TARGET, r.X, r.W_Q, r.W_K, eps=eps, gamma=gamma, scaled=scaled)
+    # The switch reached the filter (and only it: the verdict is the test below, test_api's).
+    assert c.rows_decided_in_float32 == c.as_dict()["rows_decided_in_float32"]
+    assert (c.rows_decided_in_float32 > 0) == float32
+    dense = jlattn.certify(README_TARGET, r.X, r.W_Q, r.W_K, eps=eps, gamma=gamma, scaled=scaled, float32=float32)
     assert dense.json() == by_files.stdout
     assert c.as_dict() == json.loads(by_selectors.stdout)
     assert (c.witness is None) == (c.verdict != "refuted")
@@ -194,3 +204,45 @@ def test_bad_target_same_message_as_its_file(tmp_path, cli, kind, A, sparse):
     with pytest.raises(ValueError) as from_file:
         jlattn.construct(path, eps=1.0, gamma=0.1)
     assert str(from_file.value) == str(raised.value)
+
+
+@pytest.mark.parametrize("gap", [1.0, 3.3025850929940455, -0.0])
+def test_bad_gap_same_message(tmp_path, cli, gap):
+    # Below ln(1/gamma) + eps (the second is the double just below its upper
+    # end): the library's check, for construct and explain alike.
+    target = write_mtx(tmp_path / "A.mtx", README_TARGET)
+    common = ["--target", target, "--eps", "1", "--gamma", "0.1", "--gap-Delta", repr(gap)]
+    runs = {"construct": cli("construct", *common, "--out", tmp_path / "out"),
+            "explain": cli("explain", *common, "--out", tmp_path / "page.md")}
+    calls = {"construct": lambda: jlattn.construct(README_TARGET, eps=1.0, gamma=0.1, gap_Delta=gap),
+             "explain": lambda: jlattn.explain(README_TARGET, eps=1.0, gamma=0.1, gap_Delta=gap)}
+    for command, run in runs.items():
+        assert run.returncode == 2 and run.stderr.startswith("jlattn: error: gap-Delta has to be at least ")
+        with pytest.raises(ValueError) as raised:
+            calls[command]()
+        assert str(raised.value) == run.stderr[len("jlattn: error: "):-1], command
+
+
+COMMAND_LINES = ("jlattn explain ", "jlattn construct ", "jlattn certify ")
+PYTHON_CALLS = ("jlattn.explain(", "r = jlattn.construct(", "jlattn.certify(")
+
+
+@pytest.mark.parametrize("kwargs", [{"gap_Delta": 5.0, "d": 16}, {"gap_Delta": 4.0}, {"d": 16}])
+def test_explain_same_page_but_its_commands(tmp_path, cli, kwargs):
+    # Every number of the walkthrough is the command line's; only the lines
+    # that say how to regenerate and check it are Python calls instead of
+    # commands, and they repeat the gap.
+    target = write_mtx(tmp_path / "A.mtx", README_TARGET)
+    proofs = "https://example.org/proofs/"
+    run = cli("explain", "--target", target, *options(kwargs), "--proofs", proofs, "--out", tmp_path / "page.md")
+    assert run.returncode == 0, run.stderr
+    page = (tmp_path / "page.md").read_text().splitlines()
+    ours = jlattn.explain(target, name=f"`{target}`", proofs=proofs, **kwargs).splitlines()
+    assert len(ours) == len(page)
+    differ = [(a, b) for a, b in zip(page, ours) if a != b]
+    assert len(differ) == 3
+    for command, call in differ:
+        assert command.startswith(COMMAND_LINES) and call.startswith(PYTHON_CALLS), (command, call)
+        if "gap_Delta" in kwargs and not command.startswith("jlattn certify "):
+            assert f" --gap-Delta {kwargs['gap_Delta']:g}" in command
+            assert f"gap_Delta={kwargs['gap_Delta']!r}" in call

@@ -1,11 +1,12 @@
-"""Ctrl-C interrupts a long call: a subprocess runs a construction (or a
-certification) that takes several seconds; SIGINT, sent once it is under way,
-raises KeyboardInterrupt in it within two seconds. The module looks for
+"""Ctrl-C interrupts a long call: a subprocess runs a construction, a
+certification or a bound query that takes seconds; SIGINT, sent once it is
+under way, raises KeyboardInterrupt in it soon after. The module looks for
 signals every 50 ms and the library polls its stop request between stages
 and per block of rows of the certifier's filter (whose scores are also the
 construction's evaluation), so the delay is about one block's product:
 256 L d multiply-adds (here L = 8000 and d = 1500 or 1000: well under a
-second each; docs/python.md says more)."""
+second each; docs/python.md says more). The bounds poll it every 16 terms
+of the exact tails' series, where their time goes."""
 
 import os
 import signal
@@ -22,39 +23,71 @@ import signal, sys, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
 import numpy as np
 import jlattn
-A = jlattn.demo_target(8000)
-X = np.random.default_rng(1).standard_normal((8000, 2000))
 call = sys.argv[1]
+if call == "bound":
+    # Seconds in the exact tails (d*_exact near 2^34 at L = 2^64 - 1).
+    run = lambda: jlattn.bound(2**64 - 1, 1_400_000, eps=1.0, gamma=0.1)
+else:
+    A = jlattn.demo_target(8000)
+    X = np.random.default_rng(1).standard_normal((8000, 2000))
+    if call == "construct":
+        run = lambda: jlattn.construct(A, eps=1.0, gamma=0.1, d=1500, threads=1)
+    else:
+        run = lambda: jlattn.certify(A, X, eps=1.0, gamma=0.1, threads=1)
 print("running", flush=True)
 start = time.monotonic()
 try:
-    if call == "construct":
-        jlattn.construct(A, eps=1.0, gamma=0.1, d=1500, threads=1)
-    else:
-        jlattn.certify(A, X, eps=1.0, gamma=0.1, threads=1)
+    run()
     print("finished", time.monotonic() - start, flush=True)
 except KeyboardInterrupt:
     print("interrupted", time.monotonic() - start, flush=True)
 """
 
 
-@pytest.mark.parametrize("call", ["construct", "certify"])
-def test_sigint_raises_keyboard_interrupt_within_two_seconds(call):
+def start(call):
+    """The child, once it has printed that the call starts."""
     child = subprocess.Popen([sys.executable, "-c", CHILD, call], stdout=subprocess.PIPE, text=True,
                              env=os.environ.copy())
+    assert child.stdout.readline().strip() == "running"
+    return child
+
+
+def interrupted_after(call, seconds):
+    """SIGINT `seconds` into the call: (the child's last line, split; the
+    time from the signal to that line)."""
+    child = start(call)
     try:
-        assert child.stdout.readline().strip() == "running"
-        # Under way (the call takes several seconds even on a fast machine,
-        # whose float32 pass finished d = 300 in 1.5 s), not yet finished.
-        time.sleep(0.5)
+        time.sleep(seconds)
         sent = time.monotonic()
         child.send_signal(signal.SIGINT)
         line = child.stdout.readline().split()
         latency = time.monotonic() - sent
-        assert line and line[0] == "interrupted", f"the call was not interrupted: {line}"
-        assert latency < 2.0, f"KeyboardInterrupt came {latency:.2f} s after SIGINT"
-        assert child.wait(timeout=30) == 0
+        assert child.wait(timeout=60) == 0
+        return line, latency
     finally:
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+@pytest.mark.parametrize("call", ["construct", "certify"])
+def test_sigint_raises_keyboard_interrupt_within_two_seconds(call):
+    # Under way (the call takes several seconds even on a fast machine,
+    # whose float32 pass finished d = 300 in 1.5 s), not yet finished.
+    line, latency = interrupted_after(call, 0.5)
+    assert line and line[0] == "interrupted", f"the call was not interrupted: {line}"
+    assert latency < 2.0, f"KeyboardInterrupt came {latency:.2f} s after SIGINT"
+
+
+def test_sigint_stops_a_long_bound_query():
+    # The query's own duration on this machine, uninterrupted; then SIGINT a
+    # quarter of the way in. Without stop points the KeyboardInterrupt would
+    # come when the call returns, three quarters of its time later.
+    child = start("bound")
+    line = child.stdout.readline().split()
+    assert child.wait(timeout=120) == 0 and line[0] == "finished", line
+    duration = float(line[1])
+    assert duration > 0.4, f"the query took {duration:.2f} s: too short to tell"
+    line, latency = interrupted_after("bound", duration / 4)
+    assert line and line[0] == "interrupted", f"the call was not interrupted: {line}"
+    assert latency < min(duration / 4, 2.0), f"KeyboardInterrupt came {latency:.2f} s after SIGINT ({duration:.2f} s call)"

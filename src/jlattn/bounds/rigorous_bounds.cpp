@@ -24,6 +24,7 @@
 #include "jlattn/bounds/bounds_internal.hpp"
 #include "jlattn/bounds/chernoff_bound.hpp"
 #include "jlattn/bounds/lower_bound.hpp"
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
 #include "jlattn/core/multiprecision.hpp"
@@ -85,7 +86,8 @@ bool remainder_small(const Interval& bound, const Interval& sum, unsigned rel_bi
 /// with (a-1)_m the falling factorial, truncated with the remainder bound
 /// (a-1)_M Gamma(a-M, x) <= x^{a-1} e^{-x} t_M / (1 - max(0, a-M-1)/x),
 /// or completed exactly (remainder 0 for integer a, an erfc term for half-integer a).
-Interval log_upper_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned rel_bits) {
+/// `stop` is polled every 16 terms (a series can have millions).
+Interval log_upper_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned rel_bits, const StopRequest& stop) {
   const Interval a = integer(p, d) / 2u;  // exact
   const Interval x = a * (tau + 1u);
   const Interval log_prefactor = (a - 1u) * log_of(x) - x - lngamma_at_point(a);
@@ -103,6 +105,7 @@ Interval log_upper_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned r
     mpfi_mul(term.get(), term.get(), inv_x.get());
     ++m;  // term is now t_m = (a-1)_m / x^m, and sum holds t_0 .. t_{m-1}
     if (m < n && (m % 16 == 0 || m + 1 == n)) {
+      stop_point(stop);
       // s - 1 = a - m - 1 >= a - n >= 0 here.
       const Interval bound = term / (1u - (a - (m + 1)) * inv_x);
       if (remainder_small(bound, sum, rel_bits)) {
@@ -132,8 +135,9 @@ Interval log_upper_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned r
 
 /// ln P(a, y), a = d/2, y = (1 - tau) a: the series
 /// gamma(a, y) = e^{-y} y^a Gamma(a) sum_k y^k / Gamma(a + k + 1),
-/// truncated after K terms with the geometric bound u_K / (1 - y/(a + K + 1)).
-Interval log_lower_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned rel_bits) {
+/// truncated after K terms with the geometric bound u_K / (1 - y/(a + K + 1));
+/// `stop` is polled every 16 terms.
+Interval log_lower_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned rel_bits, const StopRequest& stop) {
   const Interval a = integer(p, d) / 2u;
   const Interval y = a * (1u - tau);
   const Interval log_prefactor = a * log_of(y) - y - lngamma_at_point(a + 1u);
@@ -145,6 +149,7 @@ Interval log_lower_tail(std::uint64_t d, const Interval& tau, Prec p, unsigned r
     mpfi_mul(term.get(), term.get(), y.get());
     mpfi_div(term.get(), term.get(), denominator.get());  // term is now u_{k+1}
     if ((k + 1) % 16 == 0) {
+      stop_point(stop);
       const Interval bound = term / (1u - y / (a + (k + 2)));
       if (mpfr_sgn(bound.left()) > 0 && remainder_small(bound, sum, rel_bits)) {
         remainder = hull(integer(p, 0), bound);  // the remainder lies in [0, bound]
@@ -232,7 +237,8 @@ std::string enclosure_text(const Enclosure& e) {
 
 class Evaluator {
  public:
-  explicit Evaluator(const BoundQuery& q) : q_(q) {}
+  /// `stop` is polled inside the exact tails' series, where the time goes; it has to outlive the evaluator.
+  Evaluator(const BoundQuery& q, const StopRequest& stop) : q_(q), stop_(stop) {}
 
   const Derived& at(Prec p) {
     auto it = cache_.find(p);
@@ -343,8 +349,8 @@ class Evaluator {
     for (const Level& level : kLevels) {
       const Derived& D = at(level.prec);
       const Interval& tau = theorem1 ? D.tau : D.tau_u;
-      const Interval log_p = log_sum_exp(log_upper_tail(d, tau, level.prec, level.rel),
-                                         log_lower_tail(d, tau, level.prec, level.rel));
+      const Interval log_p = log_sum_exp(log_upper_tail(d, tau, level.prec, level.rel, stop_),
+                                         log_lower_tail(d, tau, level.prec, level.rel, stop_));
       const Interval Li = integer(level.prec, L);
       const Interval factor = theorem1 ? sqr_of(Li) * 2u : sqr_of(Li);
       const Interval lhs = factor * exp_of(log_p);
@@ -454,6 +460,7 @@ class Evaluator {
 
  private:
   BoundQuery q_;
+  const StopRequest& stop_;
   std::map<Prec, Derived> cache_;
   Prec max_prec_ = 0;
 };
@@ -565,9 +572,9 @@ std::string to_string(BoundName name) {
   return "?";
 }
 
-BoundReport rigorous_bounds(const BoundQuery& query) {
+BoundReport rigorous_bounds(const BoundQuery& query, const StopRequest& stop) {
   check_bound_query(query);
-  Evaluator ev(query);
+  Evaluator ev(query, stop);
   BoundReport r;
   r.query = query;
   {
@@ -585,9 +592,11 @@ BoundReport rigorous_bounds(const BoundQuery& query) {
   for (BoundName name : {BoundName::d_star, BoundName::d_star_paper, BoundName::d_star_exact, BoundName::d_pair,
                          BoundName::d_polar, BoundName::d_star_u, BoundName::d_star_u_exact})
     r.bounds.push_back(skeleton(name));
-  // Theorem 3 (chernoff_bound.cpp), or its placeholders.
+  // Theorem 3 (chernoff_bound.cpp), or its placeholders; milliseconds each, so polled between them.
   if (query.chernoff) {
+    stop_point(stop);
     r.bounds.push_back(chernoff_class_bound(query));
+    stop_point(stop);
     r.bounds.push_back(chernoff_all_targets_bound(query));
   } else {
     for (BoundName name : {BoundName::d_chernoff, BoundName::d_chernoff_u}) {
@@ -601,6 +610,7 @@ BoundReport rigorous_bounds(const BoundQuery& query) {
 
   for (BoundName name : {BoundName::d_star, BoundName::d_star_paper, BoundName::d_pair, BoundName::d_polar,
                          BoundName::d_star_u}) {
+    stop_point(stop);
     ev.closed_form_bound(get(name));
     if (query.crossovers) ev.closed_form_crossover(get(name));
   }
@@ -668,8 +678,8 @@ ChiSquareTailEnclosure chi_square_tail_enclosure(std::uint64_t d, double tau, un
     throw InputError("relative_bits has to be in [8, precision_bits], got " + std::to_string(relative_bits));
   const Prec p = precision_bits;
   const Interval t = point(p, tau);
-  const Interval up = log_upper_tail(d, t, p, relative_bits);
-  const Interval lo = log_lower_tail(d, t, p, relative_bits);
+  const Interval up = log_upper_tail(d, t, p, relative_bits, {});
+  const Interval lo = log_lower_tail(d, t, p, relative_bits, {});
   return {up.enclosure(), lo.enclosure(), log_sum_exp(up, lo).enclosure()};
 }
 

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "jlattn/core/cancellation.hpp"
 #include "jlattn/core/enclosure.hpp"
 #include "jlattn/proof/definition1_target.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
@@ -186,12 +187,15 @@ struct BoundReport {
 /// search between assumes that p is non-increasing in d (stated in `method`).
 /// Crossovers: the closed forms' are proved (the predicate is monotone in L,
 /// proofs/rigorous-bounds.md); the exact-tail ones assume monotonicity too.
+/// `stop` (cancellation.hpp) is polled between the bounds and every 16 terms
+/// of the exact tails' series (where the time goes: seconds at L near 2^64
+/// and k near 10^6); stopping never changes a returned report.
 /// \pre the ranges documented on BoundQuery's fields.
-/// \throws InputError naming the first bad parameter.
+/// \throws InputError naming the first bad parameter; Cancelled when `stop` says stop.
 /// Guarantee: enclosure (every integer proved as described; the derived
 ///   parameters are enclosures rounded outward to doubles).
 /// Proof page: proofs/rigorous-bounds.md
-BoundReport rigorous_bounds(const BoundQuery& query);
+BoundReport rigorous_bounds(const BoundQuery& query, const StopRequest& stop = {});
 
 /// Which bounds smallest_valid_bound() chooses from.
 enum class BoundFamilies {

@@ -2,10 +2,11 @@
 /// \brief Stopping a long computation on request: the one mechanism by which
 /// a front end interrupts the library (the Python module turns Ctrl-C into
 /// it). The caller passes a StopRequest; the library polls it between blocks
-/// of rows and between the stages of the pipeline, and abandons the
-/// computation with Cancelled when it says stop. Nothing is returned then: a
-/// call either finishes exactly as it would have without the request, or
-/// throws. Stopping never changes a bit of a result that is returned.
+/// of rows, between the stages of the pipeline and inside the bounds' series
+/// (rigorous_bounds), and abandons the computation with Cancelled when it
+/// says stop. Nothing is returned then: a call either finishes exactly as it
+/// would have without the request, or throws. Stopping never changes a bit
+/// of a result that is returned.
 #pragma once
 
 #include <atomic>

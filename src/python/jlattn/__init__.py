@@ -104,6 +104,11 @@ def _dimension(d: Any) -> str:
         raise TypeError(f"d must be a str or an int, got {type(d).__name__}") from None
 
 
+def _gap(gap_Delta: Any) -> Optional[float]:
+    """``gap_Delta`` as ``--gap-Delta`` passes it: None (not given) or its double."""
+    return None if gap_Delta is None else _real("gap_Delta", gap_Delta)
+
+
 def _max_memory(max_memory: Any) -> int:
     """``max_memory`` as ``--max-memory`` reads it; None is the memory available (0)."""
     if max_memory is None:
@@ -187,7 +192,7 @@ def demo_target(L: int = 64, seed: int = DEFAULT_SEED) -> Target:
 
 def construct(A: TargetLike, eps: float, gamma: float, delta: float = 0.05, d: Union[str, int] = "auto",
               bound: str = "auto", projection: str = "gaussian", seed: int = DEFAULT_SEED, threads: int = 0,
-              max_memory: Union[int, str, None] = None) -> Construction:
+              max_memory: Union[int, str, None] = None, gap_Delta: Optional[float] = None) -> Construction:
     """Builds the input of the constructive proof for target ``A`` and
     certifies it: ``jlattn construct``.
 
@@ -199,7 +204,9 @@ def construct(A: TargetLike, eps: float, gamma: float, delta: float = 0.05, d: U
     ``d`` is ``"auto"`` (the smallest dimension proved for the projection),
     a proved bound by name (``"dstar"``, ``"exact"``, ``"pair"``,
     ``"polar"``), ``"trivial"`` (d = L) or an integer; ``bound`` is
-    ``--bound``. ``threads`` (0: all cores) changes no bit of X.
+    ``--bound``. ``gap_Delta`` is ``--gap-Delta``, Lemma 1's gap (None:
+    ln(1/gamma) + eps; a chosen gap has to be at least that). ``threads``
+    (0: all cores) changes no bit of X.
     ``max_memory`` (bytes, or text such as ``"2G"``) refuses a run that
     would need more, before it allocates; by default the memory available.
 
@@ -209,14 +216,15 @@ def construct(A: TargetLike, eps: float, gamma: float, delta: float = 0.05, d: U
     the same bits as the command line.
     """
     return _jlattn.construct(target(A, max_memory=max_memory), _real("eps", eps), _real("gamma", gamma),
-                             _real("delta", delta), _dimension(d), _text("bound", bound), _text("projection", projection),
+                             _real("delta", delta), _dimension(d), _text("bound", bound), _gap(gap_Delta),
+                             _text("projection", projection),
                              _integer("seed", seed, 1 << 64), _integer("threads", threads, 1 << 32),
                              _max_memory(max_memory))
 
 
 def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: float, gamma: float,
             scaled: bool = False, product: str = "auto", threads: int = 0, max_precision: int = 1 << 14,
-            max_exact_work: int = 500_000_000, exact_only: bool = False,
+            max_exact_work: int = 500_000_000, exact_only: bool = False, float32: bool = True,
             max_memory: Union[int, str, None] = None) -> MatricesCertificate:
     """Proves or refutes that softmax(S), S = (X W_Q)(X W_K)^T, (eps,
     gamma)-approximates target ``A``: ``jlattn certify``.
@@ -226,21 +234,24 @@ def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: flo
     [I_d; 0] and [0; I_d] with d = m/2 (``--lemma4``). ``scaled`` certifies
     softmax(S / sqrt(d)). ``product`` (``"auto"``, ``"eigen"`` or ``"openblas"``),
     ``threads`` and the limits ``max_precision`` (bits) and
-    ``max_exact_work`` (exact multiply-adds) are those of the command line.
+    ``max_exact_work`` (exact multiply-adds) are those of the command line;
+    ``float32=False`` is ``--no-float32`` (the filter scores every row in
+    double precision; the verdict does not depend on it).
 
     Returns a :class:`MatricesCertificate` (a :class:`Certificate`, and
     ``d_lower``, the proved lower bound at these matrices' norms): ``verdict`` ('certified', 'refuted' or
     'undecided'), the enclosures ``eps_hat`` and ``gamma_hat`` as pairs of
     floats, the row counts, and ``witness`` (None unless refuted).
     """
-    if not isinstance(scaled, bool) or not isinstance(exact_only, bool):
-        raise TypeError("scaled and exact_only must be bool")
+    if not all(isinstance(flag, bool) for flag in (scaled, exact_only, float32)):
+        raise TypeError("scaled, exact_only and float32 must be bool")
     return _jlattn.certify(target(A, max_memory=max_memory), _float64("X", X),
                            None if W_Q is None else _float64("W_Q", W_Q),
                            None if W_K is None else _float64("W_K", W_K), _real("eps", eps), _real("gamma", gamma),
                            scaled, _text("product", product), _integer("threads", threads, 1 << 32),
                            _integer("max_precision", max_precision, 1 << 32),
-                           _integer("max_exact_work", max_exact_work, 1 << 64), exact_only, _max_memory(max_memory))
+                           _integer("max_exact_work", max_exact_work, 1 << 64), exact_only, float32,
+                           _max_memory(max_memory))
 
 
 def bound(L: int, k: int, eps: float, gamma: float, rho: float = 0.0, delta: float = 0.05,
@@ -263,13 +274,13 @@ def bound(L: int, k: int, eps: float, gamma: float, rho: float = 0.0, delta: flo
     return _jlattn.bound(_integer("L", L, 1 << 64), _integer("k", k, 1 << 64), _real("eps", eps),
                          _real("gamma", gamma), _real("rho", rho), _real("delta", delta),
                          None if projection is None else _text("projection", projection),
-                         None if gap_Delta is None else _real("gap_Delta", gap_Delta),
+                         _gap(gap_Delta),
                          None if norm_budget is None else _real("norm_budget", norm_budget))
 
 
 def explain(A: TargetLike, eps: float = 1.0, gamma: float = 0.1, delta: float = 0.05, d: Union[str, int] = "dstar",
             projection: str = "gaussian", seed: int = DEFAULT_SEED, format: str = "markdown", name: str = "A",
-            proofs: str = "proofs/", mathjax: Optional[str] = None) -> str:
+            proofs: str = "proofs/", mathjax: Optional[str] = None, gap_Delta: Optional[float] = None) -> str:
     """The walkthrough of the proof on target ``A`` (L <= 32) with its real
     numbers, as Markdown (``format="markdown"``, GitHub-style ``$...$``
     math) or HTML (``format="html"``, formulas by MathJax): ``jlattn
@@ -280,6 +291,8 @@ def explain(A: TargetLike, eps: float = 1.0, gamma: float = 0.1, delta: float = 
     the target; ``proofs`` is the prefix of the links to the proof pages
     (a path relative to where you save the page, or a URL); ``mathjax`` the
     MathJax 2 script of the HTML (default: Debian's libjs-mathjax).
+    ``gap_Delta`` is ``--gap-Delta``, as for :func:`construct`; the page's
+    commands repeat it.
     """
     if format not in ("markdown", "html"):
         raise ValueError(f"format must be 'markdown' or 'html', got {format!r}")
@@ -288,11 +301,14 @@ def explain(A: TargetLike, eps: float = 1.0, gamma: float = 0.1, delta: float = 
     seed = _integer("seed", seed, 1 << 64)
     projection = _text("projection", projection)
     d_text = _dimension(d)
-    w = _jlattn.walkthrough(A, eps, gamma, delta, d_text, projection, seed)
+    gap = _gap(gap_Delta)
+    w = _jlattn.walkthrough(A, eps, gamma, delta, gap, d_text, projection, seed)
     options = _jlattn.WalkthroughOptions()
     options.target_name = _text("name", name)
     arguments = f"eps={eps!r}, gamma={gamma!r}"
     draw = f"delta={delta!r}, seed={seed}, projection={projection!r}"
+    if gap is not None:  # as the command line's pages repeat --gap-Delta
+        draw += f", gap_Delta={gap!r}"
     options.command = f"jlattn.explain({name}, {arguments}, {draw}, d={d!r}, format={format!r})"
     used = '"trivial"' if w.trivial else str(w.d)
     options.check_command = (f"r = jlattn.construct({name}, {arguments}, {draw}, d={used})\n"
