@@ -803,6 +803,52 @@ TEST(Certificate, WorkerThreadsInAnotherEnvironmentNeverCertifyFalsely) {
   EXPECT_EQ(clean.filter_note, "");
 }
 
+// The row bounds of Step 1 (each row's norm, and for a dense W its product's
+// error) are computed on every core. A pool thread in another environment
+// must not compute any of them: the results are the same bits as in a pool
+// whose threads are all in the reference environment. The premise is
+// checked too: that thread, left to compute a row's norm, gets other bits.
+TEST(Certificate, RowBoundsOfWorkersInAnotherEnvironmentAreTheReferenceOnes) {
+  const ThreadEnvironment reference = current_environment();
+  ASSERT_EQ(floating_point_environment_problem(), "");
+  const int saved_dynamic = omp_get_dynamic();
+  omp_set_dynamic(0);
+  if (omp_get_max_threads() < 2) omp_set_num_threads(2);
+  Matrix X(500, 24);
+  for (Eigen::Index i = 0; i < X.rows(); ++i)
+    for (Eigen::Index c = 0; c < X.cols(); ++c) X(i, c) = std::sin(0.7 * static_cast<double>(i * X.cols() + c) + 0.3);
+  Matrix W_dense(24, 12);
+  for (Eigen::Index r = 0; r < W_dense.rows(); ++r)
+    for (Eigen::Index c = 0; c < W_dense.cols(); ++c) W_dense(r, c) = std::cos(1.3 * static_cast<double>(r * 12 + c));
+  const Weights selector = Weights::lemma4_query(12), dense = Weights::from_matrix(W_dense);
+  const detail::Factor selector_reference = detail::compute_factor(X, selector);
+  const detail::Factor dense_reference = detail::compute_factor(X, dense);
+
+  const ThreadEnvironment worker{FE_DOWNWARD, false, false};
+#pragma omp parallel
+  if (omp_get_thread_num() == 1) set_environment(worker);
+  std::vector<double> on_worker(static_cast<std::size_t>(X.rows()), 0.0);
+  bool worker_ran = false;
+#pragma omp parallel
+  if (omp_get_thread_num() == 1) {
+    worker_ran = floating_point_environment_problem() != "";
+    for (Eigen::Index i = 0; i < X.rows(); ++i)
+      on_worker[static_cast<std::size_t>(i)] = detail::norm_upper(X.row(i).data(), 12);
+  }
+  const detail::Factor selector_mixed = detail::compute_factor(X, selector);
+  const detail::Factor dense_mixed = detail::compute_factor(X, dense);
+#pragma omp parallel
+  set_environment(reference);
+  omp_set_dynamic(saved_dynamic);
+
+  ASSERT_TRUE(worker_ran) << "this OpenMP runtime did not reuse its worker thread";
+  EXPECT_NE(on_worker, selector_reference.norm_upper) << "rounding downward changed no norm: the test shows nothing";
+  EXPECT_EQ(selector_mixed.norm_upper, selector_reference.norm_upper);
+  EXPECT_EQ(dense_mixed.norm_upper, dense_reference.norm_upper);
+  EXPECT_EQ(dense_mixed.error_upper, dense_reference.error_upper);
+  EXPECT_TRUE(selector_mixed.finite && dense_mixed.finite);
+}
+
 // The calling thread's environment: certify works in the reference
 // environment whatever the caller's (the exact pass converts subnormal
 // doubles exactly even when the caller has set denormals-are-zero) and

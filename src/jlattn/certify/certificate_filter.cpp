@@ -241,6 +241,10 @@ Factor compute_factor(const Matrix& X, const Weights& weights) {
     f.X = &X;
     f.offset = offset;
   } else {
+    // Step 1's first stage: its bound assumes the reference environment,
+    // which only this thread is known to be in (Eigen would deal the product
+    // to OpenMP's pool threads, whose environments are their own).
+    const SingleThreadedProducts single_threaded;
     f.owned = weights.apply(X);
   }
   f.error_upper = weights.is_selector() ? std::vector<double>(static_cast<std::size_t>(L), 0.0)
