@@ -44,7 +44,7 @@ int run(const Options& o) {
   limits.max_precision_bits = o.max_precision;
   limits.max_exact_multiply_adds = o.max_exact_work;
   limits.exact_only = o.exact_only;
-  const ProjectionCertificate cert = certify_projection(R, o.k, o.rho, o.eps, o.gamma, limits);
+  const ProjectionCertificate cert = certify_projection(R, o.k, o.rho, o.eps, o.gamma, std::nullopt, limits);
   if (o.json) {
     std::cout << io::projection_certificate_json(cert);
   } else {

@@ -230,7 +230,7 @@ UniformProjection prepare_uniform(const jlattn::Target& A, const ConstructionOpt
     return up;
   }
   const jlattn::ProjectionCertificate pc =
-      jlattn::certify_projection(up.R, cls.k, cls.rho, o.parameters.eps, o.parameters.gamma);
+      jlattn::certify_projection(up.R, cls.k, cls.rho, o.parameters.eps, o.parameters.gamma, o.parameters.gap_Delta);
   up.verdict = jlattn::to_string(pc.verdict);
   up.record.certificate_json = jlattn::io::projection_certificate_json(pc, identity.r_fnv1a);
   const std::filesystem::path path(up.record.file);
