@@ -4,6 +4,7 @@
 
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cli/commands.hpp"
@@ -22,7 +23,8 @@ struct Options {
   std::string r_path, projection = "gaussian";
   std::size_t L = 0, d = 0, k = 1;
   std::uint64_t seed = 2106037642;
-  double rho = 0.0, eps = 0.0, gamma = 0.0;
+  double rho = 0.0, eps = 0.0, gamma = 0.0, gap_Delta = 0.0;
+  CLI::Option* gap = nullptr;
   bool json = false, exact_only = false;
   unsigned max_precision = 1u << 14;
   std::uint64_t max_exact_work = 500'000'000;
@@ -44,13 +46,19 @@ int run(const Options& o) {
   limits.max_precision_bits = o.max_precision;
   limits.max_exact_multiply_adds = o.max_exact_work;
   limits.exact_only = o.exact_only;
-  const ProjectionCertificate cert = certify_projection(R, o.k, o.rho, o.eps, o.gamma, limits);
+  const std::optional<double> gap_Delta = o.gap->count() > 0 ? std::optional<double>(o.gap_Delta) : std::nullopt;
+  const ProjectionCertificate cert = certify_projection(R, o.k, o.rho, o.eps, o.gamma, gap_Delta, limits);
   if (o.json) {
     std::cout << io::projection_certificate_json(cert);
   } else {
     std::cout << "jlattn certify-projection: Theorem 2's condition mu(R) <= tau_u for R (" << cert.L << " x "
               << cert.d << "), class k = " << cert.k << ", rho = " << format_shortest(cert.rho) << ", eps = "
               << format_shortest(cert.eps) << ", gamma = " << format_shortest(cert.gamma) << "\n"
+              << "  Delta         "
+              << (cert.gap_Delta ? "--gap-Delta (>= ln(1/gamma) + eps) = " + format_shortest(*cert.gap_Delta)
+                                 : "ln(1/gamma) + eps in [" + format_lower(cert.Delta.lower, 17) + ", " +
+                                       format_upper(cert.Delta.upper, 17) + "]")
+              << "\n"
               << "  verdict       " << to_string(cert.verdict) << "\n"
               << "  mu            in [" << format_lower(cert.mu.lower, 17) << ", " << format_upper(cert.mu.upper, 17)
               << "]\n"
@@ -62,8 +70,8 @@ int run(const Options& o) {
                 << ")| > tau_u (the sufficient condition fails; this alone does not show a target that fails)\n";
     if (cert.verdict == Verdict::certified)
       std::cout << "  meaning       every target with row sparsity <= k and range <= rho satisfies |S - B| <= eta "
-                   "for S = B R R^T in real arithmetic, hence (eps, gamma) by Lemma 2; an emitted X = [fl(B R) | R] "
-                   "is still certified per instance (jlattn certify)\n";
+                   "for S = B R R^T in real arithmetic, B of gap Delta, hence (eps, gamma) by Lemma 2; an emitted "
+                   "X = [fl(B R) | R] is still certified per instance (jlattn certify)\n";
     if (cert.verdict == Verdict::undecided) std::cout << "  undecided     " << cert.undecided_reason << "\n";
   }
   return exit_code(cert.verdict);
@@ -85,6 +93,7 @@ Command add_certify_projection_command(CLI::App& root) {
   add_real_option(*app, "--rho", o->rho, "range bound rho of the class (>= 0)")->capture_default_str();
   add_real_option(*app, "--eps", o->eps, "eps > 0")->required();
   add_real_option(*app, "--gamma", o->gamma, "gamma in (0, 1)")->required();
+  o->gap = add_real_option(*app, "--gap-Delta", o->gap_Delta, kGapDeltaHelp);
   app->add_flag("--json", o->json, "print the certificate as JSON");
   app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter");
   add_count_option(*app, "--max-precision", o->max_precision, "largest interval precision, in bits")->capture_default_str();

@@ -43,7 +43,8 @@ struct Command {
 extern const char* const kDimensionHelp;
 
 /// The help of `--gap-Delta`, the same in every subcommand that constructs
-/// (validate() in src/jlattn/pipeline/parameters.hpp checks the value).
+/// and in `certify-projection` (check_gap_Delta in
+/// src/jlattn/bounds/rigorous_bounds.hpp checks the value).
 extern const char* const kGapDeltaHelp;
 
 /// The lower bound d_lower at the norms of given matrices, in one line of a

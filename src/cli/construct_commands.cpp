@@ -218,19 +218,19 @@ UniformProjection prepare_uniform(const jlattn::Target& A, const ConstructionOpt
   up.record.file = u.certificate_path.empty() ? out_dir + "/projection_certificate.json" : u.certificate_path;
   const jlattn::io::ProjectionIdentity identity{jlattn::fnv1a_hex(up.R), static_cast<std::size_t>(up.R.rows()),
                                                 static_cast<std::size_t>(up.R.cols()), cls.k, cls.rho,
-                                                o.parameters.eps, o.parameters.gamma};
+                                                o.parameters.eps, o.parameters.gamma, o.parameters.gap_Delta};
   if (std::filesystem::exists(up.record.file)) {
     up.record.certificate_json = read_text(up.record.file);
     const auto verdict =
         jlattn::io::projection_certificate_verdict(up.record.certificate_json, identity, up.record.file);
     if (!verdict)
-      throw jlattn::InputError(up.record.file + " certifies another R or class; remove it or name another file");
+      throw jlattn::InputError(up.record.file + " certifies another R, class or gap; remove it or name another file");
     up.verdict = *verdict;
     up.record.reused = true;
     return up;
   }
   const jlattn::ProjectionCertificate pc =
-      jlattn::certify_projection(up.R, cls.k, cls.rho, o.parameters.eps, o.parameters.gamma);
+      jlattn::certify_projection(up.R, cls.k, cls.rho, o.parameters.eps, o.parameters.gamma, o.parameters.gap_Delta);
   up.verdict = jlattn::to_string(pc.verdict);
   up.record.certificate_json = jlattn::io::projection_certificate_json(pc, identity.r_fnv1a);
   const std::filesystem::path path(up.record.file);
@@ -312,8 +312,6 @@ Command add_construct_command(CLI::App& root) {
             if (!o->uniform.enabled && (!o->uniform.r_path.empty() || !o->uniform.certificate_path.empty() ||
                                         o->uniform.class_k != 0 || o->uniform.class_rho >= 0))
               throw jlattn::InputError("--r, --class-k, --class-rho and --projection-certificate need --uniform");
-            if (o->uniform.enabled && o->construction.gap->count() > 0)
-              throw jlattn::InputError("--uniform certifies mu(R) <= tau_u at Lemma 2's gap; drop --gap-Delta");
             return run_construct(o->construction, o->target_path, o->out_dir, !o->no_weights, o->uniform);
           }};
 }

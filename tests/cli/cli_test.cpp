@@ -15,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "jlattn/io/matrix_market.hpp"
 #include "jlattn/io/npy.hpp"
@@ -468,10 +469,74 @@ TEST_F(CommandLine, GapDeltaInEverySubcommandThatConstructs) {
   }
   EXPECT_FALSE(fs::exists(dir_ / "bad" / "report.json"));
   EXPECT_FALSE(fs::exists(dir_ / "bad.md"));
-  const CliRun uniform = jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --uniform "
-                                "--gap-Delta 5 --out " + (dir_ / "uniform").string());
-  EXPECT_EQ(uniform.exit_code, 2);
-  EXPECT_EQ(uniform.err, "jlattn: error: --uniform certifies mu(R) <= tau_u at Lemma 2's gap; drop --gap-Delta\n");
+}
+
+// construct --uniform --gap-Delta: R's certificate is Theorem 2's at the
+// user's gap (the gap of every B it serves), and a certificate file at
+// another gap, or at Lemma 2's, is refused instead of reused. --d fixes R,
+// so only the gap differs between the runs.
+TEST_F(CommandLine, UniformProjectionIsCertifiedAtTheUsersGap) {
+  const fs::path target = small_target();
+  const std::string file = (dir_ / "R.cert.json").string();
+  const auto construct = [&](const std::string& gap, const std::string& out) {
+    return jlattn("construct --target " + target.string() + " --eps 1 --gamma 0.1 --uniform --d 20000 --seed 5 " +
+                  gap + " --no-weights --projection-certificate " + file + " --out " + (dir_ / out).string());
+  };
+  const CliRun first = construct("--gap-Delta 5", "first");
+  ASSERT_EQ(first.exit_code, 0) << first.out << first.err;
+  EXPECT_NE(first.out.find("Theorem 2     one R for the class: certified (mu(R) <= tau_u), written to " + file),
+            std::string::npos) << first.out;
+  const nlohmann::json written = nlohmann::json::parse(slurp(file));
+  EXPECT_EQ(written.at("gap_Delta").get<double>(), 5.0);
+  EXPECT_EQ(written.at("Delta").at("lower").get<double>(), 5.0);
+  EXPECT_EQ(written.at("Delta").at("upper").get<double>(), 5.0);
+  // tau_u = (1/2) / (2 * 5 + 1 * rho) for the class k = 2, rho = the target's range rounded up.
+  const double rho = written.at("rho").get<double>();
+  EXPECT_LE(written.at("tau_u").at("lower").get<double>(), 0.5 / (10 + rho) * (1 + 1e-15));
+  EXPECT_GE(written.at("tau_u").at("upper").get<double>(), 0.5 / (10 + rho) * (1 - 1e-15));
+  EXPECT_EQ(nlohmann::json::parse(slurp(dir_ / "first" / "report.json")).at("uniform_projection"),
+            [&] { nlohmann::json u = written; u["file"] = file; u["reused"] = false; return u; }());
+
+  const std::string refusal = "jlattn: error: " + file + " certifies another R, class or gap; remove it or name another file\n";
+  for (const std::string gap : {"--gap-Delta 6", ""}) {
+    const CliRun other = construct(gap, "other");
+    EXPECT_EQ(other.exit_code, 2) << gap;
+    EXPECT_EQ(other.err, refusal) << gap;
+    EXPECT_FALSE(fs::exists(dir_ / "other" / "report.json")) << gap;
+  }
+  const CliRun again = construct("--gap-Delta 5", "again");
+  ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("certified (mu(R) <= tau_u), reused from " + file), std::string::npos) << again.out;
+}
+
+// certify-projection --gap-Delta: the option of construct (name, help,
+// parsing), Theorem 2's tau_u at that gap, and one message with exit 2 for a
+// gap below ln(1/gamma) + eps or not a number.
+TEST_F(CommandLine, CertifyProjectionTakesTheGap) {
+  const std::string projection = "certify-projection --L 4 --d 2 --k 2 --rho 0.5 --eps 1 --gamma 0.1";
+  const CliRun help = jlattn("certify-projection --help");
+  EXPECT_NE(help.out.find("--gap-Delta"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find("Lemma 1's gap Delta >= ln(1/gamma) + eps"), std::string::npos) << help.out;
+  const CliRun at_gap = jlattn(projection + " --gap-Delta 5 --json");
+  ASSERT_EQ(at_gap.exit_code, 3) << at_gap.err;
+  const nlohmann::json j = nlohmann::json::parse(at_gap.out);
+  EXPECT_EQ(j.at("gap_Delta").get<double>(), 5.0);
+  // tau_u = (1/2) / (2 * 5 + 1 * 0.5) = 1/21
+  EXPECT_LE(j.at("tau_u").at("lower").get<double>(), 1.0 / 21);
+  EXPECT_GE(j.at("tau_u").at("upper").get<double>(), 1.0 / 21);
+  EXPECT_TRUE(nlohmann::json::parse(jlattn(projection + " --json").out).at("gap_Delta").is_null());
+  const CliRun text = jlattn(projection + " --gap-Delta 5");
+  EXPECT_NE(text.out.find("  Delta         --gap-Delta (>= ln(1/gamma) + eps) = 5\n"), std::string::npos) << text.out;
+
+  for (const auto& [gap, message] : std::vector<std::pair<std::string, std::string>>{
+           {"3", "gap-Delta has to be at least ln(1/gamma) + eps = 3.302585092994046, got 3"},
+           {"3.3025850929940455", "gap-Delta has to be at least ln(1/gamma) + eps = 3.302585092994046, got 3.3025850929940455"},
+           {"nan", "--gap-Delta 'nan' is NaN"}}) {
+    const CliRun r = jlattn(projection + " --gap-Delta " + gap);
+    EXPECT_EQ(r.exit_code, 2) << gap;
+    EXPECT_EQ(r.err, "jlattn: error: " + message + "\n") << gap;
+    EXPECT_EQ(r.out, "") << gap;
+  }
 }
 
 // explain shows Theorem 3's d_chernoff of the target beside d*, and it is

@@ -11,6 +11,7 @@
 
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +40,8 @@ ProjectionCertificate sample_projection_certificate() {
   pc.rho = 1.25;
   pc.eps = 1.0;
   pc.gamma = 0.1;
+  pc.gap_Delta = 4.5;
+  pc.Delta = Enclosure::point(4.5);
   pc.mu = {0.375, 0.5};
   pc.tau_u = {0.0625, 0.125};
   pc.witness = std::make_pair(std::size_t{3}, std::size_t{5});
@@ -60,6 +63,8 @@ TEST(ReportJson, ProjectionCertificateHoldsItsNumbers) {
   EXPECT_EQ(j.at("d"), 50);
   EXPECT_EQ(j.at("k"), 2);
   EXPECT_EQ(j.at("rho").get<double>(), 1.25);
+  EXPECT_EQ(j.at("gap_Delta").get<double>(), 4.5);
+  EXPECT_EQ(j.at("Delta").at("lower").get<double>(), 4.5);
   EXPECT_EQ(j.at("mu").at("lower").get<double>(), 0.375);
   EXPECT_EQ(j.at("tau_u").at("upper").get<double>(), 0.125);
   EXPECT_EQ(j.at("witness").at("l"), 3);
@@ -73,13 +78,14 @@ TEST(ReportJson, ProjectionCertificateHoldsItsNumbers) {
   EXPECT_EQ(with_r, j);
 }
 
-// A stored certificate is reused only for the R and the class it certifies.
+// A stored certificate is reused only for the R, the class and the gap it
+// certifies (Theorem 2's tau_u depends on the gap of B).
 TEST(ReportJson, StoredProjectionCertificateIsMatchedToItsRAndClass) {
   const ProjectionCertificate pc = sample_projection_certificate();
   const std::string text = io::projection_certificate_json(pc, "00000000000000aa");
-  const io::ProjectionIdentity same{"00000000000000aa", 8, 50, 2, 1.25, 1.0, 0.1};
+  const io::ProjectionIdentity same{"00000000000000aa", 8, 50, 2, 1.25, 1.0, 0.1, 4.5};
   EXPECT_EQ(io::projection_certificate_verdict(text, same, "R.json"), std::optional<std::string>("refuted"));
-  for (int field = 0; field < 7; ++field) {
+  for (int field = 0; field < 9; ++field) {
     io::ProjectionIdentity other = same;
     switch (field) {
       case 0: other.r_fnv1a = "00000000000000ab"; break;
@@ -89,9 +95,17 @@ TEST(ReportJson, StoredProjectionCertificateIsMatchedToItsRAndClass) {
       case 4: other.rho = std::nextafter(1.25, 2.0); break;
       case 5: other.eps = 0.5; break;
       case 6: other.gamma = 0.2; break;
+      case 7: other.gap_Delta = std::nextafter(4.5, 5.0); break;
+      case 8: other.gap_Delta = std::nullopt; break;
     }
     EXPECT_FALSE(io::projection_certificate_verdict(text, other, "R.json").has_value()) << "field " << field;
   }
+  // A file that records no gap is not taken for one at Lemma 2's gap.
+  nlohmann::json without_gap = nlohmann::json::parse(text);
+  without_gap.erase("gap_Delta");
+  io::ProjectionIdentity lemma2 = same;
+  lemma2.gap_Delta = std::nullopt;
+  EXPECT_FALSE(io::projection_certificate_verdict(without_gap.dump(), lemma2, "R.json").has_value());
   EXPECT_EQ(input_error_message([&] { io::projection_certificate_verdict("{not json", same, "R.json"); }),
             "R.json is not a projection certificate (invalid JSON)");
   EXPECT_EQ(input_error_message([&] { io::projection_certificate_verdict("[1, 2]", same, "R.json"); }),

@@ -13,6 +13,8 @@
 #include <iterator>
 #include <string>
 #include <limits>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "jlattn/certify/certificate.hpp"
@@ -29,11 +31,13 @@
 #include <nlohmann/json.hpp>
 #include "support/exact.hpp"
 #include "support/generators.hpp"
+#include "support/input_error.hpp"
 
 namespace jlattn {
 namespace {
 
 using Big = boost::multiprecision::number<boost::multiprecision::mpfr_float_backend<200>>;
+using testing::input_error_message;
 using testing::Rational;
 using testing::RationalMatrix;
 
@@ -145,6 +149,34 @@ Big tau_u_oracle(std::size_t k, double rho, double eps, double gamma) {
   return Big(Big332(Big332(eps) / 2) / Big332(Big332(k) * Delta + Big332(k - 1) * Big332(rho)));
 }
 
+// mu(R) = max |(R R^T - I)_lj| of the stored doubles, as an exact rational.
+Rational exact_mu(const Matrix& R) {
+  const RationalMatrix Rq = testing::to_rational(R);
+  const RationalMatrix G = testing::multiply(Rq, testing::transpose(Rq));
+  Rational mu = 0;
+  for (std::size_t l = 0; l < G.rows; ++l)
+    for (std::size_t j = 0; j < G.cols; ++j) {
+      const Rational dev = magnitude(Rational(G(l, j) - Rational(l == j ? 1 : 0)));
+      if (dev > mu) mu = dev;
+    }
+  return mu;
+}
+
+// tau_u = (eps/2) / (k Delta + (k-1) rho) at a given gap Delta: every operand
+// is a double, so tau_u is an exact rational.
+Rational tau_u_at_gap_oracle(std::size_t k, double rho, double eps, double Delta) {
+  return Rational(eps) / 2 /
+         (Rational(static_cast<unsigned long>(k)) * Rational(Delta) + Rational(static_cast<unsigned long>(k - 1)) * Rational(rho));
+}
+
+// R = [[1, 0], [t, s]] with s = fl(sqrt(1 - t^2)): (R R^T)_01 = t exactly,
+// and the diagonal deviations are rounding-sized.
+Matrix unit_rows_at_angle(double t) {
+  Matrix R(2, 2);
+  R << 1.0, 0.0, t, std::sqrt(1 - t * t);
+  return R;
+}
+
 // The projection certificate (Theorem 2's condition mu <= tau_u) agrees with
 // exact arithmetic: mu as an exact rational, tau_u at 200+ bits; the filter
 // and the exact-only pass give the same verdict, and the enclosures contain
@@ -159,20 +191,15 @@ RC_GTEST_PROP(Theorem2AllTargets, ProjectionCertificateMatchesExactMu, ()) {
                                      L, d, *rc::gen::arbitrary<std::uint64_t>());
   const RationalMatrix Rq = testing::to_rational(R);
   const RationalMatrix G = testing::multiply(Rq, testing::transpose(Rq));
-  Rational mu = 0;
-  for (std::size_t l = 0; l < L; ++l)
-    for (std::size_t j = 0; j < L; ++j) {
-      const Rational dev = magnitude(Rational(G(l, j) - Rational(l == j ? 1 : 0)));
-      if (dev > mu) mu = dev;
-    }
+  const Rational mu = exact_mu(R);
   const Big tau = tau_u_oracle(k, rho, 1.0, 0.1);
   const Big mu_big(mu);
   const Verdict expected = mu_big <= tau ? Verdict::certified : Verdict::refuted;
   CertificationLimits exact;
   exact.exact_only = true;
   exact.all_rows = true;
-  const ProjectionCertificate a = certify_projection(R, k, rho, 1.0, 0.1);
-  const ProjectionCertificate b = certify_projection(R, k, rho, 1.0, 0.1, exact);
+  const ProjectionCertificate a = certify_projection(R, k, rho, 1.0, 0.1, std::nullopt);
+  const ProjectionCertificate b = certify_projection(R, k, rho, 1.0, 0.1, std::nullopt, exact);
   RC_CLASSIFY(expected == Verdict::certified, "certified");
   RC_ASSERT(a.verdict == expected);
   RC_ASSERT(b.verdict == expected);
@@ -192,26 +219,76 @@ TEST(Theorem2AllTargets, ProjectionCertificateAtTheMargin) {
   int certified = 0, refuted = 0;
   for (double t : {std::nextafter(std::nextafter(tau, 0.0), 0.0), std::nextafter(tau, 0.0), tau,
                    std::nextafter(tau, 1.0), std::nextafter(std::nextafter(tau, 1.0), 1.0)}) {
-    // R = [[1, 0], [t, 0]] has R R^T - I = [[0, t], [t, t^2 - 1]]: make the
-    // second row a unit vector [t, s] so the diagonal deviation is tiny.
-    Matrix R(2, 2);
-    R << 1.0, 0.0, t, std::sqrt(1 - t * t);
-    const RationalMatrix Rq = testing::to_rational(R);
-    const RationalMatrix G = testing::multiply(Rq, testing::transpose(Rq));
-    Rational mu = 0;
-    for (std::size_t l = 0; l < 2; ++l)
-      for (std::size_t j = 0; j < 2; ++j) {
-        const Rational dev = magnitude(Rational(G(l, j) - Rational(l == j ? 1 : 0)));
-        if (dev > mu) mu = dev;
-      }
+    const Matrix R = unit_rows_at_angle(t);
+    const Rational mu = exact_mu(R);
     const Verdict expected = Big(mu) <= tau_u_oracle(2, 0.5, 1.0, 0.1) ? Verdict::certified : Verdict::refuted;
-    const ProjectionCertificate cert = certify_projection(R, 2, 0.5, 1.0, 0.1);
+    const ProjectionCertificate cert = certify_projection(R, 2, 0.5, 1.0, 0.1, std::nullopt);
     EXPECT_EQ(cert.verdict, expected) << "t = " << t;
     EXPECT_GT(cert.entries_exact, 0u) << "a one-ulp margin must reach the exact pass";
     (expected == Verdict::certified ? certified : refuted)++;
   }
   EXPECT_GE(certified, 1);
   EXPECT_GE(refuted, 1);
+}
+
+// Theorem 2 at a larger gap (the statement's "any gap Delta >= ln(1/gamma) + eps"):
+// certify_projection's tau_u is the one of the gap it is given, strictly
+// below Lemma 2's, and its enclosure contains the exact rational.
+RC_GTEST_PROP(Theorem2AllTargets, ProjectionCertificateAtALargerGapHasASmallerTauU, ()) {
+  const auto k = *rc::gen::inRange<std::size_t>(1, 7);
+  const double rho = (*rc::gen::inRange(0, 13)) * 0.25;
+  const double eps = *rc::gen::elementOf(std::vector<double>{0.25, 1.0, 2.5});
+  const double gamma = *rc::gen::elementOf(std::vector<double>{0.5, 0.1, 1e-3});
+  const double Delta = std::ceil(-std::log(gamma) + eps) + 0.5 + (*rc::gen::inRange(0, 80)) / 8.0;
+  const Matrix R = Matrix::Identity(2, 2);
+  const ProjectionCertificate lemma2 = certify_projection(R, k, rho, eps, gamma, std::nullopt);
+  const ProjectionCertificate larger = certify_projection(R, k, rho, eps, gamma, Delta);
+  RC_ASSERT(larger.tau_u.upper < lemma2.tau_u.lower);
+  const Rational tau = tau_u_at_gap_oracle(k, rho, eps, Delta);
+  RC_ASSERT(Rational(larger.tau_u.lower) <= tau && tau <= Rational(larger.tau_u.upper));
+  RC_ASSERT(larger.gap_Delta == std::optional<double>(Delta));
+  RC_ASSERT(larger.Delta.lower == Delta && larger.Delta.upper == Delta);
+  RC_ASSERT(!lemma2.gap_Delta.has_value());
+  const Big lemma2_gap = Big(-log(Big(gamma))) + Big(eps);
+  RC_ASSERT(Big(lemma2.Delta.lower) <= lemma2_gap && lemma2_gap <= Big(lemma2.Delta.upper));
+}
+
+// An R with tau_u(Delta) < mu(R) < tau_u(ln(1/gamma) + eps): certified at
+// Lemma 2's gap, refuted at the larger gap, by the filter and by the exact
+// pass alone; a certificate at one gap says nothing about a B of another.
+TEST(Theorem2AllTargets, ProjectionCertifiedAtLemma2sGapIsRefutedAtALargerGap) {
+  constexpr std::size_t k = 2;
+  const double rho = 0.5, eps = 1.0, gamma = 0.1, Delta = 5.0;
+  const Matrix R = unit_rows_at_angle(0.0625);
+  const Rational mu = exact_mu(R);
+  ASSERT_LT(tau_u_at_gap_oracle(k, rho, eps, Delta), mu);
+  ASSERT_LT(Big(mu), tau_u_oracle(k, rho, eps, gamma));
+  CertificationLimits exact;
+  exact.exact_only = true;
+  for (const CertificationLimits& limits : {CertificationLimits{}, exact}) {
+    EXPECT_EQ(certify_projection(R, k, rho, eps, gamma, std::nullopt, limits).verdict, Verdict::certified);
+    const ProjectionCertificate at_gap = certify_projection(R, k, rho, eps, gamma, Delta, limits);
+    EXPECT_EQ(at_gap.verdict, Verdict::refuted);
+    EXPECT_EQ(at_gap.witness, std::make_optional(std::make_pair(std::size_t{0}, std::size_t{1})));
+    EXPECT_LE(Rational(at_gap.mu.lower), mu);  // the upper end is +inf where entries were left after the witness
+  }
+}
+
+// At a given gap tau_u is rational and can equal an entry of R R^T - I: the
+// exact pass decides the tie (mu = tau_u satisfies the condition) and the
+// next double above it.
+TEST(Theorem2AllTargets, ProjectionCertificateAtAGivenGapDecidesATieExactly) {
+  const double tau = 0.125;  // (1/2) / (1 * 4 + 0 * 0)
+  ASSERT_EQ(tau_u_at_gap_oracle(1, 0.0, 1.0, 4.0), Rational(tau));
+  CertificationLimits exact;
+  exact.exact_only = true;
+  for (const CertificationLimits& limits : {CertificationLimits{}, exact}) {
+    const ProjectionCertificate tie = certify_projection(unit_rows_at_angle(tau), 1, 0.0, 1.0, 0.1, 4.0, limits);
+    EXPECT_EQ(tie.verdict, Verdict::certified);
+    EXPECT_GT(tie.entries_exact, 0u) << "the tie has to reach the exact pass";
+    EXPECT_EQ(certify_projection(unit_rows_at_angle(std::nextafter(tau, 1.0)), 1, 0.0, 1.0, 0.1, 4.0, limits).verdict,
+              Verdict::refuted);
+  }
 }
 
 // Theorem 2 end to end with certificates: R drawn at d*_u is certified for
@@ -224,7 +301,7 @@ TEST(Theorem2AllTargets, CertifiedProjectionThenCertifiedInstances) {
   const ScoreErrorBudget budget = score_error_budget(1.0, 0.1);
   const std::size_t d = d_star_u_theorem2(L, tau_u_theorem2(budget.eta, k, budget.gap_Delta, rho), 1e-6);
   const Matrix R = projection_matrix(Projection::rademacher, L, d, 7);
-  const ProjectionCertificate pc = certify_projection(R, k, rho, 1.0, 0.1);
+  const ProjectionCertificate pc = certify_projection(R, k, rho, 1.0, 0.1, std::nullopt);
   ASSERT_EQ(pc.verdict, Verdict::certified) << "mu <= " << pc.mu.upper << ", tau_u >= " << pc.tau_u.lower;
   // Twenty targets of the class: row i attends to itself (weight 1) and to
   // one other column (weight e^{rho t}, t in {0, 1/4, ..., 1}).
@@ -246,16 +323,23 @@ TEST(Theorem2AllTargets, CertifiedProjectionThenCertifiedInstances) {
 
 TEST(Theorem2AllTargets, ProjectionCertificateRejectsBadInput) {
   const Matrix R = Matrix::Identity(3, 3);
-  EXPECT_THROW(certify_projection(Matrix(0, 3), 1, 0, 1, 0.1), InputError);
-  EXPECT_THROW(certify_projection(R, 0, 0, 1, 0.1), InputError);
-  EXPECT_THROW(certify_projection(R, 1, -1, 1, 0.1), InputError);
-  EXPECT_THROW(certify_projection(R, 1, 0, 0, 0.1), InputError);
-  EXPECT_THROW(certify_projection(R, 1, 0, 1, 1.0), InputError);
+  EXPECT_THROW(certify_projection(Matrix(0, 3), 1, 0, 1, 0.1, std::nullopt), InputError);
+  EXPECT_THROW(certify_projection(R, 0, 0, 1, 0.1, std::nullopt), InputError);
+  EXPECT_THROW(certify_projection(R, 1, -1, 1, 0.1, std::nullopt), InputError);
+  EXPECT_THROW(certify_projection(R, 1, 0, 0, 0.1, std::nullopt), InputError);
+  EXPECT_THROW(certify_projection(R, 1, 0, 1, 1.0, std::nullopt), InputError);
   Matrix bad = R;
   bad(1, 1) = std::numeric_limits<double>::quiet_NaN();
-  EXPECT_THROW(certify_projection(bad, 1, 0, 1, 0.1), InputError);
+  EXPECT_THROW(certify_projection(bad, 1, 0, 1, 0.1, std::nullopt), InputError);
+  // A gap below ln(1/gamma) + eps, or not finite: check_gap_Delta's one message.
+  const std::string least = "gap-Delta has to be at least ln(1/gamma) + eps = 3.302585092994046, got ";
+  EXPECT_EQ(input_error_message([&] { certify_projection(R, 1, 0, 1, 0.1, 3.0); }), least + "3");
+  EXPECT_EQ(input_error_message([&] { certify_projection(R, 1, 0, 1, 0.1, std::nextafter(3.302585092994046, 0.0)); }),
+            least + "3.3025850929940455");
+  EXPECT_EQ(input_error_message([&] { certify_projection(R, 1, 0, 1, 0.1, std::nan("")); }), least + "nan");
+  EXPECT_EQ(input_error_message([&] { certify_projection(R, 1, 0, 1, 0.1, HUGE_VAL); }), least + "inf");
   // The identity has mu = 0: certified for any class.
-  EXPECT_EQ(certify_projection(R, 5, 3.0, 0.5, 0.01).verdict, Verdict::certified);
+  EXPECT_EQ(certify_projection(R, 5, 3.0, 0.5, 0.01, std::nullopt).verdict, Verdict::certified);
 }
 
 // The command line: `jlattn certify-projection` draws or reads R, prints the

@@ -245,7 +245,9 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
 /// Theorem 2's checkable condition for one projection R (L x d), certified:
 /// \f$\mu(R) = \max_{l,j} |(RR^\top - I)_{lj}| \le \tau_u = \eta / (k\Delta + (k-1)\rho)\f$.
 /// When it holds, every target with row sparsity \f$\le k\f$ and range \f$\le \rho\f$
-/// satisfies \f$|S_{ij} - B_{ij}| \le \eta\f$ for \f$S = B R R^\top\f$ in real arithmetic, and so
+/// satisfies \f$|S_{ij} - B_{ij}| \le \eta\f$ for \f$S = B R R^\top\f$ in real arithmetic,
+/// B the target's Lemma 1 matrix of gap \f$\Delta\f$ (and of no other gap: a
+/// larger \f$\Delta\f$ has a smaller \f$\tau_u\f$), and so
 /// (Lemma 2) \f$(\varepsilon,\gamma)\f$-approximation: one R for all of them. The
 /// emitted \f$X = [\mathrm{fl}(BR) \mid R]\f$ of a particular target is still
 /// certified on its own (certify), because fl(BR) is rounded.
@@ -256,6 +258,9 @@ struct ProjectionCertificate {
   Verdict verdict = Verdict::undecided;
   std::size_t L = 0, d = 0, k = 0;
   double rho = 0.0, eps = 0.0, gamma = 0.0;
+  /// The gap given to certify_projection(), or unset for Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$.
+  std::optional<double> gap_Delta;
+  Enclosure Delta;  ///< contains the gap \f$\Delta\f$ of \f$\tau_u\f$ (a point when gap_Delta is given)
   Enclosure mu;     ///< contains \f$\mu(R)\f$ (upper end valid for every verdict)
   Enclosure tau_u;  ///< contains \f$\tau_u\f$
   /// When refuted: an entry \f$(l, j)\f$ with \f$|(RR^\top - I)_{lj}| > \tau_u\f$.
@@ -264,16 +269,22 @@ struct ProjectionCertificate {
   std::string undecided_reason;
 };
 
-/// Certifies Theorem 2's condition for R against the class (k, rho) and (eps, gamma).
+/// Certifies Theorem 2's condition for R against the class (k, rho), (eps,
+/// gamma) and Lemma 1's gap \f$\Delta\f$: `gap_Delta` when given (the gap the
+/// targets' B were built with, ConstructionParameters::gap_Delta), unset for
+/// Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$. The gap has no default: a
+/// certificate at another gap than B's says nothing about B.
 /// \pre R has to be L x d with L, d \f$\ge 1\f$ and finite entries; k \f$\ge 1\f$;
-///      rho finite and \f$\ge 0\f$; eps finite, normal and \f$> 0\f$; gamma in (0, 1).
-/// \throws InputError naming a violated precondition.
+///      rho finite and \f$\ge 0\f$; eps finite, normal and \f$> 0\f$; gamma in (0, 1);
+///      a given gap_Delta finite and \f$\ge \ln(1/\gamma) + \varepsilon\f$ (check_gap_Delta).
+/// \throws InputError naming a violated precondition (for the gap,
+///   check_gap_Delta's message).
 /// Guarantee: certified/refuted are proofs about the stored R in real
 ///   arithmetic (filter with rigorous bounds, then exact rationals); the
 ///   enclosures contain the exact values.
 /// Proof page: proofs/theorem2-all-targets.md
 ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double rho, double eps, double gamma,
-                                         const CertificationLimits& limits = {});
+                                         std::optional<double> gap_Delta, const CertificationLimits& limits = {});
 
 /// Frees the multiprecision caches MPFR keeps per thread (constants such as
 /// \f$\ln 2\f$, built by the exact pass and by the rigorous bounds). A thread

@@ -26,13 +26,24 @@
 
 namespace jlattn::detail {
 
+/// Theorem 2's threshold \f$\tau_u = (\varepsilon/2)/(k\Delta + (k-1)\rho)\f$, with
+/// \f$\Delta\f$ the given gap or \f$\ln(1/\gamma) + \varepsilon\f$, and the
+/// precision cap of the interval comparison.
+struct CoherenceQuestion {
+  std::size_t k = 1;
+  double rho = 0.0, eps = 0.0, gamma = 0.0;
+  std::optional<double> gap_Delta;  ///< unset: \f$\ln(1/\gamma) + \varepsilon\f$
+  unsigned max_precision_bits = 0;
+};
+
 /// Theorem 2's entry test, exactly: with \f$g = |(RR^\top)_{lj} - [l = j]|\f$ as an
-/// exact rational and \f$\tau_u = (\varepsilon/2)/(k(\ln(1/\gamma) + \varepsilon) + (k-1)\rho)\f$
-/// in MPFI at rising precision (it is transcendental, so never equal to g),
-/// returns -1 when \f$g \le \tau_u\f$, +1 when \f$g > \tau_u\f$, 0 if max_precision_bits
-/// did not separate them; *deviation receives g rounded outward.
-int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, std::size_t k, double rho, double eps,
-                            double gamma, unsigned max_precision_bits, Enclosure* deviation);
+/// exact rational, returns -1 when \f$g \le \tau_u\f$, +1 when \f$g > \tau_u\f$, 0 if
+/// max_precision_bits did not separate them; *deviation receives g rounded
+/// outward. At a given gap \f$\tau_u\f$ is a rational of doubles, compared
+/// exactly; at \f$\ln(1/\gamma) + \varepsilon\f$ it is transcendental (never equal
+/// to g) and enclosed in MPFI at rising precision.
+int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, const CoherenceQuestion& question,
+                            Enclosure* deviation);
 
 /// What the exact pass decides about: the matrices, the convention and
 /// Definition 2's parameters, and its precision cap.

@@ -11,6 +11,7 @@
 
 #include <omp.h>
 
+#include "jlattn/bounds/rigorous_bounds.hpp"
 #include "jlattn/certify/certificate.hpp"
 #include "jlattn/certify/certificate_exact.hpp"
 #include "jlattn/certify/certificate_filter.hpp"
@@ -23,11 +24,15 @@ namespace {
 
 using namespace detail;
 
-// tau_u = (eps / 2) / (k Delta + (k - 1) rho), Delta = ln(1/gamma) + eps,
-// enclosed with outward rounding around MPFR's enclosure of ln gamma.
-Enclosure tau_u_enclosure(std::size_t k, double rho, double eps, double gamma) {
-  const Enclosure log_gamma = log_enclosure(gamma);
-  const Enclosure Delta = Enclosure::point(eps) - log_gamma;
+// Lemma 1's gap of the class's B, enclosed: the given double, or
+// ln(1/gamma) + eps around MPFR's enclosure of ln gamma.
+Enclosure gap_enclosure(double eps, double gamma, std::optional<double> gap_Delta) {
+  if (gap_Delta) return Enclosure::point(*gap_Delta);
+  return Enclosure::point(eps) - log_enclosure(gamma);
+}
+
+// tau_u = (eps / 2) / (k Delta + (k - 1) rho), with outward rounding.
+Enclosure tau_u_enclosure(std::size_t k, double rho, double eps, Enclosure Delta) {
   const double kd = static_cast<double>(k), k1 = static_cast<double>(k - 1);
   const Enclosure denominator{add_down(mul_down(kd, Delta.lower), mul_down(k1, rho)),
                               add_up(mul_up(kd, Delta.upper), mul_up(k1, rho))};
@@ -97,7 +102,7 @@ struct GramFilter {
 }  // namespace
 
 ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double rho, double eps, double gamma,
-                                         const CertificationLimits& limits) {
+                                         std::optional<double> gap_Delta, const CertificationLimits& limits) {
   // This thread checks the input, computes the norms and runs the exact
   // pass: it works in the environment they assume, and the caller's is
   // restored on return.
@@ -108,6 +113,8 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
   if (!(rho >= 0) || !std::isfinite(rho)) throw InputError("rho must be a finite number >= 0");
   if (!(eps >= 2 * DBL_MIN) || !std::isfinite(eps)) throw InputError("eps must be a finite normal number > 0");
   if (!(gamma > 0 && gamma < 1)) throw InputError("gamma must be in (0, 1)");
+  // Claim 2 needs Lemma 2 at the gap of B: Delta >= ln(1/gamma) + eps.
+  if (gap_Delta) check_gap_Delta(eps, gamma, *gap_Delta);
 
   ProjectionCertificate cert;
   cert.L = static_cast<std::size_t>(R.rows());
@@ -116,7 +123,9 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
   cert.rho = rho;
   cert.eps = eps;
   cert.gamma = gamma;
-  cert.tau_u = tau_u_enclosure(k, rho, eps, gamma);
+  cert.gap_Delta = gap_Delta;
+  cert.Delta = gap_enclosure(eps, gamma, gap_Delta);
+  cert.tau_u = tau_u_enclosure(k, rho, eps, cert.Delta);
 
   const Eigen::Index L = R.rows(), d = R.cols();
   std::vector<double> norms(static_cast<std::size_t>(L));
@@ -152,6 +161,7 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
   }
 
   // Exact pass for the open entries (dyadic rationals, no rounding).
+  const CoherenceQuestion question{k, rho, eps, gamma, gap_Delta, limits.max_precision_bits};
   const std::uint64_t cost_per_entry = static_cast<std::uint64_t>(d);
   bool undecided = false;
   for (const OpenEntry& entry : open) {
@@ -165,7 +175,7 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
       break;
     }
     Enclosure deviation;
-    const int side = compare_coherence_entry(R, l, j, k, rho, eps, gamma, limits.max_precision_bits, &deviation);
+    const int side = compare_coherence_entry(R, l, j, question, &deviation);
     ++cert.entries_exact;
     cert.mu = max(cert.mu, deviation);
     if (side > 0 && !cert.witness) cert.witness = std::make_pair(l, j);

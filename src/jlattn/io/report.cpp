@@ -191,6 +191,8 @@ std::string projection_certificate_json(const ProjectionCertificate& cert, const
                       {"rho", cert.rho},
                       {"eps", cert.eps},
                       {"gamma", cert.gamma},
+                      {"gap_Delta", optional_json(cert.gap_Delta)},
+                      {"Delta", enclosure_json(cert.Delta)},
                       {"mu", enclosure_json(cert.mu)},
                       {"tau_u", enclosure_json(cert.tau_u)},
                       {"entries_exact", cert.entries_exact},
@@ -206,7 +208,7 @@ std::optional<std::string> projection_certificate_verdict(const std::string& tex
   const nlohmann::json stored = parse_object(text, source, "a projection certificate");
   const nlohmann::json wanted = {{"R_fnv1a", identity.r_fnv1a}, {"L", identity.L},     {"d", identity.d},
                                  {"k", identity.k},             {"rho", identity.rho}, {"eps", identity.eps},
-                                 {"gamma", identity.gamma}};
+                                 {"gamma", identity.gamma},     {"gap_Delta", optional_json(identity.gap_Delta)}};
   for (const auto& [key, value] : wanted.items())
     if (!stored.contains(key) || stored[key] != value) return std::nullopt;
   if (!stored.contains("verdict") || !stored["verdict"].is_string())

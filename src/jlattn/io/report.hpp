@@ -51,14 +51,17 @@ std::string construction_report_json(const Construction& c, const Certificate& c
 std::string certificate_json(const Certificate& cert, const LowerBoundAtNorms* lower_bound = nullptr);
 
 /// What a projection certificate is about: the R it certifies (FNV-1a of
-/// its bits, fnv1a.hpp) and the class and (eps, gamma) it was certified for.
+/// its bits, fnv1a.hpp) and the class, (eps, gamma) and gap it was certified
+/// for (gap_Delta as given to certify_projection(); unset: Lemma 2's gap).
 struct ProjectionIdentity {
   std::string r_fnv1a;
   std::size_t L = 0, d = 0, k = 0;
   double rho = 0.0, eps = 0.0, gamma = 0.0;
+  std::optional<double> gap_Delta;
 };
 
 /// Theorem 2's projection certificate as JSON: the condition, the class,
+/// the gap ("gap_Delta" as given, null for Lemma 2's; "Delta" enclosed),
 /// the verdict, the enclosures of mu(R) and tau_u, the witness and how it
 /// was reached; with a non-empty `r_fnv1a`, also "R_fnv1a" (the file that
 /// `construct --uniform` keeps, so a later run can tell which R it certifies).
@@ -67,7 +70,7 @@ std::string projection_certificate_json(const ProjectionCertificate& cert, const
 
 /// The verdict a stored projection certificate (the text of a file written
 /// by projection_certificate_json()) records, when it is about `identity`;
-/// nothing when it is about another R or class.
+/// nothing when it is about another R, class or gap (or records no gap).
 /// \throws InputError naming `source` when the text is not a projection
 ///   certificate (not a JSON object, or no verdict).
 /// Guarantee: exact (numbers compared as the doubles and integers they are).

@@ -286,8 +286,8 @@ ProjectionClass theorem2_class(const Target& A, std::size_t class_k, double clas
 /// Theorem 2's projection for a class of L-token targets: projection_matrix()
 /// of the parameters' law and seed, at d = parameters.d when the rule is
 /// DimensionRule::given and otherwise at the class's proved \f$d^*_u\f$
-/// (rigorous_bounds). Whether it serves the class is decided by
-/// certify_projection() (\f$\mu(R) \le \tau_u\f$), not here.
+/// (rigorous_bounds, at parameters.gap_Delta). Whether it serves the class is
+/// decided by certify_projection() (\f$\mu(R) \le \tau_u\f$) at that same gap, not here.
 /// \pre L \f$\ge 2\f$; parameters as validate() requires.
 /// \throws InputError naming a bad parameter.
 /// Guarantee: same bits for the same arguments whatever `threads`.
