@@ -69,7 +69,7 @@ int run_certify(const CertifyOptions& o) {
   limits.float32 = !o.no_float32;
   const Certificate cert = certify(A, X, W_Q, W_K, o.eps, o.gamma, o.scaled, limits);
   // The lower bound at these matrices' norms (proofs/lower-bound.md).
-  const LowerBoundAtNorms lower_bound = lower_bound_at_norms(A.L(), o.gamma, X, W_Q, W_K, o.scaled);
+  const LowerBoundAtNorms lower_bound = lower_bound_at_norms(A.L(), o.gamma, X, W_Q, W_K, o.scaled, o.threads);
 
   if (o.json) {
     std::cout << io::certificate_json(cert, &lower_bound);

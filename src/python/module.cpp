@@ -221,7 +221,7 @@ MatricesCertificate certify_call(const SharedTarget& A, const DoubleArray& X, co
     limits.stop = stop;
     MatricesCertificate out;
     static_cast<Certificate&>(out) = jlattn::certify(*A, Xm, Q, K, eps, gamma, scaled, limits);
-    out.lower_bound = lower_bound_at_norms(A->L(), gamma, Xm, Q, K, scaled);
+    out.lower_bound = lower_bound_at_norms(A->L(), gamma, Xm, Q, K, scaled, limits.threads);
     return out;
   });
 }

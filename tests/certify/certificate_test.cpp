@@ -811,9 +811,9 @@ TEST(Certificate, WorkerThreadsInAnotherEnvironmentNeverCertifyFalsely) {
 TEST(Certificate, RowBoundsOfWorkersInAnotherEnvironmentAreTheReferenceOnes) {
   const ThreadEnvironment reference = current_environment();
   ASSERT_EQ(floating_point_environment_problem(), "");
-  const int saved_dynamic = omp_get_dynamic();
+  const int saved_dynamic = omp_get_dynamic(), saved_threads = omp_get_max_threads();
   omp_set_dynamic(0);
-  if (omp_get_max_threads() < 2) omp_set_num_threads(2);
+  if (saved_threads < 2) omp_set_num_threads(2);
   Matrix X(500, 24);
   for (Eigen::Index i = 0; i < X.rows(); ++i)
     for (Eigen::Index c = 0; c < X.cols(); ++c) X(i, c) = std::sin(0.7 * static_cast<double>(i * X.cols() + c) + 0.3);
@@ -840,6 +840,7 @@ TEST(Certificate, RowBoundsOfWorkersInAnotherEnvironmentAreTheReferenceOnes) {
 #pragma omp parallel
   set_environment(reference);
   omp_set_dynamic(saved_dynamic);
+  omp_set_num_threads(saved_threads);
 
   ASSERT_TRUE(worker_ran) << "this OpenMP runtime did not reuse its worker thread";
   EXPECT_NE(on_worker, selector_reference.norm_upper) << "rounding downward changed no norm: the test shows nothing";

@@ -166,7 +166,7 @@ Rational exact_mu(const Matrix& R) {
 // is a double, so tau_u is an exact rational.
 Rational tau_u_at_gap_oracle(std::size_t k, double rho, double eps, double Delta) {
   return Rational(eps) / 2 /
-         (Rational(static_cast<unsigned long>(k)) * Rational(Delta) + Rational(static_cast<unsigned long>(k - 1)) * Rational(rho));
+         (Rational(static_cast<unsigned long long>(k)) * Rational(Delta) + Rational(static_cast<unsigned long long>(k - 1)) * Rational(rho));
 }
 
 // R = [[1, 0], [t, s]] with s = fl(sqrt(1 - t^2)): (R R^T)_01 = t exactly,

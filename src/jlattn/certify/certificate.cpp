@@ -68,8 +68,11 @@ Verdict verdict_of(RowOutcome::State state) {
 
 namespace {
 
-// The largest exact row norm of a factor: each computed row's norm plus its error bound.
+// The largest exact row norm of a factor: each computed row's norm plus its
+// error bound; infinite when an entry of the product is not finite (a NaN
+// norm must not be skipped by the maximum).
 double largest_norm_upper(const detail::Factor& f) {
+  if (!f.finite) return detail::kInfinity;
   double largest = 0.0;
   for (std::size_t i = 0; i < f.norm_upper.size(); ++i)
     largest = std::max(largest, detail::add_up(f.norm_upper[i], f.error_upper[i]));
@@ -78,7 +81,7 @@ double largest_norm_upper(const detail::Factor& f) {
 
 }  // namespace
 
-ScoreNorms score_norms(const Matrix& X, const Weights& W_Q, const Weights& W_K, bool scaled) {
+ScoreNorms score_norms(const Matrix& X, const Weights& W_Q, const Weights& W_K, bool scaled, unsigned threads) {
   if (W_Q.rows() != X.cols() || W_K.rows() != X.cols() || W_Q.cols() != W_K.cols() || W_Q.cols() < 1)
     throw InputError("X is " + shape(X) + " but W_Q is " + shape(W_Q) + " and W_K is " + shape(W_K) +
                      " (both need " + std::to_string(X.cols()) + " rows and the same d >= 1 columns)");
@@ -89,8 +92,8 @@ ScoreNorms score_norms(const Matrix& X, const Weights& W_Q, const Weights& W_K, 
   }
   // Step 1's bounds (proofs/certificate.md) in the environment they assume.
   const detail::ReferenceEnvironmentScope reference;
-  n.query = largest_norm_upper(detail::compute_factor(X, W_Q));
-  n.key = largest_norm_upper(detail::compute_factor(X, W_K));
+  n.query = largest_norm_upper(detail::compute_factor(X, W_Q, threads));
+  n.key = largest_norm_upper(detail::compute_factor(X, W_K, threads));
   // |S_ij| <= c ||q_i|| ||k_j||, c = 1/sqrt(d) when scaled: the budget of proofs/lower-bound.md.
   const double scale = scaled ? detail::inverse_sqrt_enclosure(static_cast<double>(W_Q.cols())).upper : 1.0;
   n.product = detail::mul_up(detail::mul_up(n.query, n.key), scale);

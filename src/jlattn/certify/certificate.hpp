@@ -151,8 +151,9 @@ struct ScoreNorms {
 /// Guarantee: enclosure (upper bounds on the exact norms) when `computed`;
 ///   not computed when an entry is not finite or the bounds overflow.
 /// Proof page: proofs/certificate.md
+/// `threads` workers (0: all cores) compute the rows; the result does not depend on their number.
 /// Proof page: proofs/lower-bound.md
-ScoreNorms score_norms(const Matrix& X, const Weights& W_Q, const Weights& W_K, bool scaled);
+ScoreNorms score_norms(const Matrix& X, const Weights& W_Q, const Weights& W_K, bool scaled, unsigned threads = 0);
 
 /// The certificate: the verdict, rigorous bounds on the achieved pair, and
 /// how the verdict was reached.

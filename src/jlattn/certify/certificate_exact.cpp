@@ -96,7 +96,7 @@ mpq_rational exact(double x) { return to_rational(to_dyadic(x)); }
 
 // tau_u at a given gap: eta, k, Delta and rho are all binary rationals.
 mpq_rational tau_u_at_gap(const CoherenceQuestion& q) {
-  const mpq_rational k(static_cast<unsigned long>(q.k)), k1(static_cast<unsigned long>(q.k - 1));
+  const mpq_rational k(static_cast<unsigned long long>(q.k)), k1(static_cast<unsigned long long>(q.k - 1));
   return exact(q.eps) / 2 / (k * exact(*q.gap_Delta) + k1 * exact(q.rho));
 }
 

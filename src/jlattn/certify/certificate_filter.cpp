@@ -64,15 +64,16 @@ namespace {
 
 using State = RowOutcome::State;
 
-// Row-wise work whose bounds assume the reference environment, on every
-// core: rounding mode and FTZ/DAZ are per thread, so each worker checks its
-// own, and if any is wrong the calling thread (in the reference
-// environment) redoes every row. Each row's result is the same whichever
-// thread computes it.
+// Row-wise work whose bounds assume the reference environment, on
+// `threads` workers (0: all cores): rounding mode and FTZ/DAZ are per
+// thread, so each worker checks its own, and if any is wrong the calling
+// thread (in the reference environment) redoes every row. Each row's result
+// is the same whichever thread computes it.
 template <typename RowWork>
-void for_each_row_checked(Eigen::Index rows, RowWork&& work) {
+void for_each_row_checked(Eigen::Index rows, unsigned threads, RowWork&& work) {
   int problems = 0;
-#pragma omp parallel reduction(+ : problems)
+  const int team = threads ? static_cast<int>(threads) : omp_get_max_threads();
+#pragma omp parallel num_threads(team) reduction(+ : problems)
   {
     const bool ok = floating_point_environment_problem().empty();
     if (!ok) problems = 1;
@@ -123,7 +124,7 @@ void block_scores32(ScoreProduct product, const Matrix32& Q32, const Matrix32& K
 // Stage one of Step 1 for a dense W: entry (i, c) errs by at most
 // gamma_m |x_i| . |w_c| + m 2^-1074 <= gamma_m ||x_i|| ||w_c|| + m 2^-1074,
 // so the row errs by at most gamma_m ||x_i|| ||W||_F + sqrt(d) m 2^-1074.
-std::vector<double> dense_product_error_upper(const Matrix& X, const Matrix& W) {
+std::vector<double> dense_product_error_upper(const Matrix& X, const Matrix& W, unsigned threads) {
   const Eigen::Index L = X.rows(), m = X.cols(), d = W.cols();
   double frobenius_sq = 0.0;
   for (Eigen::Index c = 0; c < d; ++c) {
@@ -135,7 +136,7 @@ std::vector<double> dense_product_error_upper(const Matrix& X, const Matrix& W) 
   const double g_m = gamma_n_upper(static_cast<double>(m));
   const double underflow = mul_up(sqrt_up(static_cast<double>(d)), mul_up(static_cast<double>(m), kUnderflowUnit));
   std::vector<double> error(static_cast<std::size_t>(L));
-  for_each_row_checked(L, [&](Eigen::Index i) {
+  for_each_row_checked(L, threads, [&](Eigen::Index i) {
     error[static_cast<std::size_t>(i)] = add_up(mul_up(mul_up(g_m, norm_upper(X.row(i).data(), m)), frobenius), underflow);
   });
   return error;
@@ -230,7 +231,22 @@ double norm_upper(const double* x, Eigen::Index n) {
   return sqrt_up(bound);
 }
 
-Factor compute_factor(const Matrix& X, const Weights& weights) {
+// Step 1's first stage for a dense W: X W in fixed blocks of rows, each
+// block's product on one checked worker (its error bound assumes the
+// reference environment), so the bits do not depend on the thread count.
+Matrix dense_product(const Matrix& X, const Matrix& W, unsigned threads) {
+  constexpr Eigen::Index kRows = 256;
+  Matrix product(X.rows(), W.cols());
+  const Eigen::Index blocks = (X.rows() + kRows - 1) / kRows;
+  const SingleThreadedProducts single_threaded;
+  for_each_row_checked(blocks, threads, [&](Eigen::Index b) {
+    const Eigen::Index i0 = b * kRows, n = std::min(kRows, X.rows() - i0);
+    product.middleRows(i0, n).noalias() = X.middleRows(i0, n) * W;
+  });
+  return product;
+}
+
+Factor compute_factor(const Matrix& X, const Weights& weights, unsigned threads) {
   Factor f;
   const Eigen::Index L = X.rows(), d = weights.cols();
   f.d = d;
@@ -241,18 +257,14 @@ Factor compute_factor(const Matrix& X, const Weights& weights) {
     f.X = &X;
     f.offset = offset;
   } else {
-    // Step 1's first stage: its bound assumes the reference environment,
-    // which only this thread is known to be in (Eigen would deal the product
-    // to OpenMP's pool threads, whose environments are their own).
-    const SingleThreadedProducts single_threaded;
-    f.owned = weights.apply(X);
+    f.owned = dense_product(X, weights.dense(), threads);
   }
   f.error_upper = weights.is_selector() ? std::vector<double>(static_cast<std::size_t>(L), 0.0)
-                                        : dense_product_error_upper(X, weights.dense());
+                                        : dense_product_error_upper(X, weights.dense(), threads);
   f.norm_upper.resize(static_cast<std::size_t>(L));
   const MatrixView product = f.view();
   std::vector<char> row_finite(static_cast<std::size_t>(L), 1);
-  for_each_row_checked(L, [&](Eigen::Index i) {
+  for_each_row_checked(L, threads, [&](Eigen::Index i) {
     const auto row = static_cast<std::size_t>(i);
     f.norm_upper[row] = norm_upper(product.row(i).data(), d);
     row_finite[row] = all_finite(std::span<const double>(product.row(i).data(), static_cast<std::size_t>(d))) ? 1 : 0;
@@ -557,12 +569,12 @@ std::vector<std::size_t> rows_to_refine(const RowStates& rows) {
 
 // Step 1': the keys rounded to nearest binary32, row by row on every core;
 // empty when a key leaves binary32's range.
-Matrix32 keys_in_binary32(const Factor& K) {
+Matrix32 keys_in_binary32(const Factor& K, unsigned threads) {
   const MatrixView keys = K.view();
   Matrix32 K32(keys.rows(), keys.cols());
   advise_huge_pages(K32);
   std::vector<char> row_finite(static_cast<std::size_t>(keys.rows()), 1);
-  for_each_row_checked(keys.rows(), [&](Eigen::Index j) {
+  for_each_row_checked(keys.rows(), threads, [&](Eigen::Index j) {
     K32.row(j) = keys.row(j).cast<float>();
     row_finite[static_cast<std::size_t>(j)] =
         all_finite(std::span<const float>(K32.row(j).data(), static_cast<std::size_t>(K32.cols()))) ? 1 : 0;
@@ -607,8 +619,8 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
     return pass;
   }
   pass.used = true;
-  const Factor Q = compute_factor(X, W_Q);
-  const Factor K = compute_factor(X, W_K);
+  const Factor Q = compute_factor(X, W_Q, limits.threads);
+  const Factor K = compute_factor(X, W_K, limits.threads);
   const double K_norm = *std::max_element(K.norm_upper.begin(), K.norm_upper.end());
   const double K_error = *std::max_element(K.error_upper.begin(), K.error_upper.end());
   if (!Q.finite || !K.finite || !std::isfinite(K_norm) || !std::isfinite(K_error)) {
@@ -624,7 +636,7 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
   // observer, which needs every row's double scores; gamma32_d needs d u32 < 1/2).
   Matrix32 K32;
   if (limits.float32 && !observer && d <= (Eigen::Index{1} << 22)) {
-    K32 = keys_in_binary32(K);
+    K32 = keys_in_binary32(K, limits.threads);
     if (K32.size() != 0) context.K32 = &K32;  // else a key beyond binary32's range: the double stage scores every row
   }
 

@@ -43,7 +43,7 @@ struct Factor {
   Eigen::Index offset = 0, d = 0;
   std::vector<double> norm_upper;   ///< \f$\ge \lVert\hat q_i\rVert\f$ (the computed row)
   std::vector<double> error_upper;  ///< \f$\ge \lVert\hat q_i - q_i\rVert\f$ (computed minus exact row)
-  bool finite = true;               ///< every entry of the computed product is finite
+  bool finite = false;              ///< every entry of the computed product is finite (set by compute_factor)
   /// The computed product, read in place from X when it is a block of X.
   MatrixView view() const { return X ? MatrixView(X->middleCols(offset, d)) : MatrixView(owned); }
 };
@@ -52,7 +52,9 @@ struct Factor {
 /// and consecutive selected columns are read in place from X.
 /// \pre X.cols() == weights.rows(); entries finite; the environment of norm_upper().
 /// Guarantee: the bounds are enclosures (upper ends) for the returned product.
-Factor compute_factor(const Matrix& X, const Weights& weights);
+/// `threads` workers compute the rows (0: all cores), each checking its
+/// floating-point environment; the result does not depend on their number.
+Factor compute_factor(const Matrix& X, const Weights& weights, unsigned threads = 0);
 
 /// The filter's view of one row: every real score lies in
 /// [lower(S_hat), upper(S_hat)], a monotone map of the computed score

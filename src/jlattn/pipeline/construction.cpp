@@ -144,7 +144,7 @@ Construction emit_construction(const PreparedTarget& prepared, const ResourcePol
   c.input_row_norms = input_row_norms(c.X);
   // The lower bound at the norms of what was emitted (proofs/lower-bound.md).
   c.lower_bound = lower_bound_at_norms(c.L, c.parameters.gamma, c.X, Weights::lemma4_query(c.d),
-                                       Weights::lemma4_key(c.d), /*scaled=*/false);
+                                       Weights::lemma4_key(c.d), /*scaled=*/false, policy.threads);
   return c;
 }
 
@@ -347,9 +347,9 @@ CertifiedConstruction construct_and_certify(const Target& A, const ConstructionP
 }
 
 LowerBoundAtNorms lower_bound_at_norms(std::size_t L, double gamma, const Matrix& X, const Weights& W_Q,
-                                       const Weights& W_K, bool scaled) {
+                                       const Weights& W_K, bool scaled, unsigned threads) {
   LowerBoundAtNorms out;
-  out.norms = score_norms(X, W_Q, W_K, scaled);
+  out.norms = score_norms(X, W_Q, W_K, scaled, threads);
   out.d_lower = packing_lower_bound_at_norms(L, gamma, out.norms.computed ? out.norms.product : ScoreNorms::kUnknown,
                                              "the largest query norm times the largest key norm of these matrices, "
                                              "bounded rigorously from the stored doubles");

@@ -263,8 +263,9 @@ CertifiedConstruction construct_and_certify(const PreparedTarget& prepared, cons
 ///   W_K whose largest query norm times largest key norm is within the
 ///   budget, for a permutation pattern of L tokens, which every class contains).
 /// Proof page: proofs/lower-bound.md
+/// `threads` as score_norms().
 LowerBoundAtNorms lower_bound_at_norms(std::size_t L, double gamma, const Matrix& X, const Weights& W_Q,
-                                       const Weights& W_K, bool scaled);
+                                       const Weights& W_K, bool scaled, unsigned threads = 0);
 
 /// Theorem 2's class: the row sparsity and the range that one projection R serves.
 struct ProjectionClass {

@@ -236,7 +236,8 @@ def certify(A: TargetLike, X: Any, W_Q: Any = None, W_K: Any = None, *, eps: flo
     ``threads`` and the limits ``max_precision`` (bits) and
     ``max_exact_work`` (exact multiply-adds) are those of the command line;
     ``float32=False`` is ``--no-float32`` (the filter scores every row in
-    double precision; the verdict does not depend on it).
+    double precision; the verdict does not depend on it, unless the exact
+    pass hits one of those limits).
 
     Returns a :class:`MatricesCertificate` (a :class:`Certificate`, and
     ``d_lower``, the proved lower bound at these matrices' norms): ``verdict`` ('certified', 'refuted' or
