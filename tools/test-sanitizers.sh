@@ -27,6 +27,10 @@
 # tools/sanitizer-suppressions/lsan.supp (leaks inside libgomp.so only) in
 # case a toolchain does. No ASan/UBSan report is suppressed.
 #
+# -g1 (in the preset): line tables only, so a report still names each frame's
+# function, file and line; full -g cost a third more compile time and CI runs
+# close to its 30 minutes.
+#
 # -Wno-maybe-uninitialized (in the preset): GCC documents that sanitizer
 # instrumentation gives false -Wmaybe-uninitialized warnings (here inside
 # libstdc++'s std::regex); the Release pass keeps that warning as an error.
