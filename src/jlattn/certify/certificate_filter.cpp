@@ -68,21 +68,25 @@ using State = RowOutcome::State;
 // `threads` workers (0: all cores): rounding mode and FTZ/DAZ are per
 // thread, so each worker checks its own, and if any is wrong the calling
 // thread (in the reference environment) redoes every row. Each row's result
-// is the same whichever thread computes it.
+// is the same whichever thread computes it. `work(i)` says whether row i's
+// values are finite; returns whether all are.
 template <typename RowWork>
-void for_each_row_checked(Eigen::Index rows, unsigned threads, RowWork&& work) {
-  int problems = 0;
+bool for_each_row_checked(Eigen::Index rows, unsigned threads, RowWork&& work) {
+  int problems = 0, non_finite = 0;
   const int team = threads ? static_cast<int>(threads) : omp_get_max_threads();
-#pragma omp parallel num_threads(team) reduction(+ : problems)
+#pragma omp parallel num_threads(team) reduction(+ : problems, non_finite)
   {
     const bool ok = floating_point_environment_problem().empty();
     if (!ok) problems = 1;
 #pragma omp for schedule(static)
     for (Eigen::Index i = 0; i < rows; ++i)
-      if (ok) work(i);
+      if (ok && !work(i)) ++non_finite;
   }
-  if (problems)
-    for (Eigen::Index i = 0; i < rows; ++i) work(i);
+  if (!problems) return non_finite == 0;
+  non_finite = 0;
+  for (Eigen::Index i = 0; i < rows; ++i)
+    if (!work(i)) ++non_finite;
+  return non_finite == 0;
 }
 
 // S_block = Q_hat[i0 : i0 + n] K_hat^T, by the chosen library.
@@ -138,6 +142,7 @@ std::vector<double> dense_product_error_upper(const Matrix& X, const Matrix& W, 
   std::vector<double> error(static_cast<std::size_t>(L));
   for_each_row_checked(L, threads, [&](Eigen::Index i) {
     error[static_cast<std::size_t>(i)] = add_up(mul_up(mul_up(g_m, norm_upper(X.row(i).data(), m)), frobenius), underflow);
+    return true;  // an infinite bound sends its row to the exact pass (run_filter)
   });
   return error;
 }
@@ -242,6 +247,7 @@ Matrix dense_product(const Matrix& X, const Matrix& W, unsigned threads) {
   for_each_row_checked(blocks, threads, [&](Eigen::Index b) {
     const Eigen::Index i0 = b * kRows, n = std::min(kRows, X.rows() - i0);
     product.middleRows(i0, n).noalias() = X.middleRows(i0, n) * W;
+    return true;  // compute_factor checks the product's finiteness
   });
   return product;
 }
@@ -263,13 +269,10 @@ Factor compute_factor(const Matrix& X, const Weights& weights, unsigned threads)
                                         : dense_product_error_upper(X, weights.dense(), threads);
   f.norm_upper.resize(static_cast<std::size_t>(L));
   const MatrixView product = f.view();
-  std::vector<char> row_finite(static_cast<std::size_t>(L), 1);
-  for_each_row_checked(L, threads, [&](Eigen::Index i) {
-    const auto row = static_cast<std::size_t>(i);
-    f.norm_upper[row] = norm_upper(product.row(i).data(), d);
-    row_finite[row] = all_finite(std::span<const double>(product.row(i).data(), static_cast<std::size_t>(d))) ? 1 : 0;
+  f.finite = for_each_row_checked(L, threads, [&](Eigen::Index i) {
+    f.norm_upper[static_cast<std::size_t>(i)] = norm_upper(product.row(i).data(), d);
+    return all_finite(std::span<const double>(product.row(i).data(), static_cast<std::size_t>(d)));
   });
-  f.finite = std::find(row_finite.begin(), row_finite.end(), 0) == row_finite.end();
   return f;
 }
 
@@ -573,14 +576,11 @@ Matrix32 keys_in_binary32(const Factor& K, unsigned threads) {
   const MatrixView keys = K.view();
   Matrix32 K32(keys.rows(), keys.cols());
   advise_huge_pages(K32);
-  std::vector<char> row_finite(static_cast<std::size_t>(keys.rows()), 1);
-  for_each_row_checked(keys.rows(), threads, [&](Eigen::Index j) {
+  const bool finite = for_each_row_checked(keys.rows(), threads, [&](Eigen::Index j) {
     K32.row(j) = keys.row(j).cast<float>();
-    row_finite[static_cast<std::size_t>(j)] =
-        all_finite(std::span<const float>(K32.row(j).data(), static_cast<std::size_t>(K32.cols()))) ? 1 : 0;
+    return all_finite(std::span<const float>(K32.row(j).data(), static_cast<std::size_t>(K32.cols())));
   });
-  if (std::find(row_finite.begin(), row_finite.end(), 0) != row_finite.end()) return Matrix32();
-  return K32;
+  return finite ? K32 : Matrix32();
 }
 
 // Worker threads, each checking its own floating-point environment first:

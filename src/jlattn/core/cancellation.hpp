@@ -4,10 +4,10 @@
 /// it). The caller passes a StopRequest; the library polls it between blocks
 /// of rows, between the stages of the pipeline and inside the bounds' series
 /// of a rigorous_bounds() call given one (`jlattn bound`; the bound steps
-/// inside construct do not take one yet), and abandons the computation with Cancelled when it
-/// says stop. Nothing is returned then: a call either finishes exactly as it
-/// would have without the request, or throws. Stopping never changes a bit
-/// of a result that is returned.
+/// inside construct do not take one yet), and abandons the computation with
+/// Cancelled when it says stop. Nothing is returned then: a call either
+/// finishes exactly as it would have without the request, or throws.
+/// Stopping never changes a bit of a result that is returned.
 #pragma once
 
 #include <atomic>

@@ -1,5 +1,5 @@
 /// \file huge_pages.hpp
-/// \brief A performance hint for the large arrays (X, the float32 keys): on
+/// \brief A performance hint for the large arrays (X, R, the Lemma 4 input, the float32 keys): on
 /// Linux, ask for transparent huge pages (2 MiB) before the array is first
 /// written, so that filling it and every later pass over it take a few
 /// hundred page faults and TLB misses instead of one per 4 KiB page. On the

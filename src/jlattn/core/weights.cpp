@@ -65,12 +65,4 @@ Matrix Weights::to_dense() const {
   return W;
 }
 
-Matrix Weights::apply(const Matrix& X) const {
-  if (!is_selector()) return X * dense_;
-  Matrix out(X.rows(), cols_);
-  for (Eigen::Index i = 0; i < X.rows(); ++i)
-    for (Eigen::Index c = 0; c < cols_; ++c) out(i, c) = X(i, static_cast<Eigen::Index>(selected_[static_cast<std::size_t>(c)]));
-  return out;
-}
-
 }  // namespace jlattn

@@ -47,8 +47,6 @@ class Weights {
   Matrix to_dense() const;
   /// All entries finite (selectors always are).
   bool all_finite() const { return is_selector() || jlattn::all_finite(dense_); }
-  /// X W: an exact gather for a selector, Eigen's product otherwise.
-  Matrix apply(const Matrix& X) const;
 
  private:
   Eigen::Index rows_ = 0, cols_ = 0;
