@@ -17,10 +17,10 @@
 #
 # python3-torch is for one test only (python_test_torch_example, the PyTorch
 # example of docs/examples/). It pulls in about 150 packages (OpenCV, Qt,
-# GDAL ...), 135 MB to download, and took 189 s to install on the project's
-# 2-core machine with most of them already downloaded: too much for
-# tools/test.sh's budget (CI included), so it is installed only with
-# --with-torch. Without it that test is skipped with a message.
+# GDAL ...), 135 MB to download, and took 175-189 s to install on the
+# project's 2-core machine, so it is installed only with --with-torch:
+# tools/test.sh runs that in the background while it builds. Without it
+# that test is skipped with a message.
 set -euo pipefail
 
 packages=(

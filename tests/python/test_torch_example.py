@@ -4,7 +4,8 @@ and gamma_hat inside the certificate's enclosures, up to its own rounding
 (the example's docstring states exactly what is checked). And the check can
 fail: the same attention without the scaling undone (softmax(S / 32), another
 instance) is far outside. Skipped when PyTorch is not installed (Debian:
-python3-torch, `tools/install-deps.sh --with-torch`)."""
+python3-torch, which tools/test.sh installs during the build;
+`tools/install-deps.sh --with-torch`)."""
 
 import runpy
 import subprocess
