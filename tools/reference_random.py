@@ -21,6 +21,8 @@ both far from an integer, so double precision cannot move the ceiling).
 """
 import math
 import pathlib
+from decimal import Decimal, localcontext
+from fractions import Fraction
 import re
 import struct
 import sys
@@ -128,7 +130,29 @@ FROZEN_NORMALS = [
 FROZEN_PROJECTIONS = {"gaussian": 0x679688359E7400EE, "rademacher": 0x55B31A7B2A3F4BA5, "achlioptas": 0xD4B8D99F8C637BD9}
 # tests/proof/theorem1_one_target_test.cpp, FrozenDemoInputChecksum: (d, checksum of X)
 # for the demo's default bound (d_pair, Gaussian) and for --bound dstar.
-FROZEN_DEMO = {"pair": (6387, 0xF0C2C6C2F12F7596), "dstar": (16236, 0x645EC205A1F0B200)}
+FROZEN_DEMO = {"pair": (6387, 0x8F0CBFAADA9F5331), "dstar": (16236, 0xC68FBF671A289F91)}
+
+
+def ceil_double(q):
+    """The smallest double >= the rational q."""
+    f = float(q)  # correctly rounded
+    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
+
+
+def lemma2_gap_Delta(eps, gamma):
+    """Lemma 2's gap as the construction uses it: the smallest double >=
+    ln(1/gamma) + eps. decimal's ln is correctly rounded, so at 60 digits the
+    real value lies within one unit of the last digit of the one computed;
+    both ends of that interval must round up to the same double."""
+    with localcontext() as context:
+        context.prec = 60
+        log_gamma = Decimal(gamma).ln()  # Decimal(float) is exact
+    unit = Fraction(10) ** (log_gamma.adjusted() - 59)
+    centre = Fraction(eps) - Fraction(log_gamma)
+    lower, upper = ceil_double(centre - unit), ceil_double(centre + unit)
+    if lower != upper:
+        raise ValueError(f"ln(1/{gamma}) + {eps} is too close to a double for 60 digits")
+    return lower
 
 
 def demo_input_checksum(bound="pair", L=64, seed=2106037642, eps=1.0, gamma=0.1, delta=0.05):
@@ -138,7 +162,7 @@ def demo_input_checksum(bound="pair", L=64, seed=2106037642, eps=1.0, gamma=0.1,
         cols = sorted({0, *range(max(0, i - 1), min(L - 1, i + 1) + 1)})
         rows.append({j: 1.0 + float(philox(seed, [i, j, 0, STREAM_EXAMPLE_WEIGHT])[0] % 4) for j in cols})
     rows[0] = {0: 1.0, 1: 4.0}
-    delta_gap = -portable_log(gamma) + eps
+    delta_gap = lemma2_gap_Delta(eps, gamma)
     rho = max(portable_log(max(r.values()) / min(r.values())) for r in rows)
     k = max(len(r) for r in rows)
     top = delta_gap + rho

@@ -93,7 +93,7 @@ void print_report(const jlattn::BoundReport& r, const std::vector<jlattn::Projec
       << "                outward rounding, up to " << r.max_precision_bits
       << " bits; --json prints them); the theorems are about an ideal R\n";
   out << "  Lemma 2       eta = eps/2 = " << mid(r.eta) << ", Delta = "
-      << (q.gap_Delta ? std::string("--gap-Delta") : std::string("ln(1/gamma) + eps")) << " = " << mid(r.gap_Delta)
+      << (q.gap_Delta ? std::string("--gap-Delta") : std::string("ln(1/gamma) + eps rounded up")) << " = " << mid(r.gap_Delta)
       << "\n";
   out << "  Lemma 1       beta_sharp = sqrt(Delta^2 + (k-1)(Delta+rho)^2) = " << mid(r.beta_sharp)
       << ", paper-style sqrt(k)(Delta+rho) = " << mid(r.beta_paper) << "\n";

@@ -26,7 +26,6 @@ struct Options {
   double rho = 0.0, eps = 0.0, gamma = 0.0, gap_Delta = 0.0;
   CLI::Option* gap = nullptr;
   bool json = false, exact_only = false;
-  unsigned max_precision = 1u << 14;
   std::uint64_t max_exact_work = 500'000'000;
 };
 
@@ -43,7 +42,6 @@ int run(const Options& o) {
     R = projection_matrix(parse_projection(o.projection), o.L, o.d, o.seed);
   }
   CertificationLimits limits;
-  limits.max_precision_bits = o.max_precision;
   limits.max_exact_multiply_adds = o.max_exact_work;
   limits.exact_only = o.exact_only;
   const std::optional<double> gap_Delta = o.gap->count() > 0 ? std::optional<double>(o.gap_Delta) : std::nullopt;
@@ -56,8 +54,7 @@ int run(const Options& o) {
               << format_shortest(cert.eps) << ", gamma = " << format_shortest(cert.gamma) << "\n"
               << "  Delta         "
               << (cert.gap_Delta ? "--gap-Delta (>= ln(1/gamma) + eps) = " + format_shortest(*cert.gap_Delta)
-                                 : "ln(1/gamma) + eps in [" + format_lower(cert.Delta.lower, 17) + ", " +
-                                       format_upper(cert.Delta.upper, 17) + "]")
+                                 : "ln(1/gamma) + eps rounded up = " + format_shortest(cert.Delta.upper))
               << "\n"
               << "  verdict       " << to_string(cert.verdict) << "\n"
               << "  mu            in [" << format_lower(cert.mu.lower, 17) << ", " << format_upper(cert.mu.upper, 17)
@@ -96,7 +93,6 @@ Command add_certify_projection_command(CLI::App& root) {
   o->gap = add_real_option(*app, "--gap-Delta", o->gap_Delta, kGapDeltaHelp);
   app->add_flag("--json", o->json, "print the certificate as JSON");
   app->add_flag("--exact-only", o->exact_only, "skip the double-precision filter");
-  add_count_option(*app, "--max-precision", o->max_precision, "largest interval precision, in bits")->capture_default_str();
   add_count_option(*app, "--max-exact-work", o->max_exact_work, "largest number of exact multiply-adds")->capture_default_str();
   app->footer(kExitCodesHelp);
   return {app, [o] { return run(*o); }};

@@ -64,7 +64,7 @@ void print_summary(const jlattn::Construction& c, bool with_lower_bound, std::os
       << ", projection = " << (c.trivial ? "identity (trivial d = L)" : jlattn::to_string(r.projection))
       << ", seed = " << r.seed << "\n";
   out << "  Lemma 2       eta = eps/2 = " << format_digits(c.budget.eta) << ", Delta = "
-      << (r.gap_Delta ? "--gap-Delta (>= ln(1/gamma) + eps) = " : "ln(1/gamma) + eps = ")
+      << (r.gap_Delta ? "--gap-Delta (>= ln(1/gamma) + eps) = " : "ln(1/gamma) + eps rounded up = ")
       << format_digits(c.budget.gap_Delta) << "\n";
   out << "  Lemma 1       beta_sharp(k) = " << format_digits(c.beta_sharp_class)
       << ", max_i ||b_i|| = " << format_digits(c.beta_instance) << "\n";

@@ -30,7 +30,7 @@ const char* const kDimensionHelp =
     "chernoff: Theorem 3's d_chernoff for this target, Gaussian), trivial (d = L, X = [B | I]) or an integer N";
 
 const char* const kGapDeltaHelp =
-    "Lemma 1's gap Delta >= ln(1/gamma) + eps (default: that value); B, every bound, tau_u and d use it. A larger gap "
+    "Lemma 1's gap Delta >= ln(1/gamma) + eps (default: that value rounded up to a double); B, every bound, tau_u and d use it. A larger gap "
     "raises the input norms; d_chernoff falls with it for k = 1 and has a minimum in Delta for k >= 2 "
     "(proofs/chernoff-bound.md, the gap Delta; `jlattn bound --gap-Delta-sweep`)";
 

@@ -43,6 +43,7 @@
 #include "support/cli.hpp"
 #include "support/generators.hpp"
 #include "support/monte_carlo.hpp"
+#include "support/mpfr.hpp"
 
 namespace jlattn {
 namespace {
@@ -449,7 +450,8 @@ struct OracleForms {
 };
 OracleForms oracle_forms(const BoundQuery& q) {
   const Ref eps(q.eps), rho(q.rho), delta(q.delta), L(static_cast<double>(q.L)), k(static_cast<double>(q.k));
-  const Ref eta = eps / 2, Delta = Ref(eps - log(Ref(q.gamma)));
+  // The gap the construction uses: ln(1/gamma) + eps rounded up to a double.
+  const Ref eta = eps / 2, Delta(jlattn::testing::gap_rounded_up_oracle(q.eps, q.gamma));
   const Ref beta = sqrt(Ref(Delta * Delta + (k - 1) * (Delta + rho) * (Delta + rho)));
   const Ref beta_paper = Ref(sqrt(k)) * Ref(Delta + rho);
   const auto c = [](const Ref& t) { return Ref((t * t / 2 - t * t * t / 3) / 2); };

@@ -120,23 +120,30 @@ RC_GTEST_PROP(Lemma2ScoreError, EtaIsExactlyHalfEps, ()) {
   RC_ASSERT(bits(b.gamma) == bits(gamma));
 }
 
-// Parameters: Delta = ln(1/gamma) + eps against MPFR, within
-// 8u ln(1/gamma) (the logarithm, 4 ulp) + 2u Delta (the sum); and the
-// identity behind "exactly (eps, gamma)": 2 eta = eps and
-// -Delta + 2 eta = ln gamma up to the same bound.
-RC_GTEST_PROP(Lemma2ScoreError, DeltaMatchesMpfr, ()) {
+// Delta is the smallest double at or above the real ln(1/gamma) + eps (MPFR at
+// 203 bits as the oracle): at least the real gap, as Lemma 2 needs, and the
+// double just below it is short of it. eta = eps / 2 exactly.
+RC_GTEST_PROP(Lemma2ScoreError, DeltaIsTheSmallestDoubleAtOrAboveTheGap, ()) {
   const double eps = *rc::gen::weightedOneOf<double>({{4, gen_real(1e-6, 10.0)}, {1, gen_real(1e-300, 1e-290)}});
   const double gamma = *rc::gen::weightedOneOf<double>(
       {{4, gen_real(1e-12, 0.999)}, {1, rc::gen::map(gen_real(1e-6, 700.0), [](double t) { return std::exp(-t); })},
        {1, gen_real(1 - 1e-9, 1 - 1e-12)}});
   const ScoreErrorBudget b = jlattn::score_error_budget(eps, gamma);
-  const Real ln_inv_gamma = Real(-boost::multiprecision::log(Real(gamma)));
-  const Real Delta = Real(ln_inv_gamma + Real(eps));
-  const double tol = 8 * kU * static_cast<double>(ln_inv_gamma) + 2 * kU * static_cast<double>(Delta);
-  RC_ASSERT(within(b.gap_Delta, Delta, tol));
+  const Real gap = Real(Real(-boost::multiprecision::log(Real(gamma))) + Real(eps));
+  RC_ASSERT(Real(b.gap_Delta) >= gap);
+  RC_ASSERT(Real(std::nextafter(b.gap_Delta, -kInf)) < gap);
+  RC_ASSERT(b.gap_Delta == jlattn::lemma2_gap_Delta(eps, gamma));
   RC_ASSERT(2 * b.eta == eps);
-  RC_ASSERT(within(-b.gap_Delta + 2 * b.eta, Real(-ln_inv_gamma), tol + 2 * kU * b.gap_Delta));
   RC_ASSERT(b.gap_Delta > 2 * b.eta);  // Lemma 2's side condition Delta > 2 eta, i.e. gamma < 1
+}
+
+// The defaults eps = 1, gamma = 0.1: ln(10) + 1 = 3.30258509299404568401799...
+// (mpmath, 60 digits), so the smallest double at or above it is
+// 3.302585092994046 (0x400A6BB1BBB55516); the double nearest to it,
+// 3.3025850929940455, is below the real gap (the value before this rule).
+TEST(Lemma2ScoreError, DefaultGapIsRoundedUp) {
+  EXPECT_EQ(jlattn::lemma2_gap_Delta(1.0, 0.1), 3.302585092994046);
+  EXPECT_LT(3.3025850929940455, jlattn::lemma2_gap_Delta(1.0, 0.1));
 }
 
 // Preconditions: eps finite and > 0, gamma in (0, 1); otherwise InputError
@@ -146,6 +153,9 @@ TEST(Lemma2ScoreError, BadEpsOrGammaThrows) {
     EXPECT_THAT(input_error_message([eps] { jlattn::score_error_budget(eps, 0.5); }), HasSubstr("eps")) << eps;
   for (double gamma : {0.0, 1.0, -0.5, 1.5, kNaN, kInf, -kInf})
     EXPECT_THAT(input_error_message([gamma] { jlattn::score_error_budget(0.5, gamma); }), HasSubstr("gamma")) << gamma;
+  // ln(1/gamma) + eps above the largest double: no finite gap exists.
+  EXPECT_THAT(input_error_message([] { jlattn::score_error_budget(std::numeric_limits<double>::max(), 0.5); }),
+              HasSubstr("eps is too large"));
 }
 
 // ---------------------------------------------------------------------------

@@ -32,6 +32,7 @@
 #include "support/exact.hpp"
 #include "support/generators.hpp"
 #include "support/input_error.hpp"
+#include "support/mpfr.hpp"
 
 namespace jlattn {
 namespace {
@@ -249,8 +250,10 @@ RC_GTEST_PROP(Theorem2AllTargets, ProjectionCertificateAtALargerGapHasASmallerTa
   RC_ASSERT(larger.gap_Delta == std::optional<double>(Delta));
   RC_ASSERT(larger.Delta.lower == Delta && larger.Delta.upper == Delta);
   RC_ASSERT(!lemma2.gap_Delta.has_value());
+  // Lemma 2's gap as B is built with it: ln(1/gamma) + eps rounded up, a point.
   const Big lemma2_gap = Big(-log(Big(gamma))) + Big(eps);
-  RC_ASSERT(Big(lemma2.Delta.lower) <= lemma2_gap && lemma2_gap <= Big(lemma2.Delta.upper));
+  RC_ASSERT(lemma2.Delta.lower == jlattn::testing::gap_rounded_up_oracle(eps, gamma) && lemma2.Delta.upper == lemma2.Delta.lower);
+  RC_ASSERT(lemma2_gap <= Big(lemma2.Delta.lower));
 }
 
 // An R with tau_u(Delta) < mu(R) < tau_u(ln(1/gamma) + eps): certified at

@@ -82,7 +82,9 @@ def test_sigint_raises_keyboard_interrupt_within_two_seconds(call):
 def test_sigint_stops_a_long_bound_query():
     # The query's own duration on this machine, uninterrupted; then SIGINT a
     # quarter of the way in. Without stop points the KeyboardInterrupt would
-    # come when the call returns, three quarters of its time later.
+    # come when the call returns, three quarters of its time later; the test
+    # asks for less than half of it, a margin of 1.5 for the load of a shared
+    # machine changing between the two runs (a quarter failed under load).
     child = start("bound")
     line = child.stdout.readline().split()
     assert child.wait(timeout=120) == 0 and line[0] == "finished", line
@@ -91,4 +93,4 @@ def test_sigint_stops_a_long_bound_query():
         pytest.skip(f"the query took {duration:.2f} s: too short to tell")
     line, latency = interrupted_after("bound", duration / 4)
     assert line and line[0] == "interrupted", f"the call was not interrupted: {line}"
-    assert latency < min(duration / 4, 2.0), f"KeyboardInterrupt came {latency:.2f} s after SIGINT ({duration:.2f} s call)"
+    assert latency < min(duration / 2, 2.0), f"KeyboardInterrupt came {latency:.2f} s after SIGINT ({duration:.2f} s call)"

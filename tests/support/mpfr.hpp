@@ -23,6 +23,19 @@ inline bool within(double computed, const Real& exact, double tol) {
   return Real(abs(Real(computed) - exact)) <= Real(tol);
 }
 
+/// Oracle of Lemma 2's gap as the construction uses it: the smallest double at
+/// or above ln(1/gamma) + eps, found from the 200-bit value by rounding to
+/// nearest and stepping (right unless the real gap is within 2^-200 relative
+/// of a double, which a transcendental number never is exactly).
+inline double gap_rounded_up_oracle(double eps, double gamma) {
+  const Real gap = Real(Real(eps) - boost::multiprecision::log(Real(gamma)));
+  double d = static_cast<double>(gap);
+  while (Real(d) < gap) d = std::nextafter(d, std::numeric_limits<double>::infinity());
+  while (Real(std::nextafter(d, -std::numeric_limits<double>::infinity())) >= gap)
+    d = std::nextafter(d, -std::numeric_limits<double>::infinity());
+  return d;
+}
+
 /// Oracle of Definition 1's log_ratio (and so of rho and of Lemma 1's B):
 /// ln(num/den) at >= 200 bits, with num and den taken exactly.
 inline Real exact_log_ratio(double num, double den) { return boost::multiprecision::log(Real(num) / Real(den)); }

@@ -46,7 +46,8 @@ std::uint64_t smallest_true(Pred&& pred, std::uint64_t lo, std::uint64_t hi, std
 /// documented range (BoundQuery), including a gap below ln(1/gamma) + eps.
 void check_bound_query(const BoundQuery& q);
 
-/// Lemma 1's gap: the query's gap_Delta, or ln(1/gamma) + eps, enclosed.
+/// Lemma 1's gap as a point: the query's gap_Delta, or lemma2_gap_Delta(eps, gamma)
+/// (ln(1/gamma) + eps rounded up to a double, the gap the construction uses).
 mp::Interval gap_Delta_interval(const BoundQuery& q, mp::Precision p);
 
 /// The label, theorem, formula and projections of d_chernoff or

@@ -28,6 +28,7 @@
 #include "jlattn/core/errors.hpp"
 #include "jlattn/core/format.hpp"
 #include "jlattn/core/multiprecision.hpp"
+#include "jlattn/proof/lemma2_score_error.hpp"
 
 namespace jlattn {
 
@@ -527,24 +528,25 @@ void check_bound_query(const BoundQuery& q) {
 
 namespace {
 
-// Lemma 2's gap ln(1/gamma) + eps, enclosed at p bits.
+// Lemma 2's gap ln(1/gamma) + eps, enclosed at p bits (for a gap scaled by a
+// factor; the unscaled gap is the double lemma2_gap_Delta()).
 Interval lemma2_gap(double eps, double gamma, Prec p) { return point(p, eps) - log_of(point(p, gamma)); }
 
 }  // namespace
 
 Interval gap_Delta_interval(const BoundQuery& q, Prec p) {
-  if (q.gap_Delta) return point(p, *q.gap_Delta);
-  return lemma2_gap(q.eps, q.gamma, p);
+  return point(p, q.gap_Delta ? *q.gap_Delta : lemma2_gap_Delta(q.eps, q.gamma));
 }
 
 }  // namespace bounds_detail
 
 void check_gap_Delta(double eps, double gamma, double gap_Delta) {
-  // Lemma 2 with a larger gap: Delta >= ln(1/gamma) + eps, proved (proofs/chernoff-bound.md).
-  const Interval least = bounds_detail::lemma2_gap(eps, gamma, kClosedFormStartBits);
-  if (!std::isfinite(gap_Delta) || !certainly_le(least, point(kClosedFormStartBits, gap_Delta)))
-    throw InputError("gap-Delta has to be at least ln(1/gamma) + eps = " + format_shortest(least.enclosure().upper) +
-                     ", got " + format_shortest(gap_Delta));
+  // Lemma 2 with a larger gap: Delta >= ln(1/gamma) + eps, proved (proofs/chernoff-bound.md);
+  // for a double Delta that is Delta >= lemma2_gap_Delta, the smallest such double.
+  const double least = lemma2_gap_Delta(eps, gamma);
+  if (!std::isfinite(gap_Delta) || !(gap_Delta >= least))
+    throw InputError("gap-Delta has to be at least ln(1/gamma) + eps = " + format_shortest(least) + ", got " +
+                     format_shortest(gap_Delta));
 }
 
 std::optional<double> scaled_gap_Delta(double eps, double gamma, double factor) {

@@ -39,9 +39,10 @@ struct BoundQuery {
   double delta = 0.05;   ///< failure probability; has to be in (0, 1)
   bool crossovers = true;   ///< also find, for each bound, the smallest L at which it falls below L
   bool exact_tails = true;  ///< also compute the exact-tail dimensions (a few ms; the rest takes microseconds)
-  /// Lemma 1's gap \f$\Delta\f$; unset: \f$\ln(1/\gamma) + \varepsilon\f$ (Lemma 2). Has to be
-  /// finite and \f$\ge \ln(1/\gamma) + \varepsilon\f$ (proved in MPFI); every bound is then
-  /// computed with it (proofs/chernoff-bound.md, "The gap Delta").
+  /// Lemma 1's gap \f$\Delta\f$; unset: lemma2_gap_Delta(), \f$\ln(1/\gamma) + \varepsilon\f$
+  /// rounded up to a double (Lemma 2; the gap the construction uses). Has to be
+  /// finite and \f$\ge \ln(1/\gamma) + \varepsilon\f$; every bound is computed with
+  /// the gap as this double (proofs/chernoff-bound.md, "The gap Delta").
   std::optional<double> gap_Delta = std::nullopt;
   /// Also \f$d_{\rm lower}\f$ at this norm budget: an upper bound on (largest query
   /// norm) x (largest key norm); has to be finite and > 0.
@@ -66,11 +67,12 @@ enum class BoundName {
 
 /// Lemma 1's gap, when one is chosen: it has to be finite and at least
 /// Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$, which every theorem needs
-/// (proofs/chernoff-bound.md, "The gap Delta"); the comparison is proved in
-/// MPFI. The one check of a chosen gap (`bound`, `construct`, `demo`, `explain`).
+/// (proofs/chernoff-bound.md, "The gap Delta"); for a double that is
+/// \f$\Delta \ge\f$ lemma2_gap_Delta(), the smallest double at or above it.
+/// The one check of a chosen gap (`bound`, `construct`, `demo`, `explain`).
 /// \pre eps finite and > 0; gamma in (0, 1).
 /// \throws InputError "gap-Delta has to be at least ln(1/gamma) + eps = ..., got ..." otherwise.
-/// Guarantee: exact (a decided comparison of enclosures).
+/// Guarantee: exact (a comparison of doubles, one of them exactly rounded).
 /// Proof page: proofs/chernoff-bound.md
 void check_gap_Delta(double eps, double gamma, double gap_Delta);
 
@@ -160,7 +162,7 @@ struct DimensionLowerBound {
 struct BoundReport {
   BoundQuery query;
   Enclosure eta;         ///< eps / 2
-  Enclosure gap_Delta;   ///< ln(1/gamma) + eps
+  Enclosure gap_Delta;   ///< the gap used: the chosen one, or ln(1/gamma) + eps rounded up (a point)
   Enclosure beta_sharp;  ///< sqrt(Delta^2 + (k-1)(Delta+rho)^2)
   Enclosure beta_paper;  ///< sqrt(k) (Delta + rho)
   Enclosure l1_upper;    ///< k Delta + (k-1) rho

@@ -255,13 +255,14 @@ Certificate certify(const Target& A, const Matrix& X, const Weights& W_Q, const 
 struct ProjectionCertificate {
   /// certified: the condition \f$\mu \le \tau_u\f$ is proved; refuted: \f$\mu > \tau_u\f$ is
   /// proved (which does not show that some target fails: the condition is
-  /// only sufficient); undecided: a limit was hit (precision or work).
+  /// only sufficient); undecided: the exact pass's work limit was hit.
   Verdict verdict = Verdict::undecided;
   std::size_t L = 0, d = 0, k = 0;
   double rho = 0.0, eps = 0.0, gamma = 0.0;
-  /// The gap given to certify_projection(), or unset for Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$.
+  /// The gap given to certify_projection(), or unset for Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$
+  /// rounded up (lemma2_gap_Delta(), the gap the construction uses).
   std::optional<double> gap_Delta;
-  Enclosure Delta;  ///< contains the gap \f$\Delta\f$ of \f$\tau_u\f$ (a point when gap_Delta is given)
+  Enclosure Delta;  ///< the gap \f$\Delta\f$ of \f$\tau_u\f$, a point (a double)
   Enclosure mu;     ///< contains \f$\mu(R)\f$ (upper end valid for every verdict)
   Enclosure tau_u;  ///< contains \f$\tau_u\f$
   /// When refuted: an entry \f$(l, j)\f$ with \f$|(RR^\top - I)_{lj}| > \tau_u\f$.
@@ -273,8 +274,9 @@ struct ProjectionCertificate {
 /// Certifies Theorem 2's condition for R against the class (k, rho), (eps,
 /// gamma) and Lemma 1's gap \f$\Delta\f$: `gap_Delta` when given (the gap the
 /// targets' B were built with, ConstructionParameters::gap_Delta), unset for
-/// Lemma 2's \f$\ln(1/\gamma) + \varepsilon\f$. The gap has no default: a
-/// certificate at another gap than B's says nothing about B.
+/// Lemma 2's gap as the construction builds B with it: lemma2_gap_Delta(),
+/// \f$\ln(1/\gamma) + \varepsilon\f$ rounded up to a double. A certificate at
+/// another gap than B's says nothing about B.
 /// \pre R has to be L x d with L, d \f$\ge 1\f$ and finite entries; k \f$\ge 1\f$;
 ///      rho finite and \f$\ge 0\f$; eps finite, normal and \f$> 0\f$; gamma in (0, 1);
 ///      a given gap_Delta finite and \f$\ge \ln(1/\gamma) + \varepsilon\f$ (check_gap_Delta).

@@ -94,33 +94,20 @@ mpq_rational coherence_deviation(const Matrix& R, std::size_t l, std::size_t j) 
 
 mpq_rational exact(double x) { return to_rational(to_dyadic(x)); }
 
-// tau_u at a given gap: eta, k, Delta and rho are all binary rationals.
+// tau_u at the gap: eta, k, Delta and rho are all binary rationals.
 mpq_rational tau_u_at_gap(const CoherenceQuestion& q) {
   const mpq_rational k(static_cast<unsigned long long>(q.k)), k1(static_cast<unsigned long long>(q.k - 1));
-  return exact(q.eps) / 2 / (k * exact(*q.gap_Delta) + k1 * exact(q.rho));
+  return exact(q.eps) / 2 / (k * exact(q.gap_Delta) + k1 * exact(q.rho));
 }
 
 }  // namespace
 
-int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, const CoherenceQuestion& q,
-                            Enclosure* deviation) {
+bool coherence_entry_within_tau_u(const Matrix& R, std::size_t l, std::size_t j, const CoherenceQuestion& q,
+                                  Enclosure* deviation) {
   const ReferenceEnvironmentScope reference;  // exact conversions whatever the caller's environment
   const mpq_rational g = coherence_deviation(R, l, j);
-  if (q.gap_Delta) {
-    *deviation = rational(64, g).enclosure();
-    return g <= tau_u_at_gap(q) ? -1 : 1;  // a tie satisfies the condition
-  }
-  for (unsigned precision = 64; precision <= q.max_precision_bits; precision *= 2) {
-    const Interval G = rational(precision, g);
-    *deviation = G.enclosure();
-    // tau_u = (eps / 2) / (k (eps - ln gamma) + (k - 1) rho)
-    const Interval denominator = (point(precision, q.eps) - log_of(point(precision, q.gamma))) * q.k +
-                                 point(precision, q.rho) * (q.k - 1);
-    const Interval tau = point(precision, q.eps) / 2u / denominator;
-    if (certainly_le(G, tau)) return -1;
-    if (certainly_gt(G, tau)) return 1;
-  }
-  return 0;
+  *deviation = rational(64, g).enclosure();
+  return g <= tau_u_at_gap(q);
 }
 
 namespace {

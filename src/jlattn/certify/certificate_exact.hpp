@@ -26,24 +26,21 @@
 
 namespace jlattn::detail {
 
-/// Theorem 2's threshold \f$\tau_u = (\varepsilon/2)/(k\Delta + (k-1)\rho)\f$, with
-/// \f$\Delta\f$ the given gap or \f$\ln(1/\gamma) + \varepsilon\f$, and the
-/// precision cap of the interval comparison.
+/// Theorem 2's threshold \f$\tau_u = (\varepsilon/2)/(k\Delta + (k-1)\rho)\f$
+/// at the gap \f$\Delta\f$ of B: a double (the given gap, or lemma2_gap_Delta()),
+/// so \f$\tau_u\f$ is a rational of doubles.
 struct CoherenceQuestion {
   std::size_t k = 1;
-  double rho = 0.0, eps = 0.0, gamma = 0.0;
-  std::optional<double> gap_Delta;  ///< unset: \f$\ln(1/\gamma) + \varepsilon\f$
-  unsigned max_precision_bits = 0;
+  double rho = 0.0, eps = 0.0, gap_Delta = 0.0;
 };
 
-/// Theorem 2's entry test, exactly: with \f$g = |(RR^\top)_{lj} - [l = j]|\f$ as an
-/// exact rational, returns -1 when \f$g \le \tau_u\f$, +1 when \f$g > \tau_u\f$, 0 if
-/// max_precision_bits did not separate them; *deviation receives g rounded
-/// outward. At a given gap \f$\tau_u\f$ is a rational of doubles, compared
-/// exactly; at \f$\ln(1/\gamma) + \varepsilon\f$ it is transcendental (never equal
-/// to g) and enclosed in MPFI at rising precision.
-int compare_coherence_entry(const Matrix& R, std::size_t l, std::size_t j, const CoherenceQuestion& question,
-                            Enclosure* deviation);
+/// Theorem 2's entry test, exactly: with \f$g = |(RR^\top)_{lj} - [l = j]|\f$ and
+/// \f$\tau_u\f$ as exact rationals, whether \f$g \le \tau_u\f$ (a tie satisfies the
+/// condition); *deviation receives g rounded outward.
+/// Guarantee: exact.
+/// Proof page: proofs/theorem2-all-targets.md
+bool coherence_entry_within_tau_u(const Matrix& R, std::size_t l, std::size_t j, const CoherenceQuestion& question,
+                                  Enclosure* deviation);
 
 /// What the exact pass decides about: the matrices, the convention and
 /// Definition 2's parameters, and its precision cap.

@@ -17,19 +17,13 @@
 #include "jlattn/certify/certificate_filter.hpp"
 #include "jlattn/core/directed_rounding.hpp"
 #include "jlattn/core/errors.hpp"
+#include "jlattn/proof/lemma2_score_error.hpp"
 
 namespace jlattn {
 
 namespace {
 
 using namespace detail;
-
-// Lemma 1's gap of the class's B, enclosed: the given double, or
-// ln(1/gamma) + eps around MPFR's enclosure of ln gamma.
-Enclosure gap_enclosure(double eps, double gamma, std::optional<double> gap_Delta) {
-  if (gap_Delta) return Enclosure::point(*gap_Delta);
-  return Enclosure::point(eps) - log_enclosure(gamma);
-}
 
 // tau_u = (eps / 2) / (k Delta + (k - 1) rho), with outward rounding.
 Enclosure tau_u_enclosure(std::size_t k, double rho, double eps, Enclosure Delta) {
@@ -113,8 +107,10 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
   if (!(rho >= 0) || !std::isfinite(rho)) throw InputError("rho must be a finite number >= 0");
   if (!(eps >= 2 * DBL_MIN) || !std::isfinite(eps)) throw InputError("eps must be a finite normal number > 0");
   if (!(gamma > 0 && gamma < 1)) throw InputError("gamma must be in (0, 1)");
-  // Claim 2 needs Lemma 2 at the gap of B: Delta >= ln(1/gamma) + eps.
+  // Claim 2 needs Lemma 2 at the gap of B: Delta >= ln(1/gamma) + eps; by
+  // default the gap the construction uses, ln(1/gamma) + eps rounded up.
   if (gap_Delta) check_gap_Delta(eps, gamma, *gap_Delta);
+  const double Delta = gap_Delta ? *gap_Delta : lemma2_gap_Delta(eps, gamma);
 
   ProjectionCertificate cert;
   cert.L = static_cast<std::size_t>(R.rows());
@@ -124,7 +120,7 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
   cert.eps = eps;
   cert.gamma = gamma;
   cert.gap_Delta = gap_Delta;
-  cert.Delta = gap_enclosure(eps, gamma, gap_Delta);
+  cert.Delta = Enclosure::point(Delta);
   cert.tau_u = tau_u_enclosure(k, rho, eps, cert.Delta);
 
   const Eigen::Index L = R.rows(), d = R.cols();
@@ -161,7 +157,7 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
   }
 
   // Exact pass for the open entries (dyadic rationals, no rounding).
-  const CoherenceQuestion question{k, rho, eps, gamma, gap_Delta, limits.max_precision_bits};
+  const CoherenceQuestion question{k, rho, eps, Delta};
   const std::uint64_t cost_per_entry = static_cast<std::uint64_t>(d);
   bool undecided = false;
   for (const OpenEntry& entry : open) {
@@ -175,16 +171,10 @@ ProjectionCertificate certify_projection(const Matrix& R, std::size_t k, double 
       break;
     }
     Enclosure deviation;
-    const int side = compare_coherence_entry(R, l, j, question, &deviation);
+    const bool within = coherence_entry_within_tau_u(R, l, j, question, &deviation);
     ++cert.entries_exact;
     cert.mu = max(cert.mu, deviation);
-    if (side > 0 && !cert.witness) cert.witness = std::make_pair(l, j);
-    if (side == 0 && !undecided) {
-      undecided = true;
-      cert.undecided_reason = "entry (" + std::to_string(l) + ", " + std::to_string(j) +
-                              ") of R R^T - I is not separated from tau_u at " +
-                              std::to_string(limits.max_precision_bits) + " bits (raise --max-precision)";
-    }
+    if (!within && !cert.witness) cert.witness = std::make_pair(l, j);
   }
   if (cert.witness) cert.verdict = Verdict::refuted;
   else if (undecided) cert.verdict = Verdict::undecided;

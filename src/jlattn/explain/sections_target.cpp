@@ -9,6 +9,7 @@
 #include "jlattn/explain/sections.hpp"
 #include "jlattn/explain/tex_numbers.hpp"
 #include "jlattn/proof/lemma1_log_transform.hpp"
+#include "jlattn/proof/lemma2_score_error.hpp"
 
 namespace jlattn::walkthrough {
 
@@ -140,15 +141,16 @@ void lemma2_section(Document& doc, const SectionContext& x) {
                 "chooses");
   if (!x.parameters.gap_Delta) {
     doc.math("\\eta = \\frac{\\varepsilon}{2} = " + tex(x.eta) + ", \\qquad \\Delta = \\ln\\frac{1}{\\gamma} + "
-             "\\varepsilon = " + tex(std::log(1 / x.gamma)) + " + " + tex(x.eps) + " = " + tex(x.Delta) + ",");
-    doc.paragraph("so that $2\\eta = \\varepsilon = " + tex(x.eps) + "$ and $e^{-\\Delta + 2\\eta} = \\gamma = " +
-                  tex(x.gamma) + "$: the rest of the construction only has to make $S$ entrywise $\\eta$-close to "
-                  "the matrix $B$ of the next section.");
+             "\\varepsilon \\text{ rounded up to a double} = " + tex(x.Delta) + ",");
+    doc.paragraph("so that $2\\eta = \\varepsilon = " + tex(x.eps) + "$ and $e^{-\\Delta + 2\\eta} \\le \\gamma = " +
+                  tex(x.gamma) + "$ (with equality for the real number $\\ln(1/\\gamma) + \\varepsilon$; rounding "
+                  "up keeps the inequality, as Lemma 2 allows any larger gap): the rest of the construction only has "
+                  "to make $S$ entrywise $\\eta$-close to the matrix $B$ of the next section.");
     return;
   }
   // --gap-Delta: a larger gap than Lemma 2's (proofs/chernoff-bound.md, "The gap Delta").
   doc.math("\\eta = \\frac{\\varepsilon}{2} = " + tex(x.eta) + ", \\qquad \\Delta = " + tex(x.Delta) +
-           " \\ge \\ln\\frac{1}{\\gamma} + \\varepsilon = " + tex(std::log(1 / x.gamma) + x.eps) + ",");
+           " \\ge \\ln\\frac{1}{\\gamma} + \\varepsilon \\text{ rounded up} = " + tex(lemma2_gap_Delta(x.eps, x.gamma)) + ",");
   doc.paragraph("the gap given with `--gap-Delta`, so that $2\\eta = \\varepsilon = " + tex(x.eps) +
                 "$ and $e^{-\\Delta + 2\\eta} \\le \\gamma = " + tex(x.gamma) + "$: the rest of the construction only "
                 "has to make $S$ entrywise $\\eta$-close to the matrix $B$ of the next section. A gap above Lemma "

@@ -205,7 +205,8 @@ def construct(A: TargetLike, eps: float, gamma: float, delta: float = 0.05, d: U
     a proved bound by name (``"dstar"``, ``"exact"``, ``"pair"``,
     ``"polar"``), ``"trivial"`` (d = L) or an integer; ``bound`` is
     ``--bound``. ``gap_Delta`` is ``--gap-Delta``, Lemma 1's gap (None:
-    ln(1/gamma) + eps; a chosen gap has to be at least that). ``threads``
+    ln(1/gamma) + eps rounded up to a double; a chosen gap has to be at
+    least that). ``threads``
     (0: all cores) changes no bit of X.
     ``max_memory`` (bytes, or text such as ``"2G"``) refuses a run that
     would need more, before it allocates; by default the memory available.
