@@ -580,7 +580,11 @@ Matrix32 keys_in_binary32(const Factor& K, unsigned threads) {
     K32.row(j) = keys.row(j).cast<float>();
     return all_finite(std::span<const float>(K32.row(j).data(), static_cast<std::size_t>(K32.cols())));
   });
-  return finite ? K32 : Matrix32();
+  // Not `finite ? K32 : Matrix32()`: the conditional is a new object, a
+  // copy of K32 that would coexist with it (32 MiB at L = 8192, d = 1024:
+  // this copy was the certifier's peak).
+  if (!finite) return Matrix32();
+  return K32;
 }
 
 // Worker threads, each checking its own floating-point environment first:
