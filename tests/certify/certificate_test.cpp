@@ -567,6 +567,143 @@ TEST(Certificate, Float32StageFallsBackToTheDoubleStage) {
   }
 }
 
+// The float32 stage's panel of keys is a function of L and d alone: the
+// whole of K up to 2^21 entries (8 MiB in binary32), else up to 4 panels
+// of at most 2^21 entries, 4 beyond.
+TEST(Certificate, Float32PanelKeysDependOnLAndDOnly) {
+  EXPECT_EQ(detail::float32_panel_keys(1, 1), 1u);
+  EXPECT_EQ(detail::float32_panel_keys(48, 600), 48u);
+  EXPECT_EQ(detail::float32_panel_keys(2048, 1024), 2048u);  // exactly 2^21: one panel
+  EXPECT_EQ(detail::float32_panel_keys(2049, 1024), 1025u);
+  EXPECT_EQ(detail::float32_panel_keys(4096, 1024), 2048u);
+  EXPECT_EQ(detail::float32_panel_keys(8192, 1024), 2048u);  // issue 13's instance: 4 panels of 8 MiB
+  EXPECT_EQ(detail::float32_panel_keys(32768, 2048), 8192u);
+  EXPECT_EQ(detail::float32_panel_keys(3, std::size_t{1} << 22), 1u);
+}
+
+// One run of the filter alone, with `panel_keys` keys per float32 panel
+// (or without the float32 stage).
+struct FilterRun {
+  explicit FilterRun(std::size_t L) : rows(L) {}
+  detail::RowStates rows;
+  detail::FilterPass pass;
+};
+
+FilterRun run_filter_with_panels(const Target& A, const Matrix& X, const Weights& W_Q, const Weights& W_K,
+                                 ScoreProduct product, unsigned threads, std::size_t panel_keys, bool float32 = true) {
+  const detail::Definition2Thresholds t = detail::definition2_thresholds(A, 1.0, 0.1);
+  CertificationLimits limits;
+  limits.product = product;
+  limits.threads = threads;
+  limits.float32 = float32;
+  FilterRun run(A.L());
+  run.pass = detail::run_filter(t, X, W_Q, W_K, false, limits, run.rows, nullptr, panel_keys);
+  return run;
+}
+
+// Every bit of two runs' row states and counts (the enclosures compared as
+// doubles, exactly).
+void expect_same_filter_run(const FilterRun& a, const FilterRun& b) {
+  RC_ASSERT(a.pass.rows_float32 == b.pass.rows_float32);
+  RC_ASSERT(a.pass.rows_refined == b.pass.rows_refined);
+  RC_ASSERT(a.pass.note == b.pass.note);
+  RC_ASSERT(a.rows.filtered == b.rows.filtered);
+  RC_ASSERT(a.rows.float32 == b.rows.float32);
+  for (std::size_t i = 0; i < a.rows.size(); ++i) {
+    const detail::RowOutcome &x = a.rows.outcome[i], &y = b.rows.outcome[i];
+    RC_ASSERT(x.state == y.state);
+    RC_ASSERT(x.eps_i.lower == y.eps_i.lower && x.eps_i.upper == y.eps_i.upper);
+    RC_ASSERT(x.log_gamma_i.lower == y.log_gamma_i.lower && x.log_gamma_i.upper == y.log_gamma_i.upper);
+    RC_ASSERT(x.r1_certified == y.r1_certified && x.r2_certified == y.r2_certified);
+    RC_ASSERT(x.witness.has_value() == y.witness.has_value());
+    if (x.witness) {
+      RC_ASSERT(x.witness->i == y.witness->i && x.witness->j == y.witness->j &&
+                x.witness->j_prime == y.witness->j_prime && x.witness->condition == y.witness->condition);
+      RC_ASSERT(x.witness->margin.lower == y.witness->margin.lower &&
+                x.witness->margin.upper == y.witness->margin.upper);
+    }
+    const auto &cx = a.rows.candidates[i], &cy = b.rows.candidates[i];
+    RC_ASSERT(cx.has_value() == cy.has_value());
+    if (cx) {
+      RC_ASSERT(cx->r1_max == cy->r1_max && cx->r1_min == cy->r1_min);
+      RC_ASSERT(cx->r2_off == cy->r2_off && cx->r2_supp == cy->r2_supp);
+    }
+  }
+}
+
+// The float32 stage in panels of keys decides every row as over whole rows.
+// The scores are exact in any summation order (X = [S | D], S on a grid
+// of 1/8, D diagonal, Lemma 4's selectors), so every product computes the
+// same binary32 and binary64 scores whatever the shape of its block, and
+// only the panels' bookkeeping is under test: ties between panels (the grid
+// makes them common) go to the first column, and sometimes one score is
+// beyond binary32's range, in one panel of its row only. Every
+// panel width from 1 key to L, both products, 1 and 2 threads: the same
+// bits as one panel. And against the double stage alone, every row both
+// decide has the same verdict and enclosures that intersect (both contain
+// the exact values).
+RC_GTEST_PROP(Certificate, Float32PanelsDecideAsWholeRows, ()) {
+  const Target A = (*testing::gen_target({.min_L = 2, .max_L = 24, .max_k = 3})).A;
+  const auto L = static_cast<Eigen::Index>(A.L());
+  Matrix S(L, L);
+  for (Eigen::Index i = 0; i < L; ++i)
+    for (Eigen::Index j = 0; j < L; ++j) S(i, j) = *rc::gen::inRange(-24, 25) / 8.0;
+  Matrix D = Matrix::Identity(L, L);
+  if (*rc::gen::inRange(0, 3) == 0) {
+    const auto i = *rc::gen::inRange<Eigen::Index>(0, L), j = *rc::gen::inRange<Eigen::Index>(0, L);
+    // q_ij = 1.5 2^127 (a binary32), k_jj = 2: the score 1.5 2^128 is a
+    // double beyond binary32's range, the only one (every other product
+    // with q_ij is by 0), and the key norms stay small.
+    S(i, j) = 0x1.8p127;
+    D(j, j) = 2.0;
+    for (Eigen::Index r = 0; r < L; ++r)
+      if (r != i) S(r, j) /= 2;  // the other scores of column j stay on the grid
+    RC_TAG("one score beyond binary32");
+  }
+  Matrix X(L, 2 * L);
+  X << S, D;
+  const Weights W_Q = Weights::lemma4_query(A.L()), W_K = Weights::lemma4_key(A.L());
+  for (const ScoreProduct product : available_products()) {
+    const FilterRun whole = run_filter_with_panels(A, X, W_Q, W_K, product, 1, A.L());
+    if (product == ScoreProduct::eigen) {
+      RC_CLASSIFY(whole.pass.rows_float32 > 0, "float32 stage decided rows");
+      RC_CLASSIFY(whole.pass.rows_float32 < A.L(), "rows left to the double stage");
+    }
+    for (std::size_t panel = 1; panel <= A.L(); ++panel)
+      for (const unsigned threads : {1u, 2u})
+        expect_same_filter_run(run_filter_with_panels(A, X, W_Q, W_K, product, threads, panel), whole);
+    const FilterRun double_only = run_filter_with_panels(A, X, W_Q, W_K, product, 1, 0, false);
+    for (std::size_t i = 0; i < A.L(); ++i) {
+      if (!whole.rows.filtered[i] || !double_only.rows.filtered[i]) continue;
+      const detail::RowOutcome &x = whole.rows.outcome[i], &y = double_only.rows.outcome[i];
+      if (x.state != detail::RowOutcome::State::undecided && y.state != detail::RowOutcome::State::undecided)
+        RC_ASSERT(x.state == y.state);
+      RC_ASSERT(std::max(x.eps_i.lower, y.eps_i.lower) <= std::min(x.eps_i.upper, y.eps_i.upper));
+      RC_ASSERT(std::max(x.log_gamma_i.lower, y.log_gamma_i.lower) <= std::min(x.log_gamma_i.upper, y.log_gamma_i.upper));
+    }
+  }
+}
+
+// On constructed instances (rounded scores), with several panels: the
+// same bits on 1 and 2 threads, and a row decided both in panels and over
+// whole rows has the same verdict (both are proofs).
+RC_GTEST_PROP(Certificate, Float32PanelsAreIndependentOfTheThreadCount, ()) {
+  const ConstructedInstance drawn = draw_constructed_instance(8, 60, 200, 2000);
+  const Target& A = drawn.A;
+  const std::size_t panel = *rc::gen::inRange<std::size_t>(1, A.L());
+  for (const ScoreProduct product : available_products()) {
+    const FilterRun one = run_filter_with_panels(A, drawn.c.X, drawn.W_Q, drawn.W_K, product, 1, panel);
+    const FilterRun two = run_filter_with_panels(A, drawn.c.X, drawn.W_Q, drawn.W_K, product, 2, panel);
+    expect_same_filter_run(one, two);
+    const FilterRun whole = run_filter_with_panels(A, drawn.c.X, drawn.W_Q, drawn.W_K, product, 1, A.L());
+    if (product == ScoreProduct::eigen) RC_CLASSIFY(one.pass.rows_float32 > 0, "float32 stage decided rows");
+    for (std::size_t i = 0; i < A.L(); ++i) {
+      const auto s = one.rows.outcome[i].state, w = whole.rows.outcome[i].state;
+      if (s != detail::RowOutcome::State::undecided && w != detail::RowOutcome::State::undecided) RC_ASSERT(s == w);
+    }
+  }
+}
+
 // After the float32 stage the reported enclosures are as tight as the
 // double stage's alone: on constructed instances (certified and, with a
 // weight moved by e^(2 eps + 0.01), refuted) eps_hat and ln gamma_hat have

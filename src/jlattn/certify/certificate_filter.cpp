@@ -108,21 +108,24 @@ void block_scores(ScoreProduct product, const MatrixView& Q_hat, const MatrixVie
   S_block.noalias() = Q_hat.middleRows(i0, n) * K_hat.transpose();
 }
 
-// S32 = Q32 K32^T in binary32, by the chosen library (Step 1').
-void block_scores32(ScoreProduct product, const Matrix32& Q32, const Matrix32& K32, Matrix32& S32) {
+// S32 = Q32 K32^T in binary32, by the chosen library (Step 1'), for the
+// first `keys` rows of K32.
+void block_scores32(ScoreProduct product, const Matrix32& Q32, const Matrix32& K32, Eigen::Index keys, Matrix32& S32) {
+  const Eigen::Index n = Q32.rows(), d = K32.cols();
 #if defined(JLATTN_HAVE_OPENBLAS)
   if (product == ScoreProduct::openblas) {
-    const Eigen::Index n = Q32.rows(), L = K32.rows(), d = K32.cols();
-    S32.resize(n, L);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(n), static_cast<blasint>(L),
+    S32.resize(n, keys);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(n), static_cast<blasint>(keys),
                 static_cast<blasint>(d), 1.0f, Q32.data(), static_cast<blasint>(d), K32.data(), static_cast<blasint>(d),
-                0.0f, S32.data(), static_cast<blasint>(L));
+                0.0f, S32.data(), static_cast<blasint>(keys));
     return;
   }
 #else
   (void)product;
+  (void)n;
+  (void)d;
 #endif
-  S32.noalias() = Q32 * K32.transpose();
+  S32.noalias() = Q32 * K32.topRows(keys).transpose();
 }
 
 // Stage one of Step 1 for a dense W: entry (i, c) errs by at most
@@ -156,15 +159,16 @@ struct R1Scan {
   Enclosure spread() const { return Enclosure{tmax_lo, tmax_hi} - Enclosure{tmin_lo, tmin_hi}; }
 };
 
-template <typename Score>
-R1Scan scan_r1(const Definition2Thresholds& t, std::size_t i, const Score* S_hat, const ScoreBounds& bounds) {
+// `score(n)` is the computed score of the row's n-th support column.
+template <typename SupportScore>
+R1Scan scan_r1(const Definition2Thresholds& t, std::size_t i, SupportScore&& score, const ScoreBounds& bounds) {
   const auto supp = t.A->support(i);
   const std::size_t offset = t.A->row_offset(i);
   R1Scan r;
   r.a = r.b = supp[0];
   r.T.resize(supp.size());
   for (std::size_t n = 0; n < supp.size(); ++n) {
-    const double s = S_hat[supp[n]];
+    const double s = score(n);
     r.T[n] = Enclosure{bounds.lower(s), bounds.upper(s)} - t.log_A[offset + n];
     if (r.T[n].lower > r.tmax_lo) { r.tmax_lo = r.T[n].lower; r.a = supp[n]; }
     r.tmax_hi = std::max(r.tmax_hi, r.T[n].upper);
@@ -181,22 +185,39 @@ struct R2Scan {
   double off_max = -kInfinity, supp_min = kInfinity;
 };
 
-template <typename Score>
-R2Scan scan_r2(const Target& A, std::size_t i, const Score* S_hat) {
-  const auto supp = A.support(i);
-  const std::size_t L = A.L();
+R2Scan r2_start(const Target& A, std::size_t i) {
   R2Scan r;
-  r.o = L;
-  r.p = supp[0];
-  for (std::size_t j = 0, next = 0; j < L; ++j) {
+  r.o = A.L();
+  r.p = A.support(i)[0];
+  return r;
+}
+
+// The scan over columns j0 .. j1 - 1, S_hat pointing at column j0's score;
+// scanning consecutive ranges in increasing order gives the whole row's scan
+// (ties go to the first column either way). `support_scores`, when given,
+// receives the support's scores at their positions in support(i).
+template <typename Score>
+void scan_r2_columns(const Target& A, std::size_t i, const Score* S_hat, std::size_t j0, std::size_t j1, R2Scan& r,
+                     Score* support_scores = nullptr) {
+  const auto supp = A.support(i);
+  auto next = static_cast<std::size_t>(std::lower_bound(supp.begin(), supp.end(), j0) - supp.begin());
+  for (std::size_t j = j0; j < j1; ++j) {
+    const Score s = S_hat[j - j0];
     if (next < supp.size() && supp[next] == j) {
+      if (support_scores) support_scores[next] = s;
       ++next;
-      if (S_hat[j] < r.supp_min) { r.supp_min = S_hat[j]; r.p = j; }
-    } else if (S_hat[j] > r.off_max) {
-      r.off_max = S_hat[j];
+      if (s < r.supp_min) { r.supp_min = s; r.p = j; }
+    } else if (s > r.off_max) {
+      r.off_max = s;
       r.o = j;
     }
   }
+}
+
+template <typename Score>
+R2Scan scan_r2(const Target& A, std::size_t i, const Score* S_hat) {
+  R2Scan r = r2_start(A, i);
+  scan_r2_columns(A, i, S_hat, 0, A.L(), r);
   return r;
 }
 
@@ -319,15 +340,15 @@ double float32_dot_product_error_upper(Eigen::Index d, double q_norm, double q_e
 
 namespace {
 
-// Steps 3 and 4 on computed scores of either precision (each score is
-// read as the double it is exactly).
-template <typename Score>
-FilteredRow filter_scores(const Definition2Thresholds& t, std::size_t i, const Score* S_hat, const ScoreBounds& bounds) {
-  FilteredRow result;
-  RowOutcome& out = result.outcome;
+// Step 3 from the scans of a row: its enclosures and, when they settle it,
+// its verdict (else undecided). `r2_of()` gives R2's scan; it is called
+// only when R1 does not refute the row, so always for an undecided one.
+template <typename R2Of>
+RowOutcome decide_from_scans(const Definition2Thresholds& t, std::size_t i, const R1Scan& r1, R2Of&& r2_of,
+                             const ScoreBounds& bounds) {
+  RowOutcome out;
 
   // R1: the spread of T over the support.
-  const R1Scan r1 = scan_r1(t, i, S_hat, bounds);
   const Enclosure spread = r1.spread();
   out.eps_i = {std::max(0.0, spread.lower), spread.upper};
   out.r1_certified = out.eps_i.upper <= t.eps;
@@ -335,11 +356,11 @@ FilteredRow filter_scores(const Definition2Thresholds& t, std::size_t i, const S
     // The pair (a, b) alone violates R1: T_a - T_b >= tmax_lo - tmin_hi > eps.
     out.state = State::refuted;
     out.witness = CertifiedWitness{i, r1.a, r1.b, Condition::R1, spread - Enclosure::point(t.eps)};
-    return result;
+    return out;
   }
 
   // R2: the largest off-support score against the smallest support score.
-  const R2Scan r2 = scan_r2(*t.A, i, S_hat);
+  const R2Scan& r2 = r2_of();
   if (r2.o == t.A->L()) {
     out.log_gamma_i = {-kInfinity, -kInfinity};  // full support: R2 is vacuous
     out.r2_certified = true;
@@ -351,14 +372,24 @@ FilteredRow filter_scores(const Definition2Thresholds& t, std::size_t i, const S
     if (out.log_gamma_i.lower > t.log_gamma.upper) {
       out.state = State::refuted;
       out.witness = CertifiedWitness{i, r2.o, r2.p, Condition::R2, out.log_gamma_i - t.log_gamma};
-      return result;
+      return out;
     }
   }
-  if (out.r1_certified && out.r2_certified) {
-    out.state = State::certified;
-    return result;
-  }
-  result.candidates = candidates_of(*t.A, i, S_hat, bounds, out, r1, r2);
+  if (out.r1_certified && out.r2_certified) out.state = State::certified;
+  return out;
+}
+
+// Steps 3 and 4 on computed scores of either precision (each score is
+// read as the double it is exactly).
+template <typename Score>
+FilteredRow filter_scores(const Definition2Thresholds& t, std::size_t i, const Score* S_hat, const ScoreBounds& bounds) {
+  const auto supp = t.A->support(i);
+  const R1Scan r1 = scan_r1(t, i, [&](std::size_t n) { return S_hat[supp[n]]; }, bounds);
+  R2Scan r2;
+  FilteredRow result;
+  result.outcome = decide_from_scans(t, i, r1, [&]() -> const R2Scan& { return r2 = scan_r2(*t.A, i, S_hat); }, bounds);
+  if (result.outcome.state == State::undecided)
+    result.candidates = candidates_of(*t.A, i, S_hat, bounds, result.outcome, r1, r2);
   return result;
 }
 
@@ -443,8 +474,22 @@ struct FilterContext {
   bool scaled = false;
   Enclosure scale;
   ScoreProduct product = ScoreProduct::eigen;
-  const Matrix32* K32 = nullptr;       // the float32 stage's keys, when it runs
   ScoreObserver* observer = nullptr;
+};
+
+// What the float32 stage keeps of each row between panels of keys: the
+// scores on its support (R1's scan) and R2's scan so far (its extremes),
+// which is all Step 3 reads; the rows it leaves open are scored again by
+// the double stage, so Step 4's candidates are not needed.
+struct Float32Scans {
+  Float32Scans(const Target& A, Eigen::Index blocks)
+      : r2(A.L()), support(A.nnz()), finite(A.L(), 1), panels_done(static_cast<std::size_t>(blocks), 0) {
+    for (std::size_t i = 0; i < A.L(); ++i) r2[i] = r2_start(A, i);
+  }
+  std::vector<R2Scan> r2;         // per row
+  std::vector<float> support;     // per support entry, in the target's CSR order
+  std::vector<char> finite;       // per row: every binary32 score so far finite
+  std::vector<Eigen::Index> panels_done;  // per block of rows
 };
 
 // A tighter enclosure from a second pass over the same row: both contain
@@ -464,13 +509,60 @@ class FilterWorker {
  public:
   FilterWorker(const FilterContext& c, int worker) : c_(c), worker_(worker) {}
 
-  // Rows i0 .. i0 + n - 1: the float32 stage when it runs, then the double
-  // stage for the rows it left open. False when some row had a score or a
-  // bound that is not finite (that row goes to the exact pass).
-  bool run_block(Eigen::Index i0, Eigen::Index n, RowStates& rows) {
-    if (!c_.K32) return double_stage(i0, n, nullptr, false, rows);
-    std::vector<std::size_t> open = float32_stage(i0, n, rows);
-    return double_stage(0, static_cast<Eigen::Index>(open.size()), &open, false, rows);
+  // Step 1' for rows i0 .. i0 + n - 1 against the panel of keys j0 ..
+  // j0 + keys - 1 (the first rows of K32): their binary32 scores, scanned
+  // into `scans`.
+  void float32_tile(const Matrix32& K32, Eigen::Index j0, Eigen::Index keys, Eigen::Index i0, Eigen::Index n,
+                    Float32Scans& scans) {
+    const Target& A = *c_.t.A;
+    Q32_ = c_.Q.view().middleRows(i0, n).cast<float>();  // rounded to nearest
+    block_scores32(c_.product, Q32_, K32, keys, S32_);
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const auto i = static_cast<std::size_t>(i0 + r);
+      const std::span<const float> S_hat(S32_.data() + r * keys, static_cast<std::size_t>(keys));
+      if (!scans.finite[i]) continue;
+      if (!all_finite(S_hat)) {
+        scans.finite[i] = 0;  // the row goes on to the double stage
+        continue;
+      }
+      scan_r2_columns(A, i, S_hat.data(), static_cast<std::size_t>(j0), static_cast<std::size_t>(j0 + keys),
+                      scans.r2[i], scans.support.data() + A.row_offset(i));
+    }
+  }
+
+  // The float32 stage's decisions for rows i0 .. i0 + n - 1 once every
+  // panel is scanned; returns the rows it did not decide (also those whose
+  // binary32 scores are not finite).
+  std::vector<std::size_t> float32_decisions(const Float32Scans& scans, Eigen::Index i0, Eigen::Index n,
+                                             RowStates& rows) const {
+    std::vector<std::size_t> open;
+    for (Eigen::Index r = 0; r < n; ++r) {
+      const auto i = static_cast<std::size_t>(i0 + r);
+      const double error =
+          float32_dot_product_error_upper(c_.Q.d, c_.Q.norm_upper[i], c_.Q.error_upper[i], c_.K_norm, c_.K_error);
+      if (!std::isfinite(error) || !scans.finite[i]) {
+        open.push_back(i);
+        continue;
+      }
+      const ScoreBounds bounds{error, c_.scaled, c_.scale};
+      const float* support = scans.support.data() + c_.t.A->row_offset(i);
+      const R1Scan r1 = scan_r1(c_.t, i, [&](std::size_t k) { return support[k]; }, bounds);
+      RowOutcome outcome = decide_from_scans(c_.t, i, r1, [&]() -> const R2Scan& { return scans.r2[i]; }, bounds);
+      if (outcome.state == RowOutcome::State::undecided) {
+        open.push_back(i);
+        continue;
+      }
+      rows.outcome[i] = std::move(outcome);
+      rows.filtered[i] = 1;
+      rows.float32[i] = 1;
+    }
+    return open;
+  }
+
+  // Frees the float32 stage's blocks.
+  void release_float32() {
+    Q32_.resize(0, 0);
+    S32_.resize(0, 0);
   }
 
   // The double stage on rows `ids` (or i0 .. i0 + n - 1 without ids): decide
@@ -511,34 +603,6 @@ class FilterWorker {
   }
 
  private:
-  // Step 1': the block's scores in binary32; returns the rows it did not
-  // decide (also those whose binary32 scores are not finite).
-  std::vector<std::size_t> float32_stage(Eigen::Index i0, Eigen::Index n, RowStates& rows) {
-    const Eigen::Index L = c_.K32->rows();
-    Q32_ = c_.Q.view().middleRows(i0, n).cast<float>();  // rounded to nearest
-    block_scores32(c_.product, Q32_, *c_.K32, S32_);
-    std::vector<std::size_t> open;
-    for (Eigen::Index r = 0; r < n; ++r) {
-      const auto i = static_cast<std::size_t>(i0 + r);
-      const std::span<const float> S_hat(S32_.data() + r * L, static_cast<std::size_t>(L));
-      const double error =
-          float32_dot_product_error_upper(c_.Q.d, c_.Q.norm_upper[i], c_.Q.error_upper[i], c_.K_norm, c_.K_error);
-      if (!std::isfinite(error) || !all_finite(S_hat)) {
-        open.push_back(i);
-        continue;
-      }
-      FilteredRow row = filter_row(c_.t, i, S_hat.data(), ScoreBounds{error, c_.scaled, c_.scale});
-      if (row.outcome.state == RowOutcome::State::undecided) {
-        open.push_back(i);
-        continue;
-      }
-      rows.outcome[i] = std::move(row.outcome);
-      rows.filtered[i] = 1;
-      rows.float32[i] = 1;
-    }
-    return open;
-  }
-
   const FilterContext& c_;
   int worker_;
   Matrix32 Q32_, S32_;
@@ -570,17 +634,15 @@ std::vector<std::size_t> rows_to_refine(const RowStates& rows) {
   return refine;
 }
 
-// Step 1': the keys rounded to nearest binary32, row by row on every core;
-// empty when a key leaves binary32's range.
-Matrix32 keys_in_binary32(const Factor& K, unsigned threads) {
+// Step 1': the keys j0 .. j0 + n - 1 rounded to nearest binary32 into the
+// first n rows of K32, row by row on every core; false when one leaves
+// binary32's range.
+bool keys_in_binary32(const Factor& K, Eigen::Index j0, Eigen::Index n, unsigned threads, Matrix32& K32) {
   const MatrixView keys = K.view();
-  Matrix32 K32(keys.rows(), keys.cols());
-  advise_huge_pages(K32);
-  const bool finite = for_each_row_checked(keys.rows(), threads, [&](Eigen::Index j) {
-    K32.row(j) = keys.row(j).cast<float>();
-    return all_finite(std::span<const float>(K32.row(j).data(), static_cast<std::size_t>(K32.cols())));
+  return for_each_row_checked(n, threads, [&](Eigen::Index r) {
+    K32.row(r) = keys.row(j0 + r).cast<float>();
+    return all_finite(std::span<const float>(K32.row(r).data(), static_cast<std::size_t>(K32.cols())));
   });
-  return finite ? K32 : Matrix32();
 }
 
 // Worker threads, each checking its own floating-point environment first:
@@ -607,8 +669,17 @@ std::string on_checked_workers(int threads, Eigen::Index count, Work&& work) {
 
 }  // namespace
 
+std::size_t float32_panel_keys(std::size_t L, std::size_t d) {
+  // K in binary32 is L d floats: up to 4 panels, none below 2^21 floats
+  // (8 MiB). (L d < 2^63 for any L x d that fits in memory.)
+  constexpr std::size_t kPanelFloats = std::size_t{1} << 21;
+  const std::size_t panels = std::clamp<std::size_t>((L * d + kPanelFloats - 1) / kPanelFloats, 1, 4);
+  return std::max<std::size_t>((L + panels - 1) / panels, 1);
+}
+
 FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, const Weights& W_Q, const Weights& W_K,
-                      bool scaled, const CertificationLimits& limits, RowStates& rows, ScoreObserver* observer) {
+                      bool scaled, const CertificationLimits& limits, RowStates& rows, ScoreObserver* observer,
+                      std::size_t panel_keys) {
   FilterPass pass;
   if (limits.exact_only) {
     pass.note = "skipped on request (exact pass for every row)";
@@ -630,15 +701,7 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
   const Eigen::Index d = W_Q.cols();
   FilterContext context{thresholds, Q, K, K_norm, K_error, scaled,
                         scaled ? inverse_sqrt_enclosure(static_cast<double>(d)) : Enclosure{1.0, 1.0},
-                        limits.product, nullptr, observer};
-
-  // Step 1': the keys in binary32, when the float32 stage runs (not for an
-  // observer, which needs every row's double scores; gamma32_d needs d u32 < 1/2).
-  Matrix32 K32;
-  if (limits.float32 && !observer && d <= (Eigen::Index{1} << 22)) {
-    K32 = keys_in_binary32(K, limits.threads);
-    if (K32.size() != 0) context.K32 = &K32;  // else a key beyond binary32's range: the double stage scores every row
-  }
+                        limits.product, observer};
 
   // Blocks of a fixed number of rows, so the computed scores (hence every
   // count and bound reported) do not depend on the thread count. Each
@@ -657,18 +720,69 @@ FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, 
   std::vector<FilterWorker> workers;
   for (int w = 0; w < threads; ++w) workers.emplace_back(context, w);
   StopLatch stop(limits.stop);
-  const std::string worker_problem = on_checked_workers(threads, blocks, [&](int w, Eigen::Index b) {
-    if (stop.poll()) return;
-    const Eigen::Index i0 = b * block;
-    block_finite[static_cast<std::size_t>(b)] = workers[static_cast<std::size_t>(w)].run_block(i0, std::min(block, Li - i0), rows);
-  });
-  stop.rethrow();
+  std::string worker_problem;
+
+  // Step 1', when the float32 stage runs (not for an observer, which needs
+  // every row's double scores; gamma32_d needs d u32 < 1/2): the keys in
+  // binary32 one panel at a time (the whole of K in binary32 would be 4 L d
+  // bytes next to X), each block of rows scored against each panel in turn;
+  // then per block the decisions and the double stage for the rows left open.
+  bool float32_ran = false;
+  if (limits.float32 && !observer && d <= (Eigen::Index{1} << 22)) {
+    const auto panel = static_cast<Eigen::Index>(
+        panel_keys ? std::min(panel_keys, L) : float32_panel_keys(L, static_cast<std::size_t>(d)));
+    const Eigen::Index panels = (Li + panel - 1) / panel;
+    Float32Scans scans(*thresholds.A, blocks);
+    {
+      Matrix32 K32(panel, d);
+      advise_huge_pages(K32);
+      for (Eigen::Index p = 0; p < panels; ++p) {
+        const Eigen::Index j0 = p * panel, keys = std::min(panel, Li - j0);
+        // A key beyond binary32's range: the double stage scores every row.
+        float32_ran = keys_in_binary32(K, j0, keys, limits.threads, K32);
+        if (!float32_ran) break;
+        const std::string problem = on_checked_workers(threads, blocks, [&](int w, Eigen::Index b) {
+          if (stop.poll()) return;
+          const Eigen::Index i0 = b * block;
+          workers[static_cast<std::size_t>(w)].float32_tile(K32, j0, keys, i0, std::min(block, Li - i0), scans);
+          ++scans.panels_done[static_cast<std::size_t>(b)];
+        });
+        if (worker_problem.empty()) worker_problem = problem;
+        stop.rethrow();
+      }
+    }
+    for (FilterWorker& w : workers) w.release_float32();
+    if (float32_ran) {
+      // A block some panel skipped (its worker's environment) leaves its rows to the exact pass.
+      const std::string problem = on_checked_workers(threads, blocks, [&](int w, Eigen::Index b) {
+        if (stop.poll() || scans.panels_done[static_cast<std::size_t>(b)] != panels) return;
+        const Eigen::Index i0 = b * block;
+        FilterWorker& worker = workers[static_cast<std::size_t>(w)];
+        const std::vector<std::size_t> open = worker.float32_decisions(scans, i0, std::min(block, Li - i0), rows);
+        block_finite[static_cast<std::size_t>(b)] =
+            worker.double_stage(0, static_cast<Eigen::Index>(open.size()), &open, false, rows);
+      });
+      if (worker_problem.empty()) worker_problem = problem;
+      stop.rethrow();
+    } else {
+      worker_problem.clear();
+    }
+  }
+  if (!float32_ran) {
+    worker_problem = on_checked_workers(threads, blocks, [&](int w, Eigen::Index b) {
+      if (stop.poll()) return;
+      const Eigen::Index i0 = b * block;
+      block_finite[static_cast<std::size_t>(b)] =
+          workers[static_cast<std::size_t>(w)].double_stage(i0, std::min(block, Li - i0), nullptr, false, rows);
+    });
+    stop.rethrow();
+  }
 
   // The double stage again on the rows the float32 stage decided that the
   // certificate's maxima or witness can come from: their enclosures become
   // as tight as the double stage's (in fixed chunks of rows, so the result
   // does not depend on the thread count either).
-  if (context.K32) {
+  if (float32_ran) {
     const std::vector<std::size_t> refine = rows_to_refine(rows);
     pass.rows_refined = refine.size();
     std::vector<std::vector<std::size_t>> chunks;

@@ -155,18 +155,31 @@ struct FilterPass {
   std::size_t rows_refined = 0;  ///< of those, rows whose enclosures the double stage refined
 };
 
+/// The float32 stage's panel of keys: how many keys (rows of K) it holds
+/// in binary32 at a time, a function of L and d only (so of no thread
+/// count): all L when \f$L d \le 2^{21}\f$ (8 MiB), else the fewest of up to 4
+/// equal panels of at most \f$2^{21}\f$ floats, 4 when larger still.
+/// Guarantee: exact.
+std::size_t float32_panel_keys(std::size_t L, std::size_t d);
+
 /// The filter over every row of A: the scores in blocks of rows on worker
 /// threads, each block's products on one thread, each worker checking its
 /// own floating-point environment (a worker whose environment is not the
-/// one the bounds assume leaves its rows to the exact pass). Per block, the
-/// float32 stage (when limits.float32, without an observer, and d \f$\le 2^{22}\f$)
-/// decides the rows it can, and the double stage scores the others; then
-/// the double stage refines the enclosures of the float32-decided rows that
-/// can realise the reported maxima or witness. Fills rows for every row it
-/// decided or enclosed; hands every row's double scores to `observer`.
+/// one the bounds assume leaves its rows to the exact pass). First the
+/// float32 stage (when limits.float32, without an observer, and d \f$\le 2^{22}\f$):
+/// the keys in binary32 one panel of `panel_keys` keys at a time (0:
+/// float32_panel_keys()), every block's scores against the panel scanned
+/// before the next panel; then per block it decides the rows it can, and
+/// the double stage scores the others; then the double stage refines the
+/// enclosures of the float32-decided rows that can realise the reported
+/// maxima or witness. Fills rows for every row it decided or enclosed;
+/// hands every row's double scores to `observer`. Given the same binary32
+/// scores, the panels change no decision and no enclosure: a row's scans
+/// see its scores in column order, as over a whole row.
 /// \pre the arguments validated by certify(); rows.size() == A.L().
 /// Guarantee: as filter_row(), for every row marked filtered.
 FilterPass run_filter(const Definition2Thresholds& thresholds, const Matrix& X, const Weights& W_Q, const Weights& W_K,
-                      bool scaled, const CertificationLimits& limits, RowStates& rows, ScoreObserver* observer = nullptr);
+                      bool scaled, const CertificationLimits& limits, RowStates& rows, ScoreObserver* observer = nullptr,
+                      std::size_t panel_keys = 0);
 
 }  // namespace jlattn::detail
