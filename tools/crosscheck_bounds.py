@@ -50,12 +50,24 @@ except ImportError:  # pragma: no cover
 mp.mp.dps = 40
 
 
+def gap_rounded_up(eps, gamma):
+    """Lemma 2's gap as jlattn builds B with it: the smallest double at or
+    above ln(1/gamma) + eps (computed here at 300 bits)."""
+    with mp.workprec(300):
+        gap = mp.log(1 / mp.mpf(gamma)) + mp.mpf(eps)
+        d = float(gap)
+        while mp.mpf(d) < gap:
+            d = math.nextafter(d, math.inf)
+        return mp.mpf(d)
+
+
 class Params:
     def __init__(self, L, k, eps, gamma=0.1, rho=0.0, delta=0.05):
         self.L, self.k, self.eps, self.gamma, self.rho, self.delta = L, k, eps, gamma, rho, delta
         e, r = mp.mpf(eps), mp.mpf(rho)
         self.eta = e / 2
-        self.Delta = mp.log(1 / mp.mpf(gamma)) + e
+        self.Delta = gap_rounded_up(eps, gamma)
+        self.kappa = mp.log(1 / mp.mpf(gamma))  # the off-support threshold ln(1/gamma), not Delta - eps
         self.beta = mp.sqrt(self.Delta ** 2 + (k - 1) * (self.Delta + r) ** 2)
         self.beta_paper = mp.sqrt(k) * (self.Delta + r)
         self.tau = self.eta / self.beta
@@ -215,7 +227,7 @@ def row_events(x, L, eps, kappa, mult_rows):
 
 
 def chernoff_k1(P, L):
-    return smallest_d(row_events([P.Delta], L, mp.mpf(P.eps), P.Delta - mp.mpf(P.eps), L), P.delta)
+    return smallest_d(row_events([P.Delta], L, mp.mpf(P.eps), P.kappa, L), P.delta)
 
 
 def chernoff_u(P, L):
@@ -231,7 +243,7 @@ def chernoff_u(P, L):
 def chernoff_grid(P, steps):
     """min d with L max_rows (row's union) <= delta over a grid of rows of the class."""
     import itertools
-    kappa = P.Delta - mp.mpf(P.eps)
+    kappa = P.kappa
     top = P.Delta + mp.mpf(P.rho)
     values = [P.Delta + (top - P.Delta) * i / steps for i in range(steps + 1)] if P.rho > 0 else [P.Delta]
     rows = []

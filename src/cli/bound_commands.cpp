@@ -284,7 +284,8 @@ Command add_bound_command(CLI::App& root) {
                ->capture_default_str();
   add_real_option(*bound, "--delta", o->query.delta, "failure probability delta in (0, 1)")->capture_default_str();
   o->gap = add_real_option(*bound, "--gap-Delta", o->gap_Delta,
-                             "Lemma 1's gap Delta >= ln(1/gamma) + eps (default: that value); every bound uses it");
+                             "Lemma 1's gap Delta >= ln(1/gamma) + eps (default: that value rounded up to a double); every "
+                             "bound uses it");
   o->budget = add_real_option(
       *bound, "--norm-budget", o->norm_budget,
       "also print d_lower for inputs with (largest query norm) x (largest key norm) <= this N > 0");

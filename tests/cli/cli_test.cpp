@@ -507,6 +507,22 @@ TEST_F(CommandLine, UniformProjectionIsCertifiedAtTheUsersGap) {
   const CliRun again = construct("--gap-Delta 5", "again");
   ASSERT_EQ(again.exit_code, 0) << again.out << again.err;
   EXPECT_NE(again.out.find("certified (mu(R) <= tau_u), reused from " + file), std::string::npos) << again.out;
+
+  // At Lemma 2's gap the file records the point ln(1/gamma) + eps rounded up,
+  // 3.302585092994046 here; a file whose Delta is another value (as files
+  // written before that rule: an interval around the real gap) is refused.
+  fs::remove(file);
+  const CliRun lemma2 = construct("", "lemma2");
+  ASSERT_EQ(lemma2.exit_code, 0) << lemma2.out << lemma2.err;
+  nlohmann::json stored = nlohmann::json::parse(slurp(file));
+  EXPECT_EQ(stored.at("Delta").at("lower").get<double>(), 3.302585092994046);
+  EXPECT_EQ(stored.at("Delta").at("upper").get<double>(), 3.302585092994046);
+  stored["Delta"]["lower"] = 3.302585092994045;
+  stored["Delta"]["upper"] = 3.3025850929940463;
+  std::ofstream(file) << stored.dump();
+  const CliRun old = construct("", "old");
+  EXPECT_EQ(old.exit_code, 2);
+  EXPECT_EQ(old.err, refusal);
 }
 
 // certify-projection --gap-Delta: the option of construct (name, help,

@@ -33,7 +33,7 @@ CASES = [
     # Lemma 1's gap: B, the bound that chooses d (d_chernoff, then d_polar) and so X follow it.
     (README_TARGET, {"eps": 1.0, "gamma": 0.1, "gap_Delta": 5.0}),
     (band(12), {"eps": 0.5, "gamma": 0.25, "d": "polar", "projection": "rademacher", "gap_Delta": 2.5}),
-    # The least gap accepted: the upper end of ln(1/gamma) + eps, as `jlattn bound` prints it.
+    # The least gap accepted: ln(1/gamma) + eps rounded up to a double, the default gap.
     (README_TARGET, {"eps": 1.0, "gamma": 0.1, "d": 12, "gap_Delta": 3.302585092994046}),
 ]
 

@@ -157,8 +157,9 @@ struct FilterPass {
 
 /// The float32 stage's panel of keys: how many keys (rows of K) it holds
 /// in binary32 at a time, a function of L and d only (so of no thread
-/// count): all L when \f$L d \le 2^{21}\f$ (8 MiB), else the fewest of up to 4
-/// equal panels of at most \f$2^{21}\f$ floats, 4 when larger still.
+/// count): all L when \f$L d \le 2^{21}\f$ (8 MiB), else \f$\lceil L/p\rceil\f$ keys
+/// for the fewest p of up to 4 panels of about \f$2^{21}\f$ floats each (a few
+/// more from rounding up), p = 4 when larger still.
 /// Guarantee: exact.
 std::size_t float32_panel_keys(std::size_t L, std::size_t d);
 

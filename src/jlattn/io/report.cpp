@@ -7,6 +7,7 @@
 
 #include "jlattn/core/errors.hpp"
 #include "jlattn/proof/definition2_approximation.hpp"
+#include "jlattn/proof/lemma2_score_error.hpp"
 
 namespace jlattn::io {
 
@@ -206,9 +207,14 @@ std::string projection_certificate_json(const ProjectionCertificate& cert, const
 std::optional<std::string> projection_certificate_verdict(const std::string& text, const ProjectionIdentity& identity,
                                                           const std::string& source) {
   const nlohmann::json stored = parse_object(text, source, "a projection certificate");
+  // The gap tau_u was computed at, as a point: the given one, or Lemma 2's
+  // rounded up (a file from before that rule holds an interval around the
+  // real gap, whose tau_u is not this B's).
+  const double Delta = identity.gap_Delta ? *identity.gap_Delta : lemma2_gap_Delta(identity.eps, identity.gamma);
   const nlohmann::json wanted = {{"R_fnv1a", identity.r_fnv1a}, {"L", identity.L},     {"d", identity.d},
                                  {"k", identity.k},             {"rho", identity.rho}, {"eps", identity.eps},
-                                 {"gamma", identity.gamma},     {"gap_Delta", optional_json(identity.gap_Delta)}};
+                                 {"gamma", identity.gamma},     {"gap_Delta", optional_json(identity.gap_Delta)},
+                                 {"Delta", enclosure_json(Enclosure::point(Delta))}};
   for (const auto& [key, value] : wanted.items())
     if (!stored.contains(key) || stored[key] != value) return std::nullopt;
   if (!stored.contains("verdict") || !stored["verdict"].is_string())

@@ -70,7 +70,10 @@ std::string projection_certificate_json(const ProjectionCertificate& cert, const
 
 /// The verdict a stored projection certificate (the text of a file written
 /// by projection_certificate_json()) records, when it is about `identity`;
-/// nothing when it is about another R, class or gap (or records no gap).
+/// nothing when it is about another R, class or gap (or records no gap): the
+/// stored "Delta" has to be the point the certificate's tau_u was computed
+/// at, the given gap or lemma2_gap_Delta() (so a file written before the gap
+/// was rounded up, which holds an interval, is not taken for this B's).
 /// \throws InputError naming `source` when the text is not a projection
 ///   certificate (not a JSON object, or no verdict).
 /// Guarantee: exact (numbers compared as the doubles and integers they are).

@@ -36,7 +36,8 @@ double lemma2_gap_Delta(double eps, double gamma);
 /// Derives eta and Delta from (eps, gamma): \f$\eta = \varepsilon/2\f$ and
 /// \f$\Delta\f$ = lemma2_gap_Delta().
 /// \pre eps has to be finite and in (0, inf); gamma has to be in (0, 1).
-/// \throws InputError when a precondition fails.
+/// \throws InputError when a precondition fails or the gap is above the
+///   largest double.
 /// Guarantee: exact (eta is eps/2 exactly unless it underflows; Delta is
 /// the smallest double at or above ln(1/gamma) + eps).
 /// Proof page: proofs/lemma2-score-error.md
