@@ -146,6 +146,17 @@ TEST(Lemma2ScoreError, DefaultGapIsRoundedUp) {
   EXPECT_LT(3.3025850929940455, jlattn::lemma2_gap_Delta(1.0, 0.1));
 }
 
+// Cases the 128-bit start cannot settle, by hand: eps = 1e300 (the double D)
+// plus ln 2 lies strictly between D and the next double (ulp(D) ~ 1.5e284),
+// so the answer is that next double (about 1000 bits are needed to see
+// it); a subnormal eps plus ln 2: ln 2 = 0.693147180559945309... lies between
+// the doubles 0.69314718055994528... and 0.69314718055994540..., so the answer
+// is the upper one, 0.6931471805599454.
+TEST(Lemma2ScoreError, GapNeedingMorePrecisionOrASubnormalEps) {
+  EXPECT_EQ(jlattn::lemma2_gap_Delta(1e300, 0.5), std::nextafter(1e300, kInf));
+  EXPECT_EQ(jlattn::lemma2_gap_Delta(5e-324, 0.5), 0.6931471805599454);
+}
+
 // Preconditions: eps finite and > 0, gamma in (0, 1); otherwise InputError
 // naming the parameter.
 TEST(Lemma2ScoreError, BadEpsOrGammaThrows) {
