@@ -108,10 +108,9 @@ void fit(Matrix& M, Eigen::Index rows, Eigen::Index cols) {
 void unscaled_draws(const PreparedTarget& prepared, std::uint64_t D, Matrix& G) {
   const ConstructionParameters& p = prepared.parameters;
   fit(G, static_cast<Eigen::Index>(prepared.L), static_cast<Eigen::Index>(D));
-  for (std::size_t j = 0; j < prepared.L; ++j)
-    for (std::uint64_t c = 0; c < D; ++c)
-      G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(c)) =
-          projection_entry(p.projection, 1, p.seed, j, static_cast<std::size_t>(c));
+  for (std::size_t j = 0; j < prepared.L; ++j)  // projection_entry(p.projection, 1, p.seed, j, c) for c < D
+    projection_row_entries(p.projection, 1, p.seed, j, 0,
+                           std::span<double>(G.row(static_cast<Eigen::Index>(j)).data(), static_cast<std::size_t>(D)));
 }
 
 // The largest row norm of the emitted X^(d) = [Q | R], evaluated as
