@@ -59,9 +59,14 @@ Eigen::Index norm_prefix(std::uint64_t d, std::uint64_t D) {
   return static_cast<Eigen::Index>(std::min(n, D));
 }
 
-// Rows of U per block: about 2^19 doubles (4 MiB) of scores at a time.
+// Rows of U per block: about 2^19 doubles (4 MiB) of scores at a time, but
+// at least 64 rows (or L): each block streams all of G (L x D doubles) through
+// the product, so at L = 65536 the 8 rows of 4 MiB made the product a
+// memory-bound pass over G per 8 rows; 64 rows are 32 MiB of U there, small
+// beside G itself (2^16 D doubles).
 Eigen::Index block_rows(std::size_t L) {
-  return static_cast<Eigen::Index>(std::clamp<std::size_t>((std::size_t{1} << 19) / std::max<std::size_t>(L, 1), 1, L));
+  const std::size_t rows = std::max<std::size_t>((std::size_t{1} << 19) / std::max<std::size_t>(L, 1), 64);
+  return static_cast<Eigen::Index>(std::clamp<std::size_t>(rows, 1, std::max<std::size_t>(L, 1)));
 }
 
 // The verdict of a listed d from its rows: refuted if a row is, certified if
