@@ -191,8 +191,11 @@ void polar_values(const double (&u)[kLanes], const double (&s)[kLanes], double (
     f2[c] = f[c] * f[c];
     p[c] = kInvOdd[kTerms - 1];
   }
-  for (int k = kTerms - 2; k >= 0; --k)
-    for (std::size_t c = 0; c < kLanes; ++c) p[c] = p[c] * f2[c] + kInvOdd[k];
+  for (int k = kTerms - 2; k >= 0; --k) {
+    const double coefficient = kInvOdd[k];
+#pragma GCC unroll 1
+    for (std::size_t c = 0; c < kLanes; ++c) p[c] = p[c] * f2[c] + coefficient;
+  }
   for (std::size_t c = 0; c < kLanes; ++c) {
     const double correction = g[c] * f[c] - 2.0 * f[c] * f2[c] * p[c];
     const double log_m = g[c] - correction;
