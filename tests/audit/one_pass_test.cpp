@@ -19,6 +19,7 @@
 #include "jlattn/audit/audit_output.hpp"
 #include "jlattn/audit/one_pass.hpp"
 #include "jlattn/certify/certificate_filter.hpp"
+#include "jlattn/core/directed_rounding.hpp"
 #include "jlattn/pipeline/construction.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
@@ -162,6 +163,82 @@ TEST(OnePass, VerdictsEqualCertifyingEachD) {
   }
   EXPECT_GT(certified, 10U);
   EXPECT_GT(refuted, 10U);
+}
+
+// The bound on a row's computed norm (emitted_row_norm_upper, the proof
+// page's "largest input row norm") is at least the double input_row_norms()
+// computes on the emitted X^(d), for every row, law, support size and d, and
+// within a factor 1 + 1e-9 of it (a loose bound would make the pruning useless).
+TEST(OnePass, RowNormBoundCoversTheComputedNorm) {
+  for (Projection projection : {Projection::gaussian, Projection::rademacher, Projection::achlioptas})
+    for (std::uint64_t k : {1u, 3u, 8u})
+      for (double eps : {0.25, 2.0}) {
+        const Cell cell = cell_of(24, k, projection, eps);
+        const Target A = draw_target(cell, 5 + k);
+        const std::uint64_t seed = 900 + k;
+        const PreparedTarget prepared = prepare(A, trial_parameters(cell, seed));
+        const auto L = static_cast<std::size_t>(cell.L);
+        for (std::uint64_t d : {1u, 2u, 3u, 16u, 257u}) {
+          const Matrix X = trial_input(cell, A, seed, d);
+          const std::vector<double> norms = input_row_norms(X);
+          // G's rows and P = fl(B G) (Lemma 4's order), their norm bounds over the first d columns.
+          Matrix G(static_cast<Eigen::Index>(L), static_cast<Eigen::Index>(d));
+          for (std::size_t j = 0; j < L; ++j)
+            for (std::uint64_t c = 0; c < d; ++c) G(j, c) = projection_entry(projection, 1, seed, j, c);
+          Matrix P = Matrix::Zero(G.rows(), G.cols());
+          std::vector<double> g_norm(L);
+          for (std::size_t j = 0; j < L; ++j) g_norm[j] = detail::norm_upper(G.row(j).data(), G.cols());
+          const Enclosure scale = nested_scale_enclosure(projection, d);
+          for (std::size_t i = 0; i < L; ++i) {
+            const auto supp = A.support(i);
+            const auto b = prepared.B.row(i);
+            for (std::size_t t = 0; t < supp.size(); ++t)
+              for (std::uint64_t c = 0; c < d; ++c) P(i, c) += b[t] * G(supp[t], c);
+            double N = 0.0, beta = 0.0;
+            for (std::size_t t = 0; t < supp.size(); ++t) {
+              N = detail::add_up(N, detail::mul_up(std::abs(b[t]), g_norm[supp[t]]));
+              beta = detail::add_up(beta, std::abs(b[t]));
+            }
+            const double bound = emitted_row_norm_upper(d, supp.size(), detail::norm_upper(P.row(i).data(), P.cols()), N,
+                                                        beta, g_norm[i], scale);
+            ASSERT_GE(bound, norms[i]) << to_string(projection) << " k " << k << " d " << d << " row " << i;
+            // Loose only where Step E2's triangle inequality over the support is (k > 1, few columns).
+            if (supp.size() == 1) {
+              EXPECT_LE(bound, norms[i] * (1 + 1e-9) + 1e-150) << "d " << d << " row " << i;
+            }
+          }
+        }
+      }
+}
+
+// The pruned maximum is the maximum over all rows, bit for bit, where rows
+// tie (Rademacher and Achlioptas at d = 1, 2: every row of R has the same
+// norm), on the smallest targets, and on the families whose rows look alike.
+TEST(OnePass, LargestRowNormEqualsTheFullMaximum) {
+  Parameters p;
+  p.families = {parse_family("random"), parse_family("window")};
+  for (const FamilySpec& family : p.families)
+    for (Projection projection : {Projection::gaussian, Projection::rademacher, Projection::achlioptas})
+      for (std::uint64_t L : {2u, 3u, 40u})
+        for (std::uint64_t k : {1u, 2u}) {
+          if (k > L) continue;
+          Cell cell = cell_of(L, k, projection, 1.0);
+          cell.family = family;
+          const Target A = draw_target(cell, 71 + L);
+          const PreparedTarget prepared = prepare(A, trial_parameters(cell, 33 + L));
+          const std::vector<std::uint64_t> ds = {1, 2, 3, 5, 64, 100};
+          ResourcePolicy policy;
+          policy.threads = 1;
+          const OnePassResult pass = one_pass_certificates(prepared, ds, policy);
+          for (std::size_t m = 0; m < ds.size(); ++m) {
+            ChosenDimension dimension;
+            dimension.d = ds[m];
+            const std::vector<double> norms = input_row_norms(emit_input(prepared, dimension, 1));
+            EXPECT_EQ(std::bit_cast<std::uint64_t>(pass.max_input_row_norm[m]),
+                      std::bit_cast<std::uint64_t>(*std::max_element(norms.begin(), norms.end())))
+                << family.name() << " " << to_string(projection) << " L " << L << " k " << k << " d " << ds[m];
+          }
+        }
 }
 
 // The baseline X = [B | I]: the same verdict as certifying it.

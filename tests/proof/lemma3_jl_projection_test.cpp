@@ -270,6 +270,37 @@ TEST(ProjectionMatrix, EntriesAreProjectionEntry) {
   }
 }
 
+// A row drawn in batches is projection_entry() entry by entry: every law,
+// several d, seeds, rows, lengths (partial batches) and offsets, the last
+// column 2^32 - 1, and Achlioptas' rejection entry above.
+TEST(ProjectionRowEntries, SameBitsAsProjectionEntry) {
+  constexpr std::size_t kTwo32 = std::size_t{1} << 32;
+  struct Row {
+    std::uint64_t seed;
+    std::size_t i, j0, n;
+  };
+  const Row rows[] = {{kSeed, 0, 0, 1},        {kSeed, 5, 0, 200},       {kSeed, 2433982, 0, 70},
+                      {1, 77, 13, 129},        {0, kTwo32 - 1, 1000, 65}, {~0ULL, 3, kTwo32 - 100, 100},
+                      {0x299f31d0a4093822ULL, 123456, 99999, 17}};
+  for (const Projection p : kProjections)
+    for (const std::size_t d : {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{64}, std::size_t{4097}})
+      for (const Row& r : rows) {
+        std::vector<double> out(r.n, -9.0);
+        jlattn::projection_row_entries(p, d, r.seed, r.i, r.j0, out);
+        for (std::size_t c = 0; c < r.n; ++c)
+          ASSERT_EQ(std::bit_cast<std::uint64_t>(out[c]),
+                    std::bit_cast<std::uint64_t>(jlattn::projection_entry(p, d, r.seed, r.i, r.j0 + c)))
+              << jlattn::to_string(p) << " d " << d << " seed " << r.seed << " (" << r.i << ", " << r.j0 + c << ")";
+      }
+  std::vector<double> two(2);
+  for (const Projection p : kProjections) {
+    EXPECT_THROW(jlattn::projection_row_entries(p, 0, kSeed, 0, 0, two), jlattn::InputError);
+    EXPECT_THROW(jlattn::projection_row_entries(p, 4, kSeed, kTwo32, 0, two), jlattn::InputError);
+    EXPECT_THROW(jlattn::projection_row_entries(p, 4, kSeed, 0, kTwo32 - 1, two), jlattn::InputError);
+    EXPECT_NO_THROW(jlattn::projection_row_entries(p, 4, kSeed, 0, kTwo32 - 2, two));
+  }
+}
+
 TEST(ProjectionMatrix, SameBitsForEveryThreadCount) {
   for (const Projection p : kProjections) {
     for (const std::size_t L : {std::size_t{1}, std::size_t{67}, std::size_t{256}}) {

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #if defined(JLATTN_HAVE_OPENBLAS)
 #include <cblas.h>
@@ -57,9 +59,14 @@ Eigen::Index norm_prefix(std::uint64_t d, std::uint64_t D) {
   return static_cast<Eigen::Index>(std::min(n, D));
 }
 
-// Rows of U per block: about 2^19 doubles (4 MiB) of scores at a time.
+// Rows of U per block: about 2^19 doubles (4 MiB) of scores at a time, but
+// at least 64 rows (or L): each block streams all of G (L x D doubles) through
+// the product, so at L = 65536 the 8 rows of 4 MiB made the product a
+// memory-bound pass over G per 8 rows; 64 rows are 32 MiB of U there, small
+// beside G itself (2^16 D doubles).
 Eigen::Index block_rows(std::size_t L) {
-  return static_cast<Eigen::Index>(std::clamp<std::size_t>((std::size_t{1} << 19) / std::max<std::size_t>(L, 1), 1, L));
+  const std::size_t rows = std::max<std::size_t>((std::size_t{1} << 19) / std::max<std::size_t>(L, 1), 64);
+  return static_cast<Eigen::Index>(std::clamp<std::size_t>(rows, 1, std::max<std::size_t>(L, 1)));
 }
 
 // The verdict of a listed d from its rows: refuted if a row is, certified if
@@ -93,7 +100,9 @@ void lemma4_rows(const PreparedTarget& prepared, const Matrix& F, Eigen::Index c
 // The pass's matrices, kept per thread from one trial to the next (fresh
 // pages cost more than the arithmetic on them at small L).
 struct Workspace {
-  Matrix G, P, R, Q, U;
+  Matrix G, P, R, U;
+  std::vector<double> bound;
+  std::vector<std::pair<double, std::size_t>> order;
 };
 Workspace& workspace() {
   thread_local Workspace w;
@@ -108,32 +117,79 @@ void fit(Matrix& M, Eigen::Index rows, Eigen::Index cols) {
 void unscaled_draws(const PreparedTarget& prepared, std::uint64_t D, Matrix& G) {
   const ConstructionParameters& p = prepared.parameters;
   fit(G, static_cast<Eigen::Index>(prepared.L), static_cast<Eigen::Index>(D));
-  for (std::size_t j = 0; j < prepared.L; ++j)
-    for (std::uint64_t c = 0; c < D; ++c)
-      G(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(c)) =
-          projection_entry(p.projection, 1, p.seed, j, static_cast<std::size_t>(c));
+  for (std::size_t j = 0; j < prepared.L; ++j)  // projection_entry(p.projection, 1, p.seed, j, c) for c < D
+    projection_row_entries(p.projection, 1, p.seed, j, 0,
+                           std::span<double>(G.row(static_cast<Eigen::Index>(j)).data(), static_cast<std::size_t>(D)));
 }
 
-// The largest row norm of the emitted X^(d) = [Q | R], evaluated as
+// Row i of the emitted X^(d) = [Q | R] and its norm, evaluated as
 // input_row_norms() does (the squares summed in column order, then sqrt),
-// with R = rescaled_entries() of the draws (projection_matrix()'s bits) and
-// Q by Lemma 4's sum, so the same double as on emit_input()'s X.
-double max_input_row_norm(const PreparedTarget& prepared, const Matrix& G, std::uint64_t d, Workspace& w) {
-  const Eigen::Index L = G.rows(), dc = static_cast<Eigen::Index>(d);
-  fit(w.R, L, G.cols());
-  fit(w.Q, L, G.cols());
-  for (Eigen::Index j = 0; j < L; ++j)
-    rescaled_entries(prepared.parameters.projection, d, std::span<const double>(G.row(j).data(), dc),
-                     std::span<double>(w.R.row(j).data(), dc));
-  lemma4_rows(prepared, w.R, dc, w.Q);
-  double largest = 0.0;
-  for (Eigen::Index i = 0; i < L; ++i) {
-    double sum = 0.0;
-    const double* q = w.Q.row(i).data();
-    for (Eigen::Index c = 0; c < dc; ++c) sum += q[c] * q[c];
-    const double* r = w.R.row(i).data();
-    for (Eigen::Index c = 0; c < dc; ++c) sum += r[c] * r[c];
-    largest = std::max(largest, std::sqrt(sum));
+// with r = rescaled_entries() of the draws (projection_matrix()'s bits) and q
+// by Lemma 4's sum (lemma4_rows()'s order), so the same double as on
+// emit_input()'s X. `row` and `tmp` hold at least d entries.
+double emitted_row_norm(const PreparedTarget& prepared, const Matrix& G, std::size_t i, std::uint64_t d, double* row,
+                        double* tmp) {
+  const Projection projection = prepared.parameters.projection;
+  const auto dc = static_cast<std::size_t>(d);
+  const auto supp = prepared.target().support(i);
+  const auto b = prepared.B.row(i);
+  std::fill(row, row + dc, 0.0);
+  for (std::size_t n = 0; n < supp.size(); ++n) {
+    rescaled_entries(projection, d, std::span<const double>(G.row(static_cast<Eigen::Index>(supp[n])).data(), dc),
+                     std::span<double>(tmp, dc));
+    for (std::size_t c = 0; c < dc; ++c) row[c] += b[n] * tmp[c];
+  }
+  double sum = 0.0;
+  for (std::size_t c = 0; c < dc; ++c) sum += row[c] * row[c];
+  rescaled_entries(projection, d, std::span<const double>(G.row(static_cast<Eigen::Index>(i)).data(), dc),
+                   std::span<double>(tmp, dc));
+  for (std::size_t c = 0; c < dc; ++c) sum += tmp[c] * tmp[c];
+  return std::sqrt(sum);
+}
+
+// The largest row norm of the emitted X^(d): emitted_row_norm() only on the
+// rows whose bound (emitted_row_norm_upper(), from the prefix norms of G's
+// and P's rows) exceeds the largest norm evaluated so far, in decreasing
+// bound; a row with a smaller or equal bound cannot change the maximum, so
+// the result is the maximum over all rows, bit for bit. g_norm[j] >= |g_j|,
+// p_norm[i] >= |p_i| over the first d columns.
+double max_input_row_norm(const PreparedTarget& prepared, const Matrix& G, std::uint64_t d,
+                          const std::vector<double>& g_norm, const std::vector<double>& p_norm, Workspace& w) {
+  const Target& A = prepared.target();
+  const std::size_t L = prepared.L;
+  const Enclosure scale = nested_scale_enclosure(prepared.parameters.projection, d);
+  std::vector<std::pair<double, std::size_t>>& order = w.order;
+  order.clear();
+  double top = -1.0;
+  std::size_t top_row = 0;
+  std::vector<double>& bound = w.bound;
+  bound.resize(L);
+  for (std::size_t i = 0; i < L; ++i) {
+    const auto supp = A.support(i);
+    const auto b = prepared.B.row(i);
+    double N = 0.0, beta = 0.0;
+    for (std::size_t t = 0; t < supp.size(); ++t) {
+      N = add_up(N, mul_up(std::abs(b[t]), g_norm[supp[t]]));
+      beta = add_up(beta, std::abs(b[t]));
+    }
+    const double u = emitted_row_norm_upper(d, supp.size(), p_norm[i], N, beta, g_norm[i], scale);
+    bound[i] = std::isnan(u) ? kInfinity : u;  // no bound: the row is evaluated
+    if (bound[i] > top) {
+      top = bound[i];
+      top_row = i;
+    }
+  }
+  if (L == 0) return 0.0;
+  fit(w.R, 2, G.cols());
+  double* row = w.R.row(0).data();
+  double* tmp = w.R.row(1).data();
+  double largest = std::max(0.0, emitted_row_norm(prepared, G, top_row, d, row, tmp));
+  for (std::size_t i = 0; i < L; ++i)
+    if (i != top_row && bound[i] > largest) order.emplace_back(bound[i], i);
+  std::sort(order.begin(), order.end(), [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
+  for (const auto& [u, i] : order) {
+    if (!(u > largest)) break;  // every later bound is at most this one
+    largest = std::max(largest, emitted_row_norm(prepared, G, i, d, row, tmp));
   }
   return largest;
 }
@@ -170,6 +226,24 @@ double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double
   t = add_up(t, mul_up(mul_up(mul_up(root_d, h), mul_up(add_up(1.0, rho), Z)), w));
   t = add_up(t, mul_up(mul_up(mul_up(dd, h), kUnderflowUnit), w2));
   return add_up(e, t);
+}
+
+double emitted_row_norm_upper(std::uint64_t d, std::size_t k, double P, double N, double beta, double G,
+                              Enclosure scale) {
+  const auto dd = static_cast<double>(d), kk = static_cast<double>(k), n = 2.0 * dd;
+  const double g_k = gamma_n_upper(kk), rho = rho_upper(), root_d = sqrt_up(dd);
+  const double sigma = sqrt_up(scale.upper);  // >= sigma_d = sqrt(c_d)
+  // |r| <= (1 + rho) sigma |g| + sqrt(d) 2^-1074 (Step E1).
+  const double Rr = add_up(mul_up(mul_up(add_up(1.0, rho), sigma), G), mul_up(root_d, kUnderflowUnit));
+  // |q| <= sigma |a| + a sigma N + sqrt(d) h (Step E2) with |a| <= P + g_k N + sqrt(d) k 2^-1074 (Step P).
+  const double a = add_up(mul_up(g_k, add_up(1.0, rho)), rho);
+  const double h = add_up(mul_up(mul_up(add_up(1.0, g_k), beta), kUnderflowUnit), mul_up(kk, kUnderflowUnit));
+  const double exact_a = add_up(add_up(P, mul_up(g_k, N)), mul_up(root_d, mul_up(kk, kUnderflowUnit)));
+  const double Rq = add_up(add_up(mul_up(sigma, exact_a), mul_up(mul_up(a, sigma), N)), mul_up(root_d, h));
+  // The computed sum of the 2d squares is at most (1 + gamma_2d)(|q|^2 + |r|^2 + 2d 2^-1074); its
+  // correctly rounded square root is at most the rounded-up root of that bound.
+  const double squares = add_up(add_up(mul_up(Rq, Rq), mul_up(Rr, Rr)), mul_up(n, kUnderflowUnit));
+  return sqrt_up(mul_up(add_up(1.0, gamma_n_upper(n)), squares));
 }
 
 OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::vector<std::uint64_t>& dimensions,
@@ -266,9 +340,28 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
     }
   }
 
+  // The largest input row norm at each d, from the running sums of squares
+  // of G's and P's rows (norm_upper()'s sums, read at each listed d).
   OnePassResult result;
   result.max_input_row_norm.reserve(M);
-  for (std::size_t m = 0; m < M; ++m) result.max_input_row_norm.push_back(max_input_row_norm(prepared, G, dimensions[m], w));
+  std::vector<double> g_sum(L, 0.0), p_sum(L, 0.0), g_at(L), p_at(L);
+  Eigen::Index summed = 0;
+  for (std::size_t m = 0; m < M; ++m) {
+    const auto d = static_cast<Eigen::Index>(dimensions[m]);
+    for (std::size_t i = 0; i < L; ++i) {
+      const double* g = G.row(static_cast<Eigen::Index>(i)).data();
+      const double* q = P.row(static_cast<Eigen::Index>(i)).data();
+      double sg = g_sum[i], sp = p_sum[i];
+      for (Eigen::Index c = summed; c < d; ++c) sg += g[c] * g[c];
+      for (Eigen::Index c = summed; c < d; ++c) sp += q[c] * q[c];
+      g_sum[i] = sg;
+      p_sum[i] = sp;
+      g_at[i] = norm_upper_of_sum(sg, d);
+      p_at[i] = norm_upper_of_sum(sp, d);
+    }
+    summed = d;
+    result.max_input_row_norm.push_back(max_input_row_norm(prepared, G, dimensions[m], g_at, p_at, w));
+  }
   for (std::size_t m = 0; m < M; ++m) {
     ChosenDimension dimension;
     dimension.d = static_cast<std::size_t>(dimensions[m]);

@@ -62,6 +62,24 @@ Enclosure nested_scale_enclosure(Projection projection, std::uint64_t d);
 double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double N, double beta, double Z,
                                 Enclosure scale);
 
+/// An upper bound on the largest-row-norm evaluation of the proof page
+/// ("The largest input row norm"): the double input_row_norms() computes for
+/// row i of the emitted \f$X^{(d)} = [\,Q^{(d)} \mid R^{(d)}\,]\f$ (sum of the
+/// 2d squares, then sqrt) is at most
+/// \f$\sqrt{(1+\gamma_{2d})(R_q^2 + R_r^2 + 2d\,2^{-1074})}\f$ with
+/// \f$R_r = (1+\rho)\sigma_d G + \sqrt d\,2^{-1074}\f$ and
+/// \f$R_q = \sigma_d(P + \gamma_k N + \sqrt d\,k\,2^{-1074}) + a\sigma_d N + \sqrt d\,h\f$.
+/// \param d the dimension; \param k the row's support size
+/// \param P \f$\ge \lVert p_i\rVert\f$ (first d computed entries of row i of fl(BG))
+/// \param N \f$\ge \sum_{j} |b_{ij}|\,\lVert g_j\rVert\f$; \param beta \f$\ge \sum_j |b_{ij}|\f$
+/// \param G \f$\ge \lVert g_i\rVert\f$ (first d draws of row i itself)
+/// \param scale nested_scale_enclosure() at d
+/// \pre as nested_score_error_upper().
+/// Guarantee: enclosure (upper end) of the computed double, every operation rounded outward.
+/// Proof page: proofs/audit-one-pass.md
+double emitted_row_norm_upper(std::uint64_t d, std::size_t k, double P, double N, double beta, double G,
+                              Enclosure scale);
+
 /// The certificates of the trial's emitted inputs at every d of
 /// `dimensions` (strictly increasing, each in [1, 2^31)), computed in one
 /// pass over nested projections: the verdicts of

@@ -251,6 +251,10 @@ RowCandidates candidates_of(const Target& A, std::size_t i, const Score* S_hat, 
 double norm_upper(const double* x, Eigen::Index n) {
   double sum = 0.0;
   for (Eigen::Index c = 0; c < n; ++c) sum += x[c] * x[c];
+  return norm_upper_of_sum(sum, n);
+}
+
+double norm_upper_of_sum(double sum, Eigen::Index n) {
   // |fl(sum x^2) - sum x^2| <= gamma_{n+1} sum x^2 + n 2^-1074.
   const double nd = static_cast<double>(n);
   const double bound = div_up(add_up(sum, mul_up(nd, kUnderflowUnit)), down(1.0 - gamma_n_upper(nd + 1)));

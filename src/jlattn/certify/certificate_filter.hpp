@@ -34,6 +34,13 @@ using Matrix32 = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Row
 /// Guarantee: enclosure (an upper bound on the Euclidean norm).
 double norm_upper(const double* x, Eigen::Index n);
 
+/// norm_upper() from its sum: \f$\sqrt{(s + n 2^{-1074})/(1 - \gamma_{n+1})}\f$ rounded
+/// up, for \f$s = \mathrm{fl}(\sum_{c<n} x_c^2)\f$ summed in increasing c from 0
+/// (so a running sum over a prefix gives the prefix's bound).
+/// \pre as norm_upper().
+/// Guarantee: enclosure (an upper bound on the norm of the n entries summed).
+double norm_upper_of_sum(double sum, Eigen::Index n);
+
 /// One factor of the score product, Q = X W_Q or K = X W_K, as computed in
 /// double precision, with per-row bounds on its norm and on its error
 /// (Step 1, first stage).

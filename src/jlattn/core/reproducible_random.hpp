@@ -12,6 +12,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 namespace jlattn {
@@ -44,5 +45,23 @@ double portable_log(double x);
 /// Guarantee: a pure function of (seed, i, j, tag): same bits on every
 /// platform in scope, in any order and on any thread.
 double standard_normal(std::uint64_t seed, std::uint32_t i, std::uint32_t j, std::uint32_t tag);
+
+/// Philox blocks for consecutive columns: for c < n, words[c] is
+/// philox4x32(seed, (i, j0 + c, attempt, tag)), computed several columns at a
+/// time (the same integer arithmetic, laid out so that it vectorises).
+/// \pre j0 + n \f$\le 2^{32}\f$.
+/// Guarantee: exact (the same words as philox4x32()).
+void philox4x32_columns(std::uint64_t seed, std::uint32_t i, std::uint32_t j0, std::uint32_t attempt,
+                        std::uint32_t tag, std::size_t n, std::array<std::uint32_t, 4>* words);
+
+/// standard_normal() for consecutive columns: out[c] = standard_normal(seed, i, j0 + c, tag)
+/// for c < n, with the first attempt of a whole batch at once and the same
+/// IEEE operations in the same order (the logarithm's reduction by exponent
+/// bits instead of frexp, which gives the same m and e for the normal
+/// arguments the polar method produces).
+/// \pre j0 + n \f$\le 2^{32}\f$.
+/// Guarantee: exact (the same bits as standard_normal() entry by entry).
+void standard_normal_columns(std::uint64_t seed, std::uint32_t i, std::uint32_t j0, std::uint32_t tag, std::size_t n,
+                             double* out);
 
 }  // namespace jlattn

@@ -6,9 +6,11 @@
 /// Proof page: proofs/lemma3-jl-projection.md
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <sstream>
 
 #include "jlattn/core/errors.hpp"
@@ -22,6 +24,8 @@ namespace jlattn {
 namespace {
 
 constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;
+// Achlioptas' rejection limit 6 floor(2^32/6) = 2^32 - 4.
+constexpr std::uint32_t kAchlioptasLimit = 6U * (0xffffffffU / 6U);
 
 void require_dimension(std::size_t d, const char* name) {
   if (d == 0 || static_cast<std::uint64_t>(d) >= kTwo32) {
@@ -92,13 +96,12 @@ double entry_unchecked(Projection projection, std::uint32_t d, std::uint64_t see
       // (rejection sampling, so w mod 6 is exactly uniform on 0..5), then
       // 0 -> +1 (1/6), 1 -> -1 (1/6), 2..5 -> 0 (2/3). Words are used in order,
       // four per block (i, j, attempt, tag).
-      constexpr std::uint32_t kLimit = 6U * (0xffffffffU / 6U);  // 6 floor(2^32/6) = 2^32 - 4
       constexpr std::uint32_t kMaxAttempts = 64;
       for (std::uint32_t attempt = 0; attempt < kMaxAttempts; ++attempt) {
         const std::array<std::uint32_t, 4> w =
             philox4x32(seed, {i, j, attempt, stream_tag(Stream::achlioptas_projection)});
         for (const std::uint32_t word : w) {
-          if (word >= kLimit) continue;  // rejected: probability 4/2^32 per word
+          if (word >= kAchlioptasLimit) continue;  // rejected: probability 4/2^32 per word
           const std::uint32_t r = word % 6U;
           if (r == 0) return rescaled_unchecked(projection, d, 1.0);
           if (r == 1) return rescaled_unchecked(projection, d, -1.0);
@@ -153,6 +156,53 @@ double projection_entry(Projection projection, std::size_t d, std::uint64_t seed
   require_index(j, "j");
   return entry_unchecked(projection, static_cast<std::uint32_t>(d), seed, static_cast<std::uint32_t>(i),
                          static_cast<std::uint32_t>(j));
+}
+
+void projection_row_entries(Projection projection, std::size_t d, std::uint64_t seed, std::size_t i, std::size_t j0,
+                            std::span<double> out) {
+  require_dimension(d, "d");
+  require_index(i, "i");
+  if (static_cast<std::uint64_t>(j0) + out.size() > kTwo32)
+    throw InputError("projection_row_entries: the columns j0 .. j0 + n - 1 have to be in [0, 2^32 - 1]");
+  (void)to_string(projection);  // throws, naming an invalid enumerator
+  const Rescale rescale(projection, static_cast<std::uint32_t>(d));
+  const auto i32 = static_cast<std::uint32_t>(i), j32 = static_cast<std::uint32_t>(j0);
+  const std::size_t n = out.size();
+  if (projection == Projection::gaussian) {
+    // entry_unchecked's Gaussian case: rescale(standard_normal(seed, i, j, tag)).
+    standard_normal_columns(seed, i32, j32, stream_tag(Stream::gaussian_projection), n, out.data());
+    for (std::size_t c = 0; c < n; ++c) out[c] = out[c] / rescale.scale;
+    return;
+  }
+  // Rademacher and Achlioptas: the first Philox block of each column in
+  // batches, then entry_unchecked's rules on its words.
+  constexpr std::size_t kBatch = 64;
+  std::array<std::array<std::uint32_t, 4>, kBatch> words;
+  const std::uint32_t tag = stream_tag(projection == Projection::rademacher ? Stream::rademacher_projection
+                                                                            : Stream::achlioptas_projection);
+  for (std::size_t base = 0; base < n; base += kBatch) {
+    const std::size_t m = std::min(kBatch, n - base);
+    const auto j = j32 + static_cast<std::uint32_t>(base);
+    philox4x32_columns(seed, i32, j, 0, tag, m, words.data());
+    for (std::size_t c = 0; c < m; ++c) {
+      const std::array<std::uint32_t, 4>& w = words[c];
+      if (projection == Projection::rademacher) {
+        out[base + c] = rescale((w[0] >> 31) == 0 ? 1.0 : -1.0);
+        continue;
+      }
+      // Achlioptas: the first accepted word of attempt 0 decides; four
+      // rejected words (probability 2^-120) go to the entry-by-entry loop.
+      out[base + c] = std::numeric_limits<double>::quiet_NaN();
+      for (const std::uint32_t word : w) {
+        if (word >= kAchlioptasLimit) continue;
+        const std::uint32_t r = word % 6U;
+        out[base + c] = r == 0 ? rescale(1.0) : (r == 1 ? rescale(-1.0) : 0.0);
+        break;
+      }
+      if (std::isnan(out[base + c]))
+        out[base + c] = entry_unchecked(projection, static_cast<std::uint32_t>(d), seed, i32, j + static_cast<std::uint32_t>(c));
+    }
+  }
 }
 
 Matrix projection_matrix(Projection projection, std::size_t L, std::size_t d, std::uint64_t seed, unsigned threads) {

@@ -37,6 +37,15 @@ Projection parse_projection(const std::string& name);
 /// Proof page: proofs/lemma3-jl-projection.md
 double projection_entry(Projection projection, std::size_t d, std::uint64_t seed, std::size_t i, std::size_t j);
 
+/// Consecutive entries of one row of R: out[c] = projection_entry(projection,
+/// d, seed, i, j0 + c) for c < out.size(), drawn a batch of columns at a time
+/// (philox4x32_columns(), standard_normal_columns()) instead of entry by entry.
+/// \pre d in [1, 2^32); i in [0, 2^32); j0 + out.size() \f$\le 2^{32}\f$.
+/// Guarantee: exact (the same bits as projection_entry()).
+/// Proof page: proofs/lemma3-jl-projection.md
+void projection_row_entries(Projection projection, std::size_t d, std::uint64_t seed, std::size_t i, std::size_t j0,
+                            std::span<double> out);
+
 /// Entries at dimension d from the same draws' entries at d = 1 (a draw is
 /// the same at every d; only its scale and rounding change): out[c] is
 /// Gaussian \f$\mathrm{fl}(z/\mathrm{fl}(\sqrt d))\f$ for z = at_one[c], Rademacher
