@@ -1267,12 +1267,12 @@ std::string first_difference(const FilterRun& a, const FilterRun& b) {
 // threads (3 blocks of rows), with the same refutations (the rows whose
 // query reaches that key). Without the big key the float32 stage decides
 // rows, so the fallback is what changed. Panels of 7, 100 and 233 keys,
-// the key in the second, a middle or the last panel.
+// the key in a middle, the seventh or the last panel.
 TEST(Certificate, Float32KeyBeyondBinary32InALaterPanelFallsBackForEveryRow) {
   struct Case {
     std::size_t panel, key;
   };
-  for (const auto [panel, key] : {Case{7, 7}, Case{7, 350}, Case{100, 650}, Case{233, 466}, Case{233, 699}}) {
+  for (const auto [panel, key] : {Case{7, 350}, Case{100, 650}, Case{233, 699}}) {
     SCOPED_TRACE("panel " + std::to_string(panel) + ", key " + std::to_string(key));
     PanelInstance inst = panel_instance(static_cast<std::uint32_t>(panel * 1000 + key), 700, 4);
     const detail::Definition2Thresholds t = detail::definition2_thresholds(inst.A, 1.0, 0.1);
