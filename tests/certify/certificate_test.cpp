@@ -6,10 +6,15 @@
 
 #include <boost/multiprecision/mpfr.hpp>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <cfenv>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <optional>
+#include <random>
 #include <span>
 #include <string>
 #include <utility>
@@ -1061,6 +1066,308 @@ TEST(ScoreNorms, BoundTheExactNormsFromAboveAndTightly) {
   EXPECT_FALSE(nan.computed);
   EXPECT_FALSE(nan.note.empty());
   EXPECT_THROW(score_norms(X, Weights::from_matrix(Wq), Weights::lemma4_key(3), false), InputError);
+}
+
+
+// The float32 stage's panels over several blocks of rows (a block is
+// min(256, 2^22 / L) rows, so L > 256 gives several; the tests above stay
+// within one). An instance with exact scores (every product exact in
+// binary32 and binary64 in any summation order, so the panels' bookkeeping
+// is under test, not rounding): d = G + 2 columns, X = [Q | K] with
+// Lemma 4's selectors; key j is in group h(j) = j mod G (K(j, h(j)) = 4)
+// with a noise entry in {-1/4, 0, 1/4}; query i has Q(i, g) = 1 for its
+// group g and a noise entry in {-1/4, 0, 1/4}, so the scores are 4 or 0
+// plus a multiple of 1/16 (ties everywhere, across any panel boundary).
+// A quarter of the rows attend to their whole group with weight 1 (certified),
+// the others to 1 to 3 random columns with weights 1, 2 or e (mostly
+// refuted, by R1 or R2). The last column of Q and K is 0 unless an
+// overflow is placed there.
+struct PanelInstance {
+  Target A;
+  Matrix X;
+  Eigen::Index d = 0;
+  /// The score q_i . k_j, exact (every partial sum is) but beside an
+  /// overflow score, which stays the row's largest.
+  double score(std::size_t i, std::size_t j) const {
+    return X.row(static_cast<Eigen::Index>(i)).head(d).dot(X.row(static_cast<Eigen::Index>(j)).tail(d));
+  }
+};
+
+PanelInstance panel_instance(std::uint32_t seed, std::size_t L, Eigen::Index groups) {
+  std::mt19937 random(seed);
+  const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<unsigned>(n)); };
+  const Eigen::Index d = groups + 2, Li = static_cast<Eigen::Index>(L), noise = groups;
+  Matrix Q = Matrix::Zero(Li, d), K = Matrix::Zero(Li, d);
+  std::vector<TargetEntry> entries;
+  for (Eigen::Index j = 0; j < Li; ++j) {
+    K(j, j % groups) = 4.0;
+    K(j, noise) = (pick(3) - 1) / 4.0;
+  }
+  for (Eigen::Index i = 0; i < Li; ++i) {
+    const Eigen::Index g = pick(static_cast<int>(groups));
+    Q(i, g) = 1.0;
+    Q(i, noise) = (pick(3) - 1) / 4.0;
+    const auto row = static_cast<std::size_t>(i);
+    if (pick(4) == 0) {
+      for (auto j = static_cast<std::size_t>(g); j < L; j += static_cast<std::size_t>(groups)) entries.push_back({row, j, 1.0});
+    } else {
+      std::vector<std::size_t> cols;
+      for (int n = 1 + pick(3); n > 0; --n) cols.push_back(static_cast<std::size_t>(pick(static_cast<int>(L))));
+      std::sort(cols.begin(), cols.end());
+      cols.erase(std::unique(cols.begin(), cols.end()), cols.end());
+      for (const std::size_t j : cols) entries.push_back({row, j, std::array{1.0, 2.0, std::exp(1.0)}[static_cast<std::size_t>(pick(3))]});
+    }
+  }
+  PanelInstance inst{Target::from_entries(L, std::move(entries)), Matrix(Li, 2 * d), d};
+  inst.X << Q, K;
+  return inst;
+}
+
+// Q's and K's last column (the "overflow" column) of an instance.
+double& overflow_query(PanelInstance& inst, Eigen::Index i) { return inst.X(i, inst.d - 1); }
+double& overflow_key(PanelInstance& inst, Eigen::Index j) { return inst.X(j, 2 * inst.d - 1); }
+
+// run_filter_with_panels() on a panel instance, with its thresholds (eps =
+// 1, gamma = 0.1) computed once (their logarithms are most of a run's time).
+FilterRun run_panel_instance(const PanelInstance& inst, const detail::Definition2Thresholds& t, ScoreProduct product,
+                             unsigned threads, std::size_t panel_keys, bool float32 = true) {
+  const auto d = static_cast<std::size_t>(inst.d);
+  CertificationLimits limits;
+  limits.product = product;
+  limits.threads = threads;
+  limits.float32 = float32;
+  FilterRun run(inst.A.L());
+  run.pass = detail::run_filter(t, inst.X, Weights::lemma4_query(d), Weights::lemma4_key(d), false, limits, run.rows,
+                                nullptr, panel_keys);
+  return run;
+}
+
+// The row states that do not depend on how the filter got them: a row the
+// float32 stage left (or never ran on) is decided by the double stage on
+// the same exact scores as without the float32 stage, so it is the same
+// bits; a row the float32 stage decided has the same verdict and
+// enclosures that intersect (both contain the exact values).
+void expect_consistent_with_double_stage(const FilterRun& run, const FilterRun& double_only) {
+  RC_ASSERT(run.rows.filtered == double_only.rows.filtered);
+  for (std::size_t i = 0; i < run.rows.size(); ++i) {
+    const detail::RowOutcome &x = run.rows.outcome[i], &y = double_only.rows.outcome[i];
+    if (!run.rows.float32[i]) {
+      RC_ASSERT(x.state == y.state);
+      RC_ASSERT(x.eps_i.lower == y.eps_i.lower && x.eps_i.upper == y.eps_i.upper);
+      RC_ASSERT(x.log_gamma_i.lower == y.log_gamma_i.lower && x.log_gamma_i.upper == y.log_gamma_i.upper);
+      RC_ASSERT(run.rows.candidates[i].has_value() == double_only.rows.candidates[i].has_value());
+      continue;
+    }
+    if (y.state != detail::RowOutcome::State::undecided) RC_ASSERT(x.state == y.state);
+    RC_ASSERT(x.state != detail::RowOutcome::State::undecided);
+    RC_ASSERT(std::max(x.eps_i.lower, y.eps_i.lower) <= std::min(x.eps_i.upper, y.eps_i.upper));
+    RC_ASSERT(std::max(x.log_gamma_i.lower, y.log_gamma_i.lower) <= std::min(x.log_gamma_i.upper, y.log_gamma_i.upper));
+  }
+}
+
+// A row refuted by R2 names the first off-support column of largest exact
+// score and the first support column of smallest (ties across panel
+// boundaries go to the first column, as over the whole row), found here
+// from the exact scores, not by the filter's scan.
+void expect_first_columns_witness_r2(const PanelInstance& inst, const FilterRun& run) {
+  for (std::size_t i = 0; i < run.rows.size(); ++i) {
+    const auto& w = run.rows.outcome[i].witness;
+    if (!w || w->condition != Condition::R2) continue;
+    std::size_t o = inst.A.L(), p = inst.A.L();
+    double off_max = 0.0, supp_min = 0.0;
+    for (std::size_t j = 0; j < inst.A.L(); ++j) {
+      const double s = inst.score(i, j);
+      if (inst.A.in_support(i, j)) {
+        if (p == inst.A.L() || s < supp_min) { p = j; supp_min = s; }
+      } else if (o == inst.A.L() || s > off_max) {
+        o = j;
+        off_max = s;
+      }
+    }
+    RC_ASSERT(w->j == o);
+    RC_ASSERT(w->j_prime == p);
+  }
+}
+
+// Several blocks of rows (L = 520 .. 640: 3 blocks of 256, so with 2
+// threads each worker has blocks) and several panels (16 keys to L, half
+// the time at most 64, so a block's scan spans up to 40 panels; narrower
+// panels are Float32PanelsDecideAsWholeRows', as each panel costs two
+// parallel regions), one of the products per case: every bit of the row
+// states is the same as with one panel, on 1 and on 2 threads; every row
+// is filtered as without the float32 stage, and the rows the float32
+// stage leaves are the double stage's bits; an R2 witness names the first
+// columns of the extreme exact scores. Sometimes one binary32 score overflows, in the last panel of
+// its row only (q = 1.5 2^127 and k = 2 in the overflow column, off the
+// row's support): the row goes on to the double stage, which refutes it.
+RC_GTEST_PROP(Certificate, Float32PanelsOverSeveralBlocksDecideAsWholeRows, ()) {
+  const std::size_t L = *rc::gen::inRange<std::size_t>(520, 641);
+  PanelInstance inst = panel_instance(*rc::gen::arbitrary<std::uint32_t>(), L, *rc::gen::inRange<Eigen::Index>(4, 9));
+  const std::size_t panel = *rc::gen::oneOf(rc::gen::inRange<std::size_t>(16, 65), rc::gen::inRange<std::size_t>(65, L + 1));
+  const std::size_t panels = (L + panel - 1) / panel;
+  std::optional<std::size_t> overflow_row;
+  if (panels > 1 && *rc::gen::inRange(0, 2) == 0) {
+    const std::size_t i = *rc::gen::inRange<std::size_t>(0, L);
+    std::size_t j = *rc::gen::inRange((panels - 1) * panel, L);
+    while (inst.A.in_support(i, j) && j + 1 < L) ++j;
+    RC_PRE(!inst.A.in_support(i, j));
+    overflow_query(inst, static_cast<Eigen::Index>(i)) = 0x1.8p127;
+    overflow_key(inst, static_cast<Eigen::Index>(j)) = 2.0;
+    overflow_row = i;
+    RC_TAG("one binary32 score overflows, in the last panel");
+  }
+  const detail::Definition2Thresholds t = detail::definition2_thresholds(inst.A, 1.0, 0.1);
+  {
+    const ScoreProduct product = *rc::gen::elementOf(available_products());
+    const FilterRun whole = run_panel_instance(inst, t, product, 1, L);
+    const FilterRun one = run_panel_instance(inst, t, product, 1, panel);
+    const FilterRun two = run_panel_instance(inst, t, product, 2, panel);
+    const FilterRun double_only = run_panel_instance(inst, t, product, 1, 0, false);
+    expect_same_filter_run(one, whole);
+    expect_same_filter_run(two, whole);
+    expect_consistent_with_double_stage(one, double_only);
+    expect_first_columns_witness_r2(inst, one);
+    RC_ASSERT(one.pass.rows_float32 > 0);
+    if (overflow_row) {
+      RC_ASSERT(!one.rows.float32[*overflow_row]);
+      RC_ASSERT(one.rows.outcome[*overflow_row].state == detail::RowOutcome::State::refuted);
+    }
+    RC_CLASSIFY(one.pass.rows_float32 < L, "rows left to the double stage");
+    RC_CLASSIFY(panels > 2 * static_cast<std::size_t>(L / 256), "more panels than twice the blocks");
+  }
+}
+
+// The first difference between two runs' row states and counts (every
+// bit, as expect_same_filter_run()), or empty: for plain tests.
+std::string first_difference(const FilterRun& a, const FilterRun& b) {
+  if (a.pass.rows_float32 != b.pass.rows_float32) return "rows_float32";
+  if (a.pass.rows_refined != b.pass.rows_refined) return "rows_refined";
+  if (a.pass.note != b.pass.note) return "note";
+  for (std::size_t i = 0; i < a.rows.size(); ++i) {
+    const detail::RowOutcome &x = a.rows.outcome[i], &y = b.rows.outcome[i];
+    const auto same = [](Enclosure u, Enclosure v) { return u.lower == v.lower && u.upper == v.upper; };
+    bool ok = a.rows.filtered[i] == b.rows.filtered[i] && a.rows.float32[i] == b.rows.float32[i] && x.state == y.state &&
+              same(x.eps_i, y.eps_i) && same(x.log_gamma_i, y.log_gamma_i) && x.r1_certified == y.r1_certified &&
+              x.r2_certified == y.r2_certified && x.witness.has_value() == y.witness.has_value();
+    if (ok && x.witness)
+      ok = x.witness->j == y.witness->j && x.witness->j_prime == y.witness->j_prime &&
+           x.witness->condition == y.witness->condition && same(x.witness->margin, y.witness->margin);
+    const auto &cx = a.rows.candidates[i], &cy = b.rows.candidates[i];
+    ok = ok && cx.has_value() == cy.has_value();
+    if (ok && cx) ok = cx->r1_max == cy->r1_max && cx->r1_min == cy->r1_min && cx->r2_off == cy->r2_off && cx->r2_supp == cy->r2_supp;
+    if (!ok) return "row " + std::to_string(i);
+  }
+  return {};
+}
+
+// One key beyond binary32's range (1e39 in the overflow column, where
+// every third query has a 1), in a panel p >= 1, so earlier panels have
+// been scanned: the float32 stage stops, and every row is scored by the
+// double stage, the same bits as without the float32 stage, on 1 and 2
+// threads (3 blocks of rows), with the same refutations (the rows whose
+// query reaches that key). Without the big key the float32 stage decides
+// rows, so the fallback is what changed. Panels of 7, 100 and 233 keys,
+// the key in a middle, the seventh or the last panel.
+TEST(Certificate, Float32KeyBeyondBinary32InALaterPanelFallsBackForEveryRow) {
+  struct Case {
+    std::size_t panel, key;
+  };
+  for (const auto [panel, key] : {Case{7, 350}, Case{100, 650}, Case{233, 699}}) {
+    SCOPED_TRACE("panel " + std::to_string(panel) + ", key " + std::to_string(key));
+    PanelInstance inst = panel_instance(static_cast<std::uint32_t>(panel * 1000 + key), 700, 4);
+    const detail::Definition2Thresholds t = detail::definition2_thresholds(inst.A, 1.0, 0.1);
+    for (const ScoreProduct product : available_products()) {
+      SCOPED_TRACE(score_product_name(product));
+      EXPECT_GT(run_panel_instance(inst, t, product, 1, panel).pass.rows_float32, 100u);
+    }
+    overflow_key(inst, static_cast<Eigen::Index>(key)) = 1e39;
+    for (Eigen::Index i = 0; i < 700; i += 3) overflow_query(inst, i) = 1.0;
+    for (const ScoreProduct product : available_products()) {
+      SCOPED_TRACE(score_product_name(product));
+      const FilterRun double_only = run_panel_instance(inst, t, product, 1, 0, false);
+      EXPECT_GT(std::count_if(double_only.rows.outcome.begin(), double_only.rows.outcome.end(),
+                              [](const detail::RowOutcome& o) { return o.state == detail::RowOutcome::State::refuted; }),
+                100);
+      EXPECT_EQ(std::count(double_only.rows.filtered.begin(), double_only.rows.filtered.end(), 1), 700);
+      for (const unsigned threads : {1u, 2u}) {
+        const FilterRun run = run_panel_instance(inst, t, product, threads, panel);
+        EXPECT_EQ(run.pass.rows_float32, 0u);
+        EXPECT_EQ(first_difference(run, double_only), "") << threads << " threads";
+      }
+    }
+  }
+}
+
+// A worker in another floating-point environment while the float32 stage
+// runs in panels over several blocks (L = 700: blocks 0..2, the second
+// block dealt to the second of 2 workers; 7 panels of 100 keys): that
+// worker's rows are left to the exact pass (not filtered) and the note
+// says why; every other row has the verdict and float32 flag of a run on
+// one thread. Its environment is wrong from the start (FTZ, DAZ, rounding
+// down), or becomes wrong (FTZ, DAZ: no subnormals here, so its first
+// panel is the reference bits) at its first block of the first panel, so
+// the problem is first met in panel 1.
+TEST(Certificate, Float32PanelsWithAWorkerInAnotherEnvironment) {
+  if (!kHaveFlushToZero) GTEST_SKIP() << "no FTZ/DAZ flags on this processor";
+  const ThreadEnvironment reference = current_environment();
+  ASSERT_EQ(floating_point_environment_problem(), "");
+  const PanelInstance inst = panel_instance(20261205, 700, 3);
+  const auto d = static_cast<std::size_t>(inst.d);
+  const detail::Definition2Thresholds t = detail::definition2_thresholds(inst.A, 1.0, 0.1);
+  const int saved_dynamic = omp_get_dynamic();
+  omp_set_dynamic(0);
+  for (const bool from_start : {true, false}) {
+    SCOPED_TRACE(from_start ? "wrong from the start" : "wrong from panel 1");
+    for (const ScoreProduct product : available_products()) {
+      SCOPED_TRACE(score_product_name(product));
+      CertificationLimits limits;
+      limits.product = product;
+      limits.threads = 1;
+      detail::RowStates expected(700), rows(700);
+      detail::run_filter(t, inst.X, Weights::lemma4_query(d), Weights::lemma4_key(d), false, limits, expected, nullptr, 100);
+      ASSERT_GT(std::count(expected.float32.begin(), expected.float32.end(), 1), 300);
+
+      std::atomic<bool> switched{false};
+      if (from_start) {
+#pragma omp parallel num_threads(2)
+        {
+          if (omp_get_thread_num() == 1) set_environment({FE_DOWNWARD, true, true});
+        }
+      } else {
+        limits.stop = [&switched] {
+          if (omp_get_thread_num() == 1 && !switched.exchange(true)) set_environment({FE_TONEAREST, true, true});
+          return false;
+        };
+      }
+      limits.threads = 2;
+      const detail::FilterPass pass = detail::run_filter(t, inst.X, Weights::lemma4_query(d), Weights::lemma4_key(d),
+                                                         false, limits, rows, nullptr, 100);
+      std::vector<std::string> seen(2);
+#pragma omp parallel num_threads(2)
+      seen[static_cast<std::size_t>(omp_get_thread_num())] = floating_point_environment_problem();
+#pragma omp parallel num_threads(2)
+      set_environment(reference);
+      ASSERT_EQ(seen[0], "");
+      ASSERT_NE(seen[1], "") << "this OpenMP runtime did not reuse its worker thread";
+      if (!from_start) {
+        ASSERT_TRUE(switched.load()) << "the second worker never polled";
+      }
+
+      EXPECT_NE(pass.note.find("worker thread"), std::string::npos) << pass.note;
+      for (std::size_t i = 0; i < 700; ++i) {
+        SCOPED_TRACE(i);
+        if (i >= 256 && i < 512) {
+          EXPECT_FALSE(rows.filtered[i]);
+          EXPECT_FALSE(rows.float32[i]);
+          continue;
+        }
+        EXPECT_EQ(rows.filtered[i], expected.filtered[i]);
+        EXPECT_EQ(rows.float32[i], expected.float32[i]);
+        EXPECT_EQ(rows.outcome[i].state, expected.outcome[i].state);
+      }
+    }
+  }
+  omp_set_dynamic(saved_dynamic);
 }
 
 }  // namespace
