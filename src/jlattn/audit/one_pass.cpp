@@ -122,6 +122,19 @@ void unscaled_draws(const PreparedTarget& prepared, std::uint64_t D, Matrix& G) 
                            std::span<double>(G.row(static_cast<Eigen::Index>(j)).data(), static_cast<std::size_t>(D)));
 }
 
+// Row i's support sums of the Statement's bound: N >= sum_j |b_ij| g_norm[j]
+// and beta >= sum_j |b_ij|, rounded up.
+std::pair<double, double> support_sums(const PreparedTarget& prepared, std::size_t i, const std::vector<double>& g_norm) {
+  const auto supp = prepared.target().support(i);
+  const auto b = prepared.B.row(i);
+  double N = 0.0, beta = 0.0;
+  for (std::size_t t = 0; t < supp.size(); ++t) {
+    N = add_up(N, mul_up(std::abs(b[t]), g_norm[supp[t]]));
+    beta = add_up(beta, std::abs(b[t]));
+  }
+  return {N, beta};
+}
+
 // Row i of the emitted X^(d) = [Q | R] and its norm, evaluated as
 // input_row_norms() does (the squares summed in column order, then sqrt),
 // with r = rescaled_entries() of the draws (projection_matrix()'s bits) and q
@@ -165,14 +178,8 @@ double max_input_row_norm(const PreparedTarget& prepared, const Matrix& G, std::
   std::vector<double>& bound = w.bound;
   bound.resize(L);
   for (std::size_t i = 0; i < L; ++i) {
-    const auto supp = A.support(i);
-    const auto b = prepared.B.row(i);
-    double N = 0.0, beta = 0.0;
-    for (std::size_t t = 0; t < supp.size(); ++t) {
-      N = add_up(N, mul_up(std::abs(b[t]), g_norm[supp[t]]));
-      beta = add_up(beta, std::abs(b[t]));
-    }
-    const double u = emitted_row_norm_upper(d, supp.size(), p_norm[i], N, beta, g_norm[i], scale);
+    const auto [N, beta] = support_sums(prepared, i, g_norm);
+    const double u = emitted_row_norm_upper(d, A.support(i).size(), p_norm[i], N, beta, g_norm[i], scale);
     bound[i] = std::isnan(u) ? kInfinity : u;  // no bound: the row is evaluated
     if (bound[i] > top) {
       top = bound[i];
@@ -312,12 +319,7 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
         const auto i = static_cast<std::size_t>(i0 + r);
         const double* U_i = U.data() + r * Li;
         const auto supp = A.support(i);
-        const auto b = prepared.B.row(i);
-        double N = 0.0, beta = 0.0;
-        for (std::size_t t = 0; t < supp.size(); ++t) {
-          N = add_up(N, mul_up(std::abs(b[t]), g_norm[m][supp[t]]));
-          beta = add_up(beta, std::abs(b[t]));
-        }
+        const auto [N, beta] = support_sums(prepared, i, g_norm[m]);
         const double P_i = P_norm[static_cast<std::size_t>(r)];
         bool finite = std::isfinite(P_i) && std::isfinite(N);
         for (Eigen::Index j = 0; finite && j < Li; ++j) finite = std::isfinite(U_i[j]);
