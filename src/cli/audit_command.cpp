@@ -507,12 +507,14 @@ int run_audit(const AuditOptions& o) {
     if (f.family == audit::Family::file) file_targets.emplace(f.path, io::read_target_file(f.path));
 
   const unsigned threads = o.threads ? o.threads : static_cast<unsigned>(omp_get_max_threads());
-  // Memory: the largest cell that will be measured (skipped cells build nothing).
+  // Memory: the largest cell that will be measured (skipped cells build
+  // nothing), at d up to max_d, and at d = L where the trivial baseline is
+  // measured (its rows left open are certified on X = [B | I]).
   std::uint64_t L_max = 0, d_max = 0;
   for (const audit::Cell& c : all) {
     if (p.max_work > 0 && audit::estimated_work(p, c) > p.max_work) continue;
     L_max = std::max(L_max, c.L);
-    d_max = std::max({d_max, p.max_d, c.L});
+    d_max = std::max({d_max, p.max_d, p.measure_bounds == audit::MeasureBounds::none ? 0 : c.L});
   }
   const std::size_t need = threads * construction_memory_bytes(L_max, d_max);
   const std::size_t have = available_memory_bytes();

@@ -84,9 +84,15 @@ RC_GTEST_PROP(AuditSearch, MonotoneOracleGivesTheSmallestGridIndex, ()) {
     ++calls[j];
     return counts[j];
   };
+  // A hint (search_hint()) adds probes, never changes the answer.
+  std::vector<std::size_t> also = *rc::gen::container<std::vector<std::size_t>>(
+      rc::gen::inRange<std::size_t>(0, grid.size()));
+  if (also.size() > 3) also.resize(3);
+  std::sort(also.begin(), also.end());
+  RC_CLASSIFY(!also.empty(), "with a hint");
   std::vector<std::optional<unsigned>> probed;
   for (unsigned t : {stop, t1}) {
-    const QuantileResult r = search_quantile(grid, t, stop, oracle, probed);
+    const QuantileResult r = search_quantile(grid, t, stop, oracle, probed, also);
     const auto first = std::find_if(counts.begin(), counts.end(), [&](unsigned c) { return c >= t; });
     RC_CLASSIFY(first == counts.end(), "not reached");
     RC_ASSERT(r.found == (first != counts.end()));
@@ -110,8 +116,10 @@ RC_GTEST_PROP(AuditSearch, AnyOracleGivesALocalCrossing, ()) {
   const std::vector<unsigned> counts =
       *rc::gen::container<std::vector<unsigned>>(grid.size(), rc::gen::inRange<unsigned>(0, T + 1));
   const auto t = *rc::gen::inRange<unsigned>(1, T + 1);
+  const std::vector<std::size_t> also = *rc::gen::container<std::vector<std::size_t>>(
+      rc::gen::inRange<std::size_t>(0, grid.size()));
   std::vector<std::optional<unsigned>> probed;
-  const QuantileResult r = search_quantile(grid, t, t, [&](std::size_t j) { return counts[j]; }, probed);
+  const QuantileResult r = search_quantile(grid, t, t, [&](std::size_t j) { return counts[j]; }, probed, also);
   if (!r.found) {
     for (std::size_t j = 0; j < grid.size(); ++j)
       if (probed[j]) RC_ASSERT(*probed[j] < t);
@@ -572,6 +580,38 @@ TEST(AuditCell, ALargerGapTradesDimensionForNorm) {
 // Corollary 0's second reading (the smallest proved d of Theorems 1 and 2 at
 // the gamma that caps the leakage at lambda) takes the gap factor at that
 // gamma. Skipped cells (--max-work) still read it, so the test is cheap.
+// The search's hint: the first grid points at or above Theorem 3's
+// d_chernoff and 1.1 times it for the Gaussian law, for which the report
+// computes it; for Rademacher, where Theorem 3 is not proved, the smallest
+// proved bound over 1.7.
+TEST(AuditSearch, HintStartsAtTheChernoffBoundOrTheSmallestOverOnePointSeven) {
+  const std::vector<std::uint64_t> grid = dimension_grid(std::uint64_t{1} << 20, 16);
+  BoundQuery q{.L = 4096, .k = 4, .eps = 1.0, .gamma = 0.1, .rho = 1.3862943611198906, .delta = 0.05};
+  q.crossovers = false;
+  const BoundReport report = rigorous_bounds(q);
+  auto first_at_or_above = [&](double x) {
+    std::size_t j = 0;
+    while (j < grid.size() && static_cast<double>(grid[j]) < x) ++j;
+    return j;
+  };
+  std::uint64_t chernoff = 0;
+  for (const DimensionBound& b : report.bounds)
+    if (b.name == BoundName::d_chernoff) chernoff = b.d;
+  ASSERT_GT(chernoff, 1000u);
+  const std::vector<std::size_t> gaussian = search_hint(grid, report, Projection::gaussian);
+  ASSERT_EQ(gaussian.size(), 2u);
+  EXPECT_EQ(gaussian[0], first_at_or_above(static_cast<double>(chernoff)));
+  EXPECT_EQ(gaussian[1], first_at_or_above(1.1 * static_cast<double>(chernoff)));
+  EXPECT_GE(grid[gaussian[0]], chernoff);
+  EXPECT_LT(grid[gaussian[0] - 1], chernoff);
+  const double smallest = static_cast<double>(smallest_valid_bound(report, Projection::rademacher).d);
+  const std::vector<std::size_t> rademacher = search_hint(grid, report, Projection::rademacher);
+  ASSERT_FALSE(rademacher.empty());
+  EXPECT_EQ(rademacher[0], first_at_or_above(smallest / 1.7));
+  // Above the grid: no hint.
+  EXPECT_TRUE(search_hint(dimension_grid(64, 16), report, Projection::gaussian).empty());
+}
+
 TEST(AuditCell, CorollaryZeroReadingUsesTheGapFactorAtItsOwnGamma) {
   Parameters p = tiny();
   p.L = {4096};

@@ -11,6 +11,7 @@
 #include <span>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "jlattn/certify/certificate_filter.hpp"
 #include "jlattn/core/directed_rounding.hpp"
 #include "jlattn/pipeline/construction.hpp"
+#include "jlattn/proof/lemma2_score_error.hpp"
 #include "jlattn/proof/lemma3_jl_projection.hpp"
 #include "jlattn/proof/lemma4_adaptive_input.hpp"
 #include "support/exact.hpp"
@@ -51,8 +53,9 @@ Rational ideal_scale(Projection projection, std::uint64_t d) {
 Rational abs(const Rational& x) { return x < 0 ? Rational(-x) : x; }
 
 // The bound of the Statement holds for every entry: U computed here in
-// another order than the library's (c from the top, j of the support from
-// the last), against S(X^(d))/c_d computed exactly from the emitted doubles.
+// binary32 from P and G rounded to binary32, and in binary64, in another order than the
+// library's (c from the top, j of the support from the last), against
+// S(X^(d))/c_d computed exactly from the emitted doubles.
 TEST(OnePass, ErrorBoundHoldsAgainstExactScores) {
   for (Projection projection : {Projection::gaussian, Projection::rademacher, Projection::achlioptas}) {
     for (std::uint64_t k : {1u, 3u}) {
@@ -89,21 +92,45 @@ TEST(OnePass, ErrorBoundHoldsAgainstExactScores) {
             N += std::abs(b[t]) * g_norm[supp[t]] * (1 + 1e-15);
             beta += std::abs(b[t]) * (1 + 1e-15);
           }
-          const double e = nested_score_error_upper(d, supp.size(), detail::norm_upper(P.row(i).data(), P.cols()), N,
-                                                    beta, Z, scale);
-          EXPECT_LT(e, 1e-9) << "the bound is of the order of u times the norms";
+          const double P_i = detail::norm_upper(P.row(i).data(), P.cols());
+          const double e32 = nested_score_error_upper(d, supp.size(), P_i, N, beta, Z, scale, ScoreArithmetic::binary32);
+          const double e64 = nested_score_error_upper(d, supp.size(), P_i, N, beta, Z, scale, ScoreArithmetic::binary64);
+          EXPECT_LT(e32, static_cast<double>(d + 3) * (0x1p-24 * (P_i + N) * Z + 0x1p-148))
+              << "the bound is of the order of d u32 times the norms, plus binary32's underflow";
+          EXPECT_LT(e64, 1e-9) << "the bound is of the order of u times the norms";
           for (std::size_t j = 0; j < L; ++j) {
-            double U = 0.0;
-            for (std::uint64_t c = d; c-- > 0;) U += P(i, c) * G(j, c);
+            float U32 = 0.0f;
+            double U64 = 0.0;
+            for (std::uint64_t c = d; c-- > 0;) {
+              U32 += static_cast<float>(P(i, c)) * static_cast<float>(G(j, c));
+              U64 += P(i, c) * G(j, c);
+            }
             Rational S = 0;
             for (std::uint64_t c = 0; c < d; ++c) S += Xq(i, c) * Xq(j, d + c);
-            EXPECT_LE(abs(Rational(U) - S / c_d), Rational(e))
-                << to_string(projection) << " k " << k << " d " << d << " (" << i << ", " << j << ")";
+            EXPECT_LE(abs(Rational(U32) - S / c_d), Rational(e32))
+                << to_string(projection) << " binary32, k " << k << " d " << d << " (" << i << ", " << j << ")";
+            EXPECT_LE(abs(Rational(U64) - S / c_d), Rational(e64))
+                << to_string(projection) << " binary64, k " << k << " d " << d << " (" << i << ", " << j << ")";
           }
         }
       }
     }
   }
+}
+
+// Step C's binary32 bound is proved for d <= 2^22 only: beyond, there is no
+// bound (every row goes to the certifier), never a small or negative one.
+TEST(OnePass, NoBoundBeyondTheBinary32Range) {
+  const Enclosure scale = nested_scale_enclosure(Projection::gaussian, std::uint64_t{1} << 22);
+  const double at_limit = nested_score_error_upper(std::uint64_t{1} << 22, 2, 1.0, 1.0, 2.0, 1.0, scale,
+                                                     ScoreArithmetic::binary32);
+  EXPECT_TRUE(std::isfinite(at_limit));
+  EXPECT_GT(at_limit, 0.25);  // gamma32 at d = 2^22 is 1/3
+  for (std::uint64_t d : {(std::uint64_t{1} << 22) + 1, std::uint64_t{1} << 24, std::uint64_t{1} << 30})
+    EXPECT_EQ(nested_score_error_upper(d, 2, 1.0, 1.0, 2.0, 1.0, nested_scale_enclosure(Projection::gaussian, d),
+                                       ScoreArithmetic::binary32),
+              std::numeric_limits<double>::infinity())
+        << d;
 }
 
 // The scale's enclosure is tight: a few ulp wide.
@@ -130,6 +157,36 @@ TEST(OnePass, RescaledEntryIsTheEntryAtD) {
           rescaled_entries(projection, d, std::span<const double>(&at_one, 1), std::span<double>(&rescaled, 1));
           EXPECT_EQ(std::bit_cast<std::uint64_t>(rescaled), std::bit_cast<std::uint64_t>(at_d));
         }
+}
+
+// A row whose R1 spread lies within a relative 1e-9 below eps: its binary32
+// scores (error about d u32) cannot decide it, its binary64 scores can, and
+// the verdict is still that of certifying the emitted X^(d).
+TEST(OnePass, RowsBinary32LeavesOpenAreDecidedInBinary64) {
+  const Cell cell = cell_of(48, 3, Projection::gaussian, 2.0);
+  ResourcePolicy policy;
+  policy.threads = 1;
+  ChosenDimension dimension;
+  dimension.d = 1200;
+  std::size_t tried = 0, in_binary64 = 0;
+  for (std::uint64_t trial = 0; trial < 4; ++trial) {
+    const Target A = draw_target(cell, 4321 + trial);
+    ConstructionParameters parameters = trial_parameters(cell, 777 + trial);
+    parameters.gap_Delta = lemma2_gap_Delta(cell.eps, cell.gamma);  // the gap of eps = 2, kept below
+    const PreparedTarget loose = prepare(A, parameters);
+    const Certificate at_two = certify_emitted(loose, emit_input(loose, dimension, 1), policy);
+    if (at_two.verdict != Verdict::certified) continue;
+    ++tried;
+    parameters.eps = at_two.eps_hat.upper * (1 + 1e-9);
+    const PreparedTarget tight = prepare(A, parameters);
+    ASSERT_EQ(emit_input(tight, dimension, 1), emit_input(loose, dimension, 1)) << "the same gap, the same X";
+    const OnePassResult pass = one_pass_certificates(tight, {dimension.d}, policy);
+    in_binary64 += pass.rows_in_binary64[0];
+    EXPECT_EQ(pass.verdicts[0], certify_emitted(tight, emit_input(tight, dimension, 1), policy).verdict);
+    EXPECT_EQ(pass.verdicts[0], Verdict::certified);
+  }
+  EXPECT_GE(tried, 2u);
+  EXPECT_GE(in_binary64, tried) << "each tight instance sends its worst row to binary64";
 }
 
 // Around the transition, where both verdicts occur: the pass's verdict and

@@ -410,17 +410,18 @@ std::vector<std::uint64_t> dimension_grid(std::uint64_t max_d, unsigned steps_pe
 
 QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned threshold, unsigned stop_threshold,
                                const std::function<unsigned(std::size_t)>& count_at,
-                               std::vector<std::optional<unsigned>>& probed) {
+                               std::vector<std::optional<unsigned>>& probed, const std::vector<std::size_t>& also) {
   const std::size_t n = grid.size();
   probed.resize(n);
   auto probe = [&](std::size_t j) {
     if (!probed[j]) probed[j] = count_at(j);
     return *probed[j];
   };
-  // Doubling: the powers of two of the grid (and its last point), upwards.
+  // Doubling: the powers of two of the grid, the indices of `also` (the
+  // cell's hint) and its last point, upwards.
   for (std::size_t j = 0; j < n; ++j) {
     const bool power_of_two = (grid[j] & (grid[j] - 1)) == 0;
-    if (!power_of_two && j + 1 != n) continue;
+    if (!power_of_two && j + 1 != n && std::find(also.begin(), also.end(), j) == also.end()) continue;
     if (probe(j) >= stop_threshold) break;
   }
   QuantileResult r;
@@ -631,20 +632,41 @@ BoundQuery cell_query(const Parameters& p, const Cell& cell, std::optional<doubl
 }
 
 // The smallest ratio of the best proved bound to the measured d_(1-delta) in
-// the checked-in sweep: a trial's one pass reaches at least that bound over it.
+// the first checked-in sweep: without Theorem 3's bound, the search's hint.
 constexpr double kBestBoundOverMeasured = 1.7;
+// The hint's second point over its first: above the largest measured
+// d_(1-delta) / d_chernoff at L >= 1024 (0.97).
+constexpr double kHintMargin = 1.1;
+
+// The d the hint starts from (search_hint()).
+double hint_d(const BoundReport& report, Projection projection) {
+  for (const DimensionBound& b : report.bounds)
+    if (b.name == BoundName::d_chernoff && b.computed && !b.exceeds_2_64 && is_valid_for(b, projection))
+      return static_cast<double>(b.d);
+  return static_cast<double>(smallest_valid_bound(report, projection).d) / kBestBoundOverMeasured;
+}
 
 }  // namespace
+
+std::vector<std::size_t> search_hint(const std::vector<std::uint64_t>& grid, const BoundReport& report,
+                                     Projection projection) {
+  const double h = hint_d(report, projection);
+  std::vector<std::size_t> hint;
+  for (const double at : {h, h * kHintMargin}) {
+    const auto it = std::find_if(grid.begin(), grid.end(), [&](std::uint64_t g) { return static_cast<double>(g) >= at; });
+    const auto j = static_cast<std::size_t>(it - grid.begin());
+    if (it != grid.end() && (hint.empty() || hint.back() != j)) hint.push_back(j);
+  }
+  return hint;
+}
 
 namespace {
 
 // What the two work estimates need from a cell's bounds: half the smallest
 // proved bound (capped at max_d), the sum of the measured bounds' d, and the
 // largest d a trial's one pass has to reach: the largest measured bound up to
-// max_d other than the trivial one, and at least the smallest proved bound
-// over 1.7 (capped at max_d), where the search's threshold is reached (1.7:
-// the smallest ratio of the best bound to the measured d_(1-delta) in the
-// checked-in sweep).
+// max_d other than the trivial one, and at least the search's hint
+// (search_hint(): 1.1 d_chernoff), capped at max_d.
 struct WorkShape {
   double guess = 0.0, bounds = 0.0, top = 0.0, trivial = 0.0;
 };
@@ -657,7 +679,7 @@ WorkShape work_shape(const Parameters& p, const Cell& cell) {
   const DimensionBound& smallest = smallest_valid_bound(report, cell.projection);
   WorkShape w;
   w.guess = std::min<double>(static_cast<double>(smallest.d) / 2.0, static_cast<double>(p.max_d));
-  w.top = std::min(static_cast<double>(smallest.d) / kBestBoundOverMeasured, static_cast<double>(p.max_d));
+  w.top = std::min(hint_d(report, cell.projection) * kHintMargin, static_cast<double>(p.max_d));
   for (const DimensionBound& b : report.bounds)
     if (b.computed && !b.exceeds_2_64 && b.d <= p.max_d && is_measured(p, b, smallest)) {
       w.bounds += static_cast<double>(b.d);
@@ -892,35 +914,34 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
 
   const std::vector<std::uint64_t> grid = dimension_grid(p.max_d, p.steps_per_octave);
 
-  // One pass per trial decides every grid d up to its reach D and the
-  // measured bounds' d (one_pass.hpp): D starts at the largest measured bound
-  // and at least the grid point at the smallest proved bound over 1.7 (where
-  // the checked-in searches ended), and a probe above D extends it (to twice
-  // D at least) by a new pass. The verdicts do not depend on D.
+  // One pass per trial decides, up to its reach D, the d the search can ask
+  // for (one_pass.hpp): the powers of two, the hint, every grid point from
+  // D/8 on (the bisections' brackets) and the measured bounds' d. D starts at
+  // the hint's last point (search_hint()) and the largest measured bound; a
+  // probe above D extends it (to twice D at least) by a new pass, one below D
+  // that the pass skipped repeats the pass with it. The verdicts do not
+  // depend on D or on which d a pass lists.
   const DimensionBound& smallest_bound = smallest_valid_bound(report, cell.projection);
-  std::vector<std::uint64_t> bound_ds;
+  const std::vector<std::size_t> hint = search_hint(grid, report, cell.projection);
+  std::set<std::uint64_t> required;  // the measured bounds' d, the hint and any d asked for
   for (const DimensionBound& b : report.bounds)
     if (b.name != BoundName::trivial && b.computed && !b.exceeds_2_64 && b.d <= p.max_d &&
         is_measured(p, b, smallest_bound))
-      bound_ds.push_back(b.d);
+      required.insert(b.d);
+  for (std::size_t j : hint) required.insert(grid[j]);
   std::uint64_t reach = 0;
   auto pass_to = [&](std::uint64_t D) {
-    std::set<std::uint64_t> ds(bound_ds.begin(), bound_ds.end());
+    std::set<std::uint64_t> ds;
+    for (std::uint64_t d : required)
+      if (d <= D) ds.insert(d);
     for (std::uint64_t g : grid)
-      if (g <= D) ds.insert(g);
-    for (auto it = ds.begin(); it != ds.end();) it = *it > D ? ds.erase(it) : std::next(it);
+      if (g <= D && ((g & (g - 1)) == 0 || 8 * g >= D)) ds.insert(g);
     trials.one_pass({ds.begin(), ds.end()});
     reach = D;
   };
   auto first_reach = [&] {
-    const double guess = static_cast<double>(smallest_bound.d) / kBestBoundOverMeasured;
-    std::uint64_t D = p.max_d;
-    for (std::uint64_t g : grid)
-      if (static_cast<double>(g) >= guess) {
-        D = g;
-        break;
-      }
-    for (std::uint64_t b : bound_ds) D = std::max(D, b);
+    std::uint64_t D = hint.empty() ? p.max_d : grid[hint.back()];
+    for (std::uint64_t d : required) D = std::max(D, d);
     return std::min(D, p.max_d);
   };
 
@@ -928,8 +949,12 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   auto at = [&](std::uint64_t d) -> const Probe& {
     auto it = evaluated.find(d);
     if (it == evaluated.end()) {
-      if (trials.one_pass_enabled() && !trials.passed(d))
-        pass_to(reach == 0 ? std::max(d, first_reach()) : std::min(p.max_d, std::max(d, 2 * reach)));
+      if (trials.one_pass_enabled() && !trials.passed(d)) {
+        required.insert(d);
+        pass_to(reach == 0 ? std::max(d, first_reach())
+                : d <= reach ? reach
+                             : std::min(p.max_d, std::max(d, 2 * reach)));
+      }
       it = evaluated.emplace(d, trials.evaluate(d, false)).first;
     }
     return it->second;
@@ -942,8 +967,8 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   r_hi.threshold = thi;
   r_50.threshold = t50;
   if (!result.skipped) {
-    r_hi = search_quantile(grid, thi, stop, count_at, probed);
-    r_50 = search_quantile(grid, t50, stop, count_at, probed);
+    r_hi = search_quantile(grid, thi, stop, count_at, probed, hint);
+    r_50 = search_quantile(grid, t50, stop, count_at, probed, hint);
   }
 
   auto quantile = [&](const QuantileResult& r) {

@@ -247,19 +247,35 @@ struct QuantileResult {
 
 /// Finds the smallest grid index whose count reaches `threshold`, assuming
 /// the count is non-decreasing in the index: first the powers of two of the
-/// grid in increasing order until the count reaches `stop_threshold` (the
-/// largest threshold that will be asked), then bisection between the last
-/// index below the threshold and the first at or above it. `count_at` is
-/// called at most once per index over all calls that share `probed`.
+/// grid and the indices listed in `also` (a hint where the answer lies: the
+/// audit's is search_hint()), in increasing order, until the count reaches
+/// `stop_threshold` (the largest threshold that will be asked), then
+/// bisection between the last index below the threshold and the first at or
+/// above it. `count_at` is called at most once per index over all calls that
+/// share `probed`.
 /// \pre grid from dimension_grid(); threshold \f$\le\f$ stop_threshold; probed
-///      only holds counts previously returned by count_at.
+///      only holds counts previously returned by count_at; `also` holds
+///      indices of the grid.
 /// Guarantee: when found, count(index) \f$\ge\f$ threshold and, when below is set,
 ///   below = index - 1 with count(below) \f$<\f$ threshold, whether or not the
 ///   count is monotone; when it is monotone, index is the smallest grid index
 ///   with count \f$\ge\f$ threshold.
 QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned threshold,
                                unsigned stop_threshold, const std::function<unsigned(std::size_t)>& count_at,
-                               std::vector<std::optional<unsigned>>& probed);
+                               std::vector<std::optional<unsigned>>& probed, const std::vector<std::size_t>& also = {});
+
+/// Where the audit's search looks first (search_quantile()'s `also`): the
+/// grid indices of the first points at or above \f$h\f$ and \f$1.1\,h\f$, where
+/// \f$h\f$ is Theorem 3's \f$d_{\rm chernoff}\f$ when the report computes it for
+/// this projection (in the checked-in sweeps the measured \f$d_{1-\delta}\f$
+/// is between 0.75 and 1.16 times it), otherwise the smallest proved bound
+/// over 1.7; none above the grid. A trial's one pass reaches the second
+/// point, so the search rarely needs a second pass and the pass stops near the
+/// answer instead of at the next power of two. The answer does not depend on
+/// the hint when the count is monotone (search_quantile()).
+/// Guarantee: exact (a function of the report and the grid).
+std::vector<std::size_t> search_hint(const std::vector<std::uint64_t>& grid, const BoundReport& report,
+                                     Projection projection);
 
 /// The seed of trial t of a cell for one purpose: the first two words of
 /// philox4x32(seed, (h_lo, h_hi, t, stream_tag(stream))) with h the FNV-1a

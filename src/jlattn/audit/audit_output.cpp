@@ -437,7 +437,9 @@ std::string method_text(const Parameters& p) {
     << p.steps_per_octave << ")), j = 0, 1, ..., up to max_d = " << p.max_d << ", at which at least ceil(T/2), "
     << "respectively ceil((1 - delta) T) with delta = " << format_shortest(p.delta)
     << ", of the T trials are certified. "
-    << "Search: the powers of two of the grid upwards until the larger threshold is reached, then bisection between "
+    << "Search: the powers of two of the grid and the first grid points at or above h and 1.1 h (h: Theorem 3's "
+    << "d_chernoff where it is proved for the projection, else the smallest proved bound over 1.7), upwards until the "
+    << "larger threshold is reached, then bisection between "
     << "the last grid point below the threshold and the first at or above it. That the result is the smallest such "
     << "grid d ASSUMES the certified count is non-decreasing in d (not proved; the column non_monotone flags a cell "
     << "whose probes contradict it). Without the assumption it holds that the count reaches the threshold at the "

@@ -37,18 +37,32 @@ using State = RowOutcome::State;
 // rho = 2u/(1-u): the relative error of an emitted entry of R against its ideal value (Step E1).
 double rho_upper() { return div_up(mul_up(2.0, kUnitRoundoff), down(1.0 - kUnitRoundoff)); }
 
-// U[0 .. n) += P[i0 .. i0 + n, c0 .. c1) G[:, c0 .. c1)^T: a classical product,
-// so each entry of U stays a sum of the products p_ic g_jc in some order.
-void accumulate(const MatrixView& P, const MatrixView& G, Eigen::Index i0, Eigen::Index n, Eigen::Index c0,
-                Eigen::Index c1, Matrix& U) {
+// U[0 .. n) += P'[i0 .. i0 + n, c0 .. c1) G'[:, c0 .. c1)^T in binary32 (Step C,
+// P' and G' the binary32 roundings of P and G): a classical product, so each
+// entry of U stays a binary32 sum of the products p'_ic g'_jc in some order.
+void accumulate(const Matrix32& P, const Matrix32& G, Eigen::Index i0, Eigen::Index n, Eigen::Index c0,
+                Eigen::Index c1, Matrix32& U) {
   const Eigen::Index L = G.rows(), w = c1 - c0;
   if (w <= 0) return;
 #if defined(JLATTN_HAVE_OPENBLAS)
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(n), static_cast<blasint>(L),
-              static_cast<blasint>(w), 1.0, P.data() + i0 * P.outerStride() + c0, static_cast<blasint>(P.outerStride()),
-              G.data() + c0, static_cast<blasint>(G.outerStride()), 1.0, U.data(), static_cast<blasint>(L));
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<blasint>(n), static_cast<blasint>(L),
+              static_cast<blasint>(w), 1.0f, P.data() + i0 * P.outerStride() + c0, static_cast<blasint>(P.outerStride()),
+              G.data() + c0, static_cast<blasint>(G.outerStride()), 1.0f, U.data(), static_cast<blasint>(L));
 #else
   U.noalias() += P.block(i0, c0, n, w) * G.middleCols(c0, w).transpose();
+#endif
+}
+
+// U64[j] = p_i . g_j over the first d columns, in binary64 (Step C for one
+// row): a classical product, each entry a sum of the products p_ic g_jc.
+void row_scores64(const Matrix& P, const Matrix& G, Eigen::Index i, Eigen::Index d, Eigen::VectorXd& U64) {
+  const Eigen::Index L = G.rows();
+  U64.resize(L);
+#if defined(JLATTN_HAVE_OPENBLAS)
+  cblas_dgemv(CblasRowMajor, CblasNoTrans, static_cast<blasint>(L), static_cast<blasint>(d), 1.0, G.data(),
+              static_cast<blasint>(G.outerStride()), P.data() + i * P.outerStride(), 1, 0.0, U64.data(), 1);
+#else
+  U64.noalias() = G.leftCols(d) * P.row(i).head(d).transpose();
 #endif
 }
 
@@ -59,13 +73,13 @@ Eigen::Index norm_prefix(std::uint64_t d, std::uint64_t D) {
   return static_cast<Eigen::Index>(std::min(n, D));
 }
 
-// Rows of U per block: about 2^19 doubles (4 MiB) of scores at a time, but
+// Rows of U per block: about 2^22 doubles (32 MiB) of scores at a time, but
 // at least 64 rows (or L): each block streams all of G (L x D doubles) through
-// the product, so at L = 65536 the 8 rows of 4 MiB made the product a
-// memory-bound pass over G per 8 rows; 64 rows are 32 MiB of U there, small
-// beside G itself (2^16 D doubles).
+// the product, and the product packs G's columns once per block, which took
+// a tenth of a trial's time at 4 MiB blocks (L = 4096, k = 4); 32 MiB is
+// small beside G itself (2^16 D doubles at L = 65536, where 64 rows are 32 MiB).
 Eigen::Index block_rows(std::size_t L) {
-  const std::size_t rows = std::max<std::size_t>((std::size_t{1} << 19) / std::max<std::size_t>(L, 1), 64);
+  const std::size_t rows = std::max<std::size_t>((std::size_t{1} << 22) / std::max<std::size_t>(L, 1), 64);
   return static_cast<Eigen::Index>(std::clamp<std::size_t>(rows, 1, std::max<std::size_t>(L, 1)));
 }
 
@@ -100,7 +114,9 @@ void lemma4_rows(const PreparedTarget& prepared, const Matrix& F, Eigen::Index c
 // The pass's matrices, kept per thread from one trial to the next (fresh
 // pages cost more than the arithmetic on them at small L).
 struct Workspace {
-  Matrix G, P, R, U;
+  Matrix G, P, R;
+  Matrix32 G32, P32, U;
+  Eigen::VectorXd U64;
   std::vector<double> bound;
   std::vector<std::pair<double, std::size_t>> order;
 };
@@ -108,8 +124,15 @@ Workspace& workspace() {
   thread_local Workspace w;
   return w;
 }
-void fit(Matrix& M, Eigen::Index rows, Eigen::Index cols) {
-  if (M.rows() != rows || M.cols() < cols) M.resize(rows, cols);
+template <typename M>
+void fit(M& m, Eigen::Index rows, Eigen::Index cols) {
+  if (m.rows() != rows || m.cols() < cols) m.resize(rows, cols);
+}
+
+// The binary32 rounding (to nearest) of the first `cols` columns of `from`.
+void round_to_binary32(const Matrix& from, Eigen::Index cols, Matrix32& to) {
+  fit(to, from.rows(), cols);
+  to.leftCols(cols) = from.leftCols(cols).cast<float>();
 }
 
 // G: the draws at d = 1 (Gaussian z, Rademacher +-1, Achlioptas +-fl(sqrt 3) or 0),
@@ -213,14 +236,20 @@ Enclosure nested_scale_enclosure(Projection projection, std::uint64_t d) {
 }
 
 double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double N, double beta, double Z,
-                                Enclosure scale) {
+                                Enclosure scale, ScoreArithmetic arithmetic) {
   const auto dd = static_cast<double>(d), kk = static_cast<double>(k);
-  const double g_d = gamma_n_upper(dd), g_k = gamma_n_upper(kk), rho = rho_upper();
+  const double g_k = gamma_n_upper(kk), rho = rho_upper();
   const double root_d = sqrt_up(dd);
   // 1/sigma <= w, 1/sigma^2 <= w^2, from the lower end of c = sigma^2.
   const double w2 = div_up(1.0, scale.lower), w = sqrt_up(w2);
-  // Step C: |U - p.g| <= g_d P Z + d 2^-1074.
-  double e = add_up(mul_up(mul_up(g_d, P), Z), mul_up(dd, kUnderflowUnit));
+  // Step C in binary64: |U - p.g| <= g_d P Z + d 2^-1074. In binary32 (U the
+  // product of p' = fl32(p) and g' = fl32(g)): the certificate's Step 1'
+  // bound with no first stage, proved for d <= 2^22 (d u32 <= 1/4); beyond,
+  // no bound, and the row stays open.
+  if (arithmetic == ScoreArithmetic::binary32 && d > (std::uint64_t{1} << 22)) return kInfinity;
+  double e = arithmetic == ScoreArithmetic::binary64
+                 ? add_up(mul_up(mul_up(gamma_n_upper(dd), P), Z), mul_up(dd, kUnderflowUnit))
+                 : float32_dot_product_error_upper(static_cast<Eigen::Index>(d), P, 0.0, Z, 0.0);
   // Step P: |(p - a).g| <= (g_k N + sqrt(d) k 2^-1074) Z.
   e = add_up(e, mul_up(add_up(mul_up(g_k, N), mul_up(root_d, mul_up(kk, kUnderflowUnit))), Z));
   // Step E2: |S - S*| / c <= ((g_k (1 + rho) + rho)(1 + rho) + rho) N Z + t.
@@ -276,6 +305,9 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
   lemma4_rows(prepared, w.G, Dc, w.P);
   const Matrix& G = w.G;
   const Matrix& P = w.P;
+  // Step C's operands: P and G rounded to binary32.
+  round_to_binary32(G, Dc, w.G32);
+  round_to_binary32(P, Dc, w.P32);
 
   // Per listed d: the norm bounds of the draws' rows and their maximum Z.
   // A prefix's norm is at most the longer prefix's, so the bounds are taken
@@ -300,9 +332,9 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
   }
 
   std::vector<char> refuted(M, 0);
-  std::vector<std::size_t> open(M, 0);
+  std::vector<std::size_t> open(M, 0), in_binary64(M, 0);
   const Eigen::Index block = block_rows(L);
-  Matrix& U = w.U;
+  Matrix32& U = w.U;
   for (Eigen::Index i0 = 0; i0 < Li; i0 += block) {
     const Eigen::Index n = std::min(block, Li - i0);
     U.resize(n, Li);
@@ -313,29 +345,36 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
       if (m == 0 || norm_at[m] != norm_at[m - 1])
         for (Eigen::Index r = 0; r < n; ++r) P_norm[static_cast<std::size_t>(r)] = norm_upper(P.row(i0 + r).data(), norm_at[m]);
       const auto d = static_cast<Eigen::Index>(dimensions[m]);
-      accumulate(P, G, i0, n, done, d, U);  // Step C: U = sum over c < d
+      accumulate(w.P32, w.G32, i0, n, done, d, U);  // Step C: U = sum over c < d
       done = d;
       for (Eigen::Index r = 0; r < n && !refuted[m]; ++r) {  // a refuted d needs no more rows
         const auto i = static_cast<std::size_t>(i0 + r);
-        const double* U_i = U.data() + r * Li;
+        const float* U_i = U.data() + r * Li;
         const auto supp = A.support(i);
         const auto [N, beta] = support_sums(prepared, i, g_norm[m]);
         const double P_i = P_norm[static_cast<std::size_t>(r)];
-        bool finite = std::isfinite(P_i) && std::isfinite(N);
-        for (Eigen::Index j = 0; finite && j < Li; ++j) finite = std::isfinite(U_i[j]);
-        if (!finite) {
+        if (!std::isfinite(P_i) || !std::isfinite(N)) {  // no bound, no decision: the emitted X^(d) decides
           ++open[m];
           continue;
         }
+        const bool finite32 = Eigen::Map<const Eigen::ArrayXf>(U_i, Li).allFinite();
         ScoreBounds bounds;
-        bounds.error = nested_score_error_upper(dimensions[m], supp.size(), P_i, N, beta, Z[m], scale[m]);
-        if (!std::isfinite(bounds.error)) {  // no bound, no decision: the emitted X^(d) decides
-          ++open[m];
-          continue;
-        }
         bounds.scaled = true;
         bounds.scale = scale[m];
-        const State state = filter_row(thresholds, i, U_i, bounds).outcome.state;
+        bounds.error = nested_score_error_upper(dimensions[m], supp.size(), P_i, N, beta, Z[m], scale[m],
+                                                ScoreArithmetic::binary32);
+        State state = finite32 && std::isfinite(bounds.error) ? filter_row(thresholds, i, U_i, bounds).outcome.state
+                                                  : State::undecided;
+        if (state == State::undecided) {
+          // Step C in binary64 for this row alone: its scores from p_i and G
+          // over the first d columns, with the binary64 bound.
+          bounds.error = nested_score_error_upper(dimensions[m], supp.size(), P_i, N, beta, Z[m], scale[m],
+                                                  ScoreArithmetic::binary64);
+          row_scores64(P, G, i0 + r, d, w.U64);
+          ++in_binary64[m];
+          if (std::isfinite(bounds.error) && Eigen::Map<const Eigen::ArrayXd>(w.U64.data(), Li).allFinite())
+            state = filter_row(thresholds, i, w.U64.data(), bounds).outcome.state;
+        }
         if (state == State::refuted) refuted[m] = 1;
         if (state == State::undecided) ++open[m];
       }
@@ -345,6 +384,7 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
   // The largest input row norm at each d, from the running sums of squares
   // of G's and P's rows (norm_upper()'s sums, read at each listed d).
   OnePassResult result;
+  result.rows_in_binary64 = in_binary64;
   result.max_input_row_norm.reserve(M);
   std::vector<double> g_sum(L, 0.0), p_sum(L, 0.0), g_at(L), p_at(L);
   Eigen::Index summed = 0;

@@ -6,8 +6,9 @@
 ///
 /// R at d is the first d columns of one array of draws G (the entries at
 /// d = 1), each rescaled and rounded: \f$r^{(d)}_{jc} = \mathrm{fl}(g_{jc}\sigma_d)\f$.
-/// The pass computes \f$P = \mathrm{fl}(BG)\f$ once and accumulates
-/// \f$U = \sum_{c<d} p_{\cdot c}\, g_{\cdot c}^\top\f$ over column chunks; at
+/// The pass computes \f$P = \mathrm{fl}(BG)\f$ once, rounds P and G to
+/// binary32 and accumulates \f$U = \sum_{c<d} p'_{\cdot c}\, g'^\top_{\cdot c}\f$ in
+/// binary32 over column chunks (twice the speed of binary64); at
 /// each listed d, row i of U, with the error bound of the proof page, encloses
 /// \f$S_{ij}/c_d\f$ for the exact scores S of the emitted \f$X^{(d)}\f$, and the
 /// certifier's filter (filter_row()) decides the row from it. A d at which
@@ -36,6 +37,9 @@ struct OnePassResult {
   /// input_row_norms() evaluates it (X^(d) rebuilt from the draws with
   /// rescaled_entries(), the same bits as emit_input()).
   std::vector<double> max_input_row_norm;
+  /// Per listed d: how many rows the binary32 scores left open and the
+  /// binary64 scores of the row then filtered (Step C's second arithmetic).
+  std::vector<std::size_t> rows_in_binary64;
 };
 
 /// Encloses the scale \f$c_d = \sigma_d^2\f$ between the unscaled draws and
@@ -46,10 +50,18 @@ struct OnePassResult {
 /// Proof page: proofs/audit-one-pass.md
 Enclosure nested_scale_enclosure(Projection projection, std::uint64_t d);
 
+/// In which arithmetic the pass's scores \f$\hat U\f$ are accumulated (the
+/// proof page's Step C): binary32 first, binary64 for a row binary32 leaves open.
+enum class ScoreArithmetic { binary32, binary64 };
+
 /// The per-row bound of the proof page's Statement on
 /// \f$|\hat U_{ij} - S_{ij}/c_d|\f$ over every column j:
-/// \f$\gamma_d P Z + d\,2^{-1074} + (\gamma_k N + \sqrt d\,k\,2^{-1074}) Z + ((\gamma_k(1+\rho)+\rho)(1+\rho)+\rho) N Z + t\f$,
-/// t the underflow terms, \f$\rho = 2u/(1-u)\f$.
+/// \f$C + (\gamma_k N + \sqrt d\,k\,2^{-1074}) Z + ((\gamma_k(1+\rho)+\rho)(1+\rho)+\rho) N Z + t\f$,
+/// t the underflow terms, \f$\rho = 2u/(1-u)\f$, and C Step C's bound: for
+/// binary32 (\f$\hat U\f$ the binary32 product of P and G rounded to binary32)
+/// the certificate's Step 1' bound (detail::float32_dot_product_error_upper()
+/// with no first stage), +infinity for \f$d > 2^{22}\f$, where Step 1' is not
+/// proved; for binary64 (the binary64 product of P and G) \f$\gamma_d P Z + d\,2^{-1074}\f$.
 /// \param d the dimension; \param k the row's support size
 /// \param P \f$\ge \lVert p_i\rVert\f$ (first d computed entries of row i of fl(BG))
 /// \param N \f$\ge \sum_{j} |b_{ij}|\,\lVert g_j\rVert\f$; \param beta \f$\ge \sum_j |b_{ij}|\f$
@@ -60,7 +72,7 @@ Enclosure nested_scale_enclosure(Projection projection, std::uint64_t d);
 /// Guarantee: enclosure (upper end), every operation rounded outward.
 /// Proof page: proofs/audit-one-pass.md
 double nested_score_error_upper(std::uint64_t d, std::size_t k, double P, double N, double beta, double Z,
-                                Enclosure scale);
+                                Enclosure scale, ScoreArithmetic arithmetic);
 
 /// An upper bound on the largest-row-norm evaluation of the proof page
 /// ("The largest input row norm"): the double input_row_norms() computes for
