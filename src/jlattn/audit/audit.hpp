@@ -15,6 +15,7 @@
 /// The measured dimensions \f$d_{50}\f$ and \f$d_{1-\delta}\f$ are the smallest d of a
 /// geometric grid at which at least \f$\lceil T/2 \rceil\f$, respectively
 /// \f$\lceil (1-\delta) T \rceil\f$, of the T trials are certified, found by doubling
+/// (over the powers of two and a hint near Theorem 3's bound, search_hint())
 /// then bisection (search_quantile()). That this is the smallest such grid d
 /// assumes that the count is non-decreasing in d (not proved); what holds
 /// without the assumption is that the count reaches the threshold at the
@@ -162,8 +163,8 @@ void validate(const Parameters& parameters);
 ///   per octave (4.4%), max_d = 8192, no work limit, no bound measured (the
 ///   quick sweep measures the smallest bound and d = L);
 /// - `large`: the random family at k = 1 and 2 at L = 4096 to 65536 with
-///   T = 10, 16 grid steps per octave, max_d = 4096, no work limit, no bound
-///   measured.
+///   T = 10 (T = 4 for k = 2 at L = 65536, where a trial takes about 9 minutes), 16
+///   grid steps per octave, max_d = 4096, no work limit, no bound measured.
 /// All use eps = 1, gamma = 0.1, rho = ln 4, delta = 0.05, Gaussian R and the
 /// default seed.
 /// \throws InputError for another name, listing the names.
