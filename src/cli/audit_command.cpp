@@ -507,21 +507,25 @@ int run_audit(const AuditOptions& o) {
     if (f.family == audit::Family::file) file_targets.emplace(f.path, io::read_target_file(f.path));
 
   const unsigned threads = o.threads ? o.threads : static_cast<unsigned>(omp_get_max_threads());
-  // Memory: the largest cell that will be measured (skipped cells build
-  // nothing), at d up to max_d, and at d = L where the trivial baseline is
-  // measured (its rows left open are certified on X = [B | I]).
-  std::uint64_t L_max = 0, d_max = 0;
+  // Memory: the cell that needs the most (audit::one_pass_memory_bytes();
+  // skipped cells build nothing), once per thread.
+  double per_thread = 0.0;
+  std::string largest;
   for (const audit::Cell& c : all) {
     if (p.max_work > 0 && audit::estimated_work(p, c) > p.max_work) continue;
-    L_max = std::max(L_max, c.L);
-    d_max = std::max({d_max, p.max_d, p.measure_bounds == audit::MeasureBounds::none ? 0 : c.L});
+    const double bytes = audit::one_pass_memory_bytes(p, c);
+    if (bytes > per_thread) {
+      per_thread = bytes;
+      largest = c.id();
+    }
   }
-  const std::size_t need = threads * construction_memory_bytes(L_max, d_max);
+  const double need = per_thread * static_cast<double>(threads);
   const std::size_t have = available_memory_bytes();
-  if (have != 0 && need > have)
-    throw InputError("the largest cell (L = " + std::to_string(L_max) + ", d up to " + std::to_string(d_max) +
-                     ") needs about " + std::to_string(need >> 20) + " MiB with " + std::to_string(threads) +
-                     " threads, more than the " + std::to_string(have >> 20) + " MiB available: lower --max-d or --threads");
+  if (have != 0 && need > static_cast<double>(have))
+    throw InputError("the largest cell (" + largest + ") needs about " +
+                     std::to_string(static_cast<std::uint64_t>(need / 1048576.0)) + " MiB with " +
+                     std::to_string(threads) + " threads, more than the " + std::to_string(have >> 20) +
+                     " MiB available: lower --max-d or --threads");
 
   // run.json: the run key; a directory holds one run.
   const fs::path dir = o.out;

@@ -577,9 +577,6 @@ TEST(AuditCell, ALargerGapTradesDimensionForNorm) {
   EXPECT_GT(*wide.max_input_row_norm_at_d_1_minus_delta, *base.max_input_row_norm_at_d_1_minus_delta);
 }
 
-// Corollary 0's second reading (the smallest proved d of Theorems 1 and 2 at
-// the gamma that caps the leakage at lambda) takes the gap factor at that
-// gamma. Skipped cells (--max-work) still read it, so the test is cheap.
 // The search's hint: the first grid points at or above Theorem 3's
 // d_chernoff and 1.1 times it for the Gaussian law, for which the report
 // computes it; for Rademacher, where Theorem 3 is not proved, the smallest
@@ -612,6 +609,36 @@ TEST(AuditSearch, HintStartsAtTheChernoffBoundOrTheSmallestOverOnePointSeven) {
   EXPECT_TRUE(search_hint(dimension_grid(64, 16), report, Projection::gaussian).empty());
 }
 
+// A worker's memory for a cell: G and P in binary64 and binary32 and an
+// emitted X at the pass's reach D (1.1 d_chernoff, or a measured bound above
+// it, capped at max_d), a block of scores, and X = [B | I] only where the
+// trivial baseline is measured.
+TEST(AuditCell, OnePassMemoryIsTheReachsArraysAndTheTrivialBaselinesX) {
+  Parameters p;
+  p.L = {4096};
+  p.k = {2};
+  p.measure_bounds = MeasureBounds::none;
+  const std::vector<Cell> all = cells(p);
+  ASSERT_EQ(all.size(), 1u);
+  const Cell& cell = all[0];
+  BoundQuery q{.L = 4096, .k = 2, .eps = 1.0, .gamma = 0.1, .rho = cell.rho, .delta = p.delta};
+  q.crossovers = false;
+  std::uint64_t chernoff = 0;
+  for (const DimensionBound& b : rigorous_bounds(q).bounds)
+    if (b.name == BoundName::d_chernoff) chernoff = b.d;
+  ASSERT_GT(chernoff, 1000u);
+  const double D = std::ceil(std::min(1.1 * static_cast<double>(chernoff), static_cast<double>(p.max_d)));
+  EXPECT_NEAR(one_pass_memory_bytes(p, cell), 40.0 * 4096 * D + 16.0 * 1048576, 1.0);
+  // Measuring the smallest bound (d_pair) reaches it, and the trivial d = L = 4096 <= max_d is measured.
+  p.measure_bounds = MeasureBounds::smallest;
+  const double smallest = static_cast<double>(smallest_valid_bound(rigorous_bounds(q), Projection::gaussian).d);
+  ASSERT_GT(smallest, D);
+  EXPECT_NEAR(one_pass_memory_bytes(p, cell), 40.0 * 4096 * smallest + 16.0 * 1048576 + 16.0 * 4096 * 4096, 1.0);
+}
+
+// Corollary 0's second reading (the smallest proved d of Theorems 1 and 2 at
+// the gamma that caps the leakage at lambda) takes the gap factor at that
+// gamma. Skipped cells (--max-work) still read it, so the test is cheap.
 TEST(AuditCell, CorollaryZeroReadingUsesTheGapFactorAtItsOwnGamma) {
   Parameters p = tiny();
   p.L = {4096};
@@ -716,6 +743,17 @@ TEST_F(AuditCli, BadArgumentsGiveOneLineAndExitTwo) {
     EXPECT_EQ(r.err.rfind("jlattn: error: ", 0), 0U) << args << ": " << r.err;
   }
   EXPECT_EQ(jlattn("audit-merge " + out("nothing") + " --out " + out("y")).exit_code, 2);
+}
+
+// The memory guard counts one_pass_memory_bytes() per thread: a sweep that
+// cannot fit is refused in one line naming the cell, before any file is written.
+TEST_F(AuditCli, MemoryGuardRefusesASweepThatCannotFit) {
+  const CliRun r = jlattn("audit --L 65536 --k 1 --trials 1 --max-work 0 --measure-bounds none --threads 4096 --out " +
+                          out("big"));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("random-L65536-k1"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("needs about"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir_ / "big" / "run.json"));
 }
 
 // Every target family runs end to end, a file target with its own L, k, rho.

@@ -159,9 +159,10 @@ TEST(OnePass, RescaledEntryIsTheEntryAtD) {
         }
 }
 
-// A row whose R1 spread lies within a relative 1e-9 below eps: its binary32
-// scores (error about d u32) cannot decide it, its binary64 scores can, and
-// the verdict is still that of certifying the emitted X^(d).
+// A row whose R1 spread lies within a relative 1e-9 of eps, below it and
+// above it: its binary32 scores (error about d u32) cannot decide it, its
+// binary64 scores certify, respectively refute, it without the certifier,
+// and the verdict is that of certifying the emitted X^(d).
 TEST(OnePass, RowsBinary32LeavesOpenAreDecidedInBinary64) {
   const Cell cell = cell_of(48, 3, Projection::gaussian, 2.0);
   ResourcePolicy policy;
@@ -177,16 +178,19 @@ TEST(OnePass, RowsBinary32LeavesOpenAreDecidedInBinary64) {
     const Certificate at_two = certify_emitted(loose, emit_input(loose, dimension, 1), policy);
     if (at_two.verdict != Verdict::certified) continue;
     ++tried;
-    parameters.eps = at_two.eps_hat.upper * (1 + 1e-9);
-    const PreparedTarget tight = prepare(A, parameters);
-    ASSERT_EQ(emit_input(tight, dimension, 1), emit_input(loose, dimension, 1)) << "the same gap, the same X";
-    const OnePassResult pass = one_pass_certificates(tight, {dimension.d}, policy);
-    in_binary64 += pass.rows_in_binary64[0];
-    EXPECT_EQ(pass.verdicts[0], certify_emitted(tight, emit_input(tight, dimension, 1), policy).verdict);
-    EXPECT_EQ(pass.verdicts[0], Verdict::certified);
+    for (const bool above : {true, false}) {
+      parameters.eps = above ? at_two.eps_hat.upper * (1 + 1e-9) : at_two.eps_hat.lower * (1 - 1e-9);
+      const PreparedTarget tight = prepare(A, parameters);
+      ASSERT_EQ(emit_input(tight, dimension, 1), emit_input(loose, dimension, 1)) << "the same gap, the same X";
+      const OnePassResult pass = one_pass_certificates(tight, {dimension.d}, policy);
+      in_binary64 += pass.rows_in_binary64[0];
+      EXPECT_EQ(pass.rows_to_certifier[0], 0u) << "binary64 decides every row binary32 leaves open";
+      EXPECT_EQ(pass.verdicts[0], certify_emitted(tight, emit_input(tight, dimension, 1), policy).verdict);
+      EXPECT_EQ(pass.verdicts[0], above ? Verdict::certified : Verdict::refuted);
+    }
   }
   EXPECT_GE(tried, 2u);
-  EXPECT_GE(in_binary64, tried) << "each tight instance sends its worst row to binary64";
+  EXPECT_GE(in_binary64, 2 * tried) << "each tight instance sends its worst row to binary64";
 }
 
 // Around the transition, where both verdicts occur: the pass's verdict and

@@ -637,7 +637,8 @@ BoundQuery cell_query(const Parameters& p, const Cell& cell, std::optional<doubl
 // the first checked-in sweep: without Theorem 3's bound, the search's hint.
 constexpr double kBestBoundOverMeasured = 1.7;
 // The hint's second point over its first: above the largest measured
-// d_(1-delta) / d_chernoff at L >= 1024 (0.97).
+// d_(1-delta) / d_chernoff at L >= 1024 in docs/audit (1.08, random, k = 2,
+// L = 16384); a measurement above it costs a second pass, never a result.
 constexpr double kHintMargin = 1.1;
 
 // The d the hint starts from (search_hint()).
@@ -707,6 +708,12 @@ double one_pass_work(const Parameters& p, const Cell& cell) {
   return trials_times_L2(p, cell) * (w.top + w.trivial);
 }
 
+double one_pass_memory_bytes(const Parameters& p, const Cell& cell) {
+  const WorkShape w = work_shape(p, cell);
+  const auto L = static_cast<double>(cell.L), D = std::ceil(w.top);
+  return 24.0 * L * D + 16.0 * 1048576.0 + 16.0 * L * D + (w.trivial > 0 ? 16.0 * L * L : 0.0);
+}
+
 ConstructionParameters trial_parameters(const Cell& cell, std::uint64_t projection_seed, double delta) {
   ConstructionParameters parameters;
   parameters.eps = cell.eps;
@@ -771,9 +778,10 @@ class Trials {
     for_each_trial(work, [&](std::size_t t) {
       per_trial[t] = one_pass_certificates(prepared_[t], dimensions, policy_);
     });
-    passed_.clear();
+    // Kept from earlier passes too: a verdict does not depend on the pass's reach.
     for (std::size_t m = 0; m < dimensions.size(); ++m) {
       std::vector<std::pair<Verdict, double>>& at = passed_[dimensions[m]];
+      if (!at.empty()) continue;
       for (const OnePassResult& r : per_trial) at.emplace_back(r.verdicts[m], r.max_input_row_norm[m]);
     }
   }
@@ -921,8 +929,9 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
   // D/8 on (the bisections' brackets) and the measured bounds' d. D starts at
   // the hint's last point (search_hint()) and the largest measured bound; a
   // probe above D extends it (to twice D at least) by a new pass, one below D
-  // that the pass skipped repeats the pass with it. The verdicts do not
-  // depend on D or on which d a pass lists.
+  // that the pass skipped repeats the pass with every grid point up to D, so
+  // that it happens at most once. The verdicts do not depend on D or on which
+  // d a pass lists.
   const DimensionBound& smallest_bound = smallest_valid_bound(report, cell.projection);
   const std::vector<std::size_t> hint = search_hint(grid, report, cell.projection);
   std::set<std::uint64_t> required;  // the measured bounds' d, the hint and any d asked for
@@ -932,13 +941,13 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
       required.insert(b.d);
   for (std::size_t j : hint) required.insert(grid[j]);
   std::uint64_t reach = 0;
-  auto pass_to = [&](std::uint64_t D) {
+  auto pass_to = [&](std::uint64_t D, bool every_grid_point) {
     std::set<std::uint64_t> ds;
     for (std::uint64_t d : required)
-      if (d <= D) ds.insert(d);
+      if (d <= D && !trials.passed(d)) ds.insert(d);
     for (std::uint64_t g : grid)
-      if (g <= D && ((g & (g - 1)) == 0 || 8 * g >= D)) ds.insert(g);
-    trials.one_pass({ds.begin(), ds.end()});
+      if (g <= D && !trials.passed(g) && (every_grid_point || (g & (g - 1)) == 0 || 8 * g >= D)) ds.insert(g);
+    if (!ds.empty()) trials.one_pass({ds.begin(), ds.end()});
     reach = D;
   };
   auto first_reach = [&] {
@@ -953,9 +962,9 @@ CellResult run_cell(const Parameters& run, const Cell& cell, const Target* file_
     if (it == evaluated.end()) {
       if (trials.one_pass_enabled() && !trials.passed(d)) {
         required.insert(d);
-        pass_to(reach == 0 ? std::max(d, first_reach())
-                : d <= reach ? reach
-                             : std::min(p.max_d, std::max(d, 2 * reach)));
+        if (reach == 0) pass_to(std::max(d, first_reach()), false);
+        else if (d <= reach) pass_to(reach, true);
+        else pass_to(std::min(p.max_d, std::max(d, 2 * reach)), false);
       }
       it = evaluated.emplace(d, trials.evaluate(d, false)).first;
     }

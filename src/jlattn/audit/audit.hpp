@@ -268,8 +268,8 @@ QuantileResult search_quantile(const std::vector<std::uint64_t>& grid, unsigned 
 /// Where the audit's search looks first (search_quantile()'s `also`): the
 /// grid indices of the first points at or above \f$h\f$ and \f$1.1\,h\f$, where
 /// \f$h\f$ is Theorem 3's \f$d_{\rm chernoff}\f$ when the report computes it for
-/// this projection (in the checked-in sweeps the measured \f$d_{1-\delta}\f$
-/// is between 0.75 and 1.16 times it), otherwise the smallest proved bound
+/// this projection (in docs/audit the measured \f$d_{1-\delta}\f$ is between
+/// 0.72 and 1.12 times it), otherwise the smallest proved bound
 /// over 1.7; none above the grid. A trial's one pass reaches the second
 /// point, so the search rarely needs a second pass and the pass stops near the
 /// answer instead of at the next power of two. The answer does not depend on
@@ -443,10 +443,22 @@ double estimated_work(const Parameters& parameters, const Cell& cell);
 /// The same estimate for a measurement that decides every grid d of a trial
 /// in one pass over nested projections (each trial's scores accumulated
 /// column by column up to the largest d it needs): T times \f$L^2\f$ times
-/// that largest d (the largest measured bound up to max_d, and at least the
-/// smallest proved bound over 1.7, capped at max_d, where the search ends),
-/// plus \f$T L^3\f$ for the trivial baseline d = L when it is measured. For
-/// planning sweeps (`jlattn audit --estimate`); it depends on the parameters only.
+/// that largest d D (the largest measured bound up to max_d, and at least the
+/// search's hint, 1.1 d_chernoff (search_hint()), capped at max_d, where the
+/// search ends), plus \f$T L^3\f$ for the trivial baseline d = L when it is
+/// measured. For planning sweeps (`jlattn audit --estimate`); it depends on
+/// the parameters only.
 double one_pass_work(const Parameters& parameters, const Cell& cell);
+
+/// About the memory one worker needs for a trial of the cell, in bytes: the
+/// one pass's draws G and queries P in binary64 and binary32 (24 L D bytes, D
+/// as in one_pass_work()), a block of binary32 scores (16 MiB), the emitted
+/// \f$X^{(D)}\f$ for a d whose rows go to the certifier (16 L D), and X = [B | I]
+/// (16 \f$L^2\f$) where the trivial baseline is measured. What the memory guard
+/// of `jlattn audit` multiplies by the thread count; it depends on the
+/// parameters only. A pass extended beyond D needs more, in proportion.
+/// \pre validate(parameters); cell from cells(parameters).
+/// Guarantee: none (an estimate, like one_pass_work()).
+double one_pass_memory_bytes(const Parameters& parameters, const Cell& cell);
 
 }  // namespace jlattn::audit

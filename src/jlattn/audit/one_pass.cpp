@@ -332,7 +332,11 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
   }
 
   std::vector<char> refuted(M, 0);
-  std::vector<std::size_t> open(M, 0), in_binary64(M, 0);
+  OnePassResult result;
+  result.rows_in_binary64.assign(M, 0);
+  result.rows_to_certifier.assign(M, 0);
+  std::vector<std::size_t>& open = result.rows_to_certifier;
+  std::vector<std::size_t>& in_binary64 = result.rows_in_binary64;
   const Eigen::Index block = block_rows(L);
   Matrix32& U = w.U;
   for (Eigen::Index i0 = 0; i0 < Li; i0 += block) {
@@ -383,8 +387,6 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
 
   // The largest input row norm at each d, from the running sums of squares
   // of G's and P's rows (norm_upper()'s sums, read at each listed d).
-  OnePassResult result;
-  result.rows_in_binary64 = in_binary64;
   result.max_input_row_norm.reserve(M);
   std::vector<double> g_sum(L, 0.0), p_sum(L, 0.0), g_at(L), p_at(L);
   Eigen::Index summed = 0;
@@ -409,6 +411,7 @@ OnePassResult one_pass_certificates(const PreparedTarget& prepared, const std::v
     dimension.d = static_cast<std::size_t>(dimensions[m]);
     result.verdicts.push_back(settle(prepared, dimension, refuted[m] != 0, open[m], policy));
   }
+
   return result;
 }
 

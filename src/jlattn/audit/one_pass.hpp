@@ -13,7 +13,8 @@
 /// \f$S_{ij}/c_d\f$ for the exact scores S of the emitted \f$X^{(d)}\f$, and the
 /// certifier's filter (filter_row()) decides the row from it. A d at which
 /// some row is left open goes to the certifier on the actual \f$X^{(d)}\f$
-/// (certify_emitted()); so every verdict is the certificate's verdict about
+/// (certify_emitted()); a row left open by the binary32 bound is first
+/// rescored in binary64 with the binary64 bound. So every verdict is the certificate's verdict about
 /// the very input a separate probe at that d would emit.
 ///
 /// Proof page: proofs/audit-one-pass.md
@@ -37,9 +38,13 @@ struct OnePassResult {
   /// input_row_norms() evaluates it (X^(d) rebuilt from the draws with
   /// rescaled_entries(), the same bits as emit_input()).
   std::vector<double> max_input_row_norm;
-  /// Per listed d: how many rows the binary32 scores left open and the
-  /// binary64 scores of the row then filtered (Step C's second arithmetic).
+  /// Per listed d: how many rows the binary32 scores left open, so that the
+  /// binary64 scores of the row were computed and filtered (Step C's second arithmetic).
   std::vector<std::size_t> rows_in_binary64;
+  /// Per listed d: how many rows both arithmetics left open, so that the d
+  /// went to the certifier on the emitted input (0 where a row was refuted
+  /// first: a refuted d needs no more rows).
+  std::vector<std::size_t> rows_to_certifier;
 };
 
 /// Encloses the scale \f$c_d = \sigma_d^2\f$ between the unscaled draws and
@@ -67,6 +72,7 @@ enum class ScoreArithmetic { binary32, binary64 };
 /// \param N \f$\ge \sum_{j} |b_{ij}|\,\lVert g_j\rVert\f$; \param beta \f$\ge \sum_j |b_{ij}|\f$
 /// \param Z \f$\ge \max_j \lVert g_j\rVert\f$ (first d draws of row j)
 /// \param scale nested_scale_enclosure() at d
+/// \param arithmetic the arithmetic \f$\hat U\f$ was accumulated in (Step C's two bounds)
 /// \pre d, k \f$\ge 1\f$ with (d + k) u < 1/2; the arguments finite and \f$\ge 0\f$; the
 ///   environment floating_point_environment_problem() accepts.
 /// Guarantee: enclosure (upper end), every operation rounded outward.
