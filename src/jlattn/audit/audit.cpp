@@ -265,8 +265,7 @@ Parameters sweep_preset(const std::string& name) {
     p.L = {4096, 8192, 16384, 32768, 65536};
     p.k = {1};
     p.trials = 10;
-    p.parts = {Part{{4096, 8192, 16384, 32768}, {2}, p.rho, family("random"), 10},
-               Part{{65536}, {2}, p.rho, family("random"), 4}};
+    p.parts = {Part{{4096, 8192, 16384, 32768}, {2}, p.rho, family("random"), 10}};
     p.steps_per_octave = 16;
     p.max_d = 4096;
     p.max_work = 0;

@@ -162,9 +162,9 @@ void validate(const Parameters& parameters);
 ///   vertical-slash (k = 4) from L = 64 to 4096 with T = 50; 16 grid steps
 ///   per octave (4.4%), max_d = 8192, no work limit, no bound measured (the
 ///   quick sweep measures the smallest bound and d = L);
-/// - `large`: the random family at k = 1 and 2 at L = 4096 to 65536 with
-///   T = 10 (T = 4 for k = 2 at L = 65536, where a trial takes about 9 minutes), 16
-///   grid steps per octave, max_d = 4096, no work limit, no bound measured.
+/// - `large`: the random family with T = 10 at k = 1 from L = 4096 to 65536
+///   and at k = 2 from 4096 to 32768, 16 grid steps per octave, max_d = 4096,
+///   no work limit, no bound measured.
 /// All use eps = 1, gamma = 0.1, rho = ln 4, delta = 0.05, Gaussian R and the
 /// default seed.
 /// \throws InputError for another name, listing the names.
